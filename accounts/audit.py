@@ -1,0 +1,40 @@
+"""The two audits (STYLE 8): reads of personal records, and domain events."""
+
+from accounts.models import AccessLog, ActionLog
+
+
+def log_access(
+    *,
+    user,
+    obj=None,
+    object_type="",
+    object_id="",
+    person_id=None,
+    outcome=AccessLog.Outcome.READ,
+    request=None,
+    detail="",
+) -> AccessLog:
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+    return AccessLog.objects.create(
+        user=user if user is not None and user.is_authenticated else None,
+        object_type=object_type,
+        object_id=str(object_id),
+        person_id=person_id,
+        outcome=outcome,
+        path=(request.path[:300] if request is not None else ""),
+        detail=detail[:300],
+    )
+
+
+def log_action(*, actor, action: str, obj, **data) -> ActionLog:
+    return ActionLog.objects.create(
+        actor=actor,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        data={
+            k: (v if isinstance(v, int | float | bool | None) else str(v)) for k, v in data.items()
+        },
+    )

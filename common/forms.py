@@ -1,0 +1,90 @@
+"""Form fields shared by every app: 和暦 dates, kana, phone numbers."""
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from common import kana, wareki
+
+
+class WarekiDateInput(forms.TextInput):
+    """A text box (not type=date) so staff can type R6.3.14 as well as ISO dates."""
+
+    def __init__(self, attrs=None):
+        base = {"placeholder": "例: R6.3.14 / 2024-03-14", "inputmode": "text", "class": "date"}
+        super().__init__({**base, **(attrs or {})})
+
+    def format_value(self, value):
+        if isinstance(value, dt.date):
+            return wareki.format_short(value)
+        return value
+
+
+class WarekiDateField(forms.DateField):
+    widget = WarekiDateInput
+
+    def __init__(self, *, allow_future=True, **kwargs):
+        self.allow_future = allow_future
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return wareki.parse_date(value)
+        except wareki.WarekiError as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from exc
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not self.allow_future and value > timezone.localdate():
+            raise forms.ValidationError(_("未来の日付は入力できません。"), code="future")
+
+
+class KanaField(forms.CharField):
+    """ふりがな: hiragana, katakana or half-width accepted; stored as full-width katakana."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 100)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return value
+        normalised = kana.normalise_kana(value)
+        if not kana.is_kana(normalised):
+            raise forms.ValidationError(
+                _("ふりがなは、ひらがなかカタカナで入力してください。"), code="not_kana"
+            )
+        return normalised
+
+
+class PhoneField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 30)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value and not kana.is_valid_phone(value):
+            raise forms.ValidationError(
+                _("電話番号の形式が正しくありません（例: 096-293-3122）。"), code="phone"
+            )
+        return value.strip() if value else value
+
+
+class VersionedFormMixin:
+    """Optimistic locking: the form carries the version it was loaded at.
+
+    The service compares it with the row's current version and refuses a stale save.
+    """
+
+    def add_version_field(self):
+        self.fields["version"] = forms.IntegerField(widget=forms.HiddenInput, required=False)
+        if self.instance and self.instance.pk:
+            self.initial["version"] = self.instance.version

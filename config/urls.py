@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from cases.views import home as cases_home
+from common.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("accounts/", include("accounts.urls")),
+    path("households/", include("households.urls")),
+    path("", include("cases.urls")),
+    path("", cases_home, name="home"),
+    path("admin/", admin.site.urls),
+]

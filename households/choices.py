@@ -1,0 +1,34 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", _("女性")
+    MALE = "male", _("男性")
+    OTHER = "other", _("その他")
+    UNKNOWN = "unknown", _("不明・回答なし")
+
+
+class Relationship(models.TextChoices):
+    HEAD = "head", _("世帯主")
+    SPOUSE = "spouse", _("配偶者")
+    CHILD = "child", _("子")
+    PARENT = "parent", _("父母")
+    GRANDCHILD = "grandchild", _("孫")
+    GRANDPARENT = "grandparent", _("祖父母")
+    SIBLING = "sibling", _("兄弟姉妹")
+    CHILD_IN_LAW = "child_in_law", _("子の配偶者")
+    OTHER_RELATIVE = "other_relative", _("その他の親族")
+    NON_RELATIVE = "non_relative", _("同居人")
+
+
+class ConsentMethod(models.TextChoices):
+    SIGNED = "signed", _("署名")
+    ORAL = "oral", _("口頭")
+
+
+class ConsentState(models.TextChoices):
+    VALID = "valid", _("有効")
+    EXPIRED = "expired", _("期限切れ")
+    WITHDRAWN = "withdrawn", _("撤回")
+    NOT_YET = "not_yet", _("開始前")

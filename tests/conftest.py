@@ -1,0 +1,87 @@
+"""The named cast (STYLE 6). Every test speaks of these people:
+
+- desk: 相談員 at the municipal 福祉の相談窓口 (the desk agency)
+- coordinator: 相談支援包括化推進員 at the desk
+- manager: 管理者 (課長) at the desk
+- partner: 機関職員 of 地域包括支援センター, the agency cases get shared with
+- outsider: 機関職員 of an unrelated agency (社会福祉協議会), shared nothing
+- municipal: 庁内職員 of 税務課, who may only send つなぐシート
+- admin: system administrator (is_staff, superuser) with no membership
+"""
+
+import pytest
+
+from accounts.choices import AgencyKind, Role
+from tests.factories import AgencyFactory, UserFactory, staff
+
+
+@pytest.fixture
+def desk_agency(db):
+    return AgencyFactory(
+        name="架空町 ふくしの相談窓口", kind=AgencyKind.MUNICIPAL_DEPT, is_desk=True
+    )
+
+
+@pytest.fixture
+def partner_agency(db):
+    return AgencyFactory(
+        name="架空町地域包括支援センター", kind=AgencyKind.COMMUNITY_GENERAL_SUPPORT
+    )
+
+
+@pytest.fixture
+def outsider_agency(db):
+    return AgencyFactory(name="架空町社会福祉協議会", kind=AgencyKind.SOCIAL_WELFARE_COUNCIL)
+
+
+@pytest.fixture
+def municipal_agency(db):
+    return AgencyFactory(name="架空町役場 税務課", kind=AgencyKind.MUNICIPAL_DEPT)
+
+
+@pytest.fixture
+def desk(desk_agency):
+    return staff(desk_agency, Role.COUNSELOR, username="desk", display_name="窓口 花子")
+
+
+@pytest.fixture
+def coordinator(desk_agency):
+    return staff(desk_agency, Role.COORDINATOR, username="coordinator", display_name="推進 一郎")
+
+
+@pytest.fixture
+def manager(desk_agency):
+    return staff(desk_agency, Role.MANAGER, username="manager", display_name="課長 次郎")
+
+
+@pytest.fixture
+def partner(partner_agency):
+    return staff(partner_agency, Role.PARTNER_STAFF, username="partner", display_name="包括 三郎")
+
+
+@pytest.fixture
+def outsider(outsider_agency):
+    return staff(outsider_agency, Role.PARTNER_STAFF, username="outsider", display_name="社協 四郎")
+
+
+@pytest.fixture
+def municipal(municipal_agency):
+    return staff(
+        municipal_agency, Role.MUNICIPAL_STAFF, username="municipal", display_name="税務 五郎"
+    )
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin", is_staff=True, is_superuser=True, display_name="管理 者")
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(user) -> the test client logged in as user."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
