@@ -1,0 +1,85 @@
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+RUFF := $(VENV)/bin/ruff
+CELERY := $(VENV)/bin/celery
+DEV_REQUIREMENTS := requirements/dev.txt
+STAMP := $(VENV)/.installed-$(shell cksum < $(DEV_REQUIREMENTS) | cut -d' ' -f1)
+PYTEST_ARGS ?=
+RUNSERVER_ADDR ?= 127.0.0.1:8000
+DEPLOY_CHECK_HOST ?= soudan.example.jp
+
+.PHONY: help venv install demo test check-deploy lint fmt migrate run worker beat
+
+help:
+	@echo "make demo          install, migrate, seed demo data, run on http://$(RUNSERVER_ADDR)/"
+	@echo "make test          ruff, migration check, deploy check (with DATABASE_URL), pytest"
+	@echo "make lint | fmt | migrate | run | worker | beat | check-deploy | install"
+
+venv install: $(STAMP)
+
+$(STAMP): $(DEV_REQUIREMENTS)
+	@if ! $(PY) -c "import sys" >/dev/null 2>&1; then \
+		echo "Creating $(VENV) with $(PYTHON)"; \
+		$(PYTHON) -m venv --clear $(VENV); \
+	fi
+	@if [ ! -x $(UV) ]; then \
+		$(PY) -m pip install --quiet --disable-pip-version-check uv || echo "uv could not be installed; using pip"; \
+	fi
+	@if [ -x $(UV) ] && $(UV) pip install --quiet -r $(DEV_REQUIREMENTS) --python $(PY); then \
+		echo "Installed $(DEV_REQUIREMENTS) with uv"; \
+	else \
+		echo "uv failed; installing $(DEV_REQUIREMENTS) with pip"; \
+		$(PY) -m pip install --quiet --disable-pip-version-check -r $(DEV_REQUIREMENTS); \
+	fi
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+demo: install
+	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
+	@if [ -d locale ]; then \
+		DJANGO_DEBUG=true $(PY) manage.py compilemessages --ignore=.venv --ignore=var --ignore=node_modules; \
+	fi
+	DJANGO_DEBUG=true $(PY) manage.py seed_demo
+	DJANGO_DEBUG=true $(PY) manage.py runserver $(RUNSERVER_ADDR)
+
+test: install check-deploy
+	$(RUFF) check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+check-deploy: install
+	@if [ -n "$${DATABASE_URL:-}" ]; then \
+		echo "manage.py check --deploy (DJANGO_DEBUG=false, ALLOWED_HOSTS=$(DEPLOY_CHECK_HOST))"; \
+		DJANGO_DEBUG=false \
+		DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+		DJANGO_ALLOWED_HOSTS=$(DEPLOY_CHECK_HOST) \
+		$(PY) manage.py check --deploy --fail-level WARNING; \
+	else \
+		echo "check-deploy: DATABASE_URL is not set, skipped"; \
+	fi
+
+lint: install
+	$(RUFF) check .
+	$(RUFF) format --check .
+
+fmt: install
+	$(RUFF) check --fix .
+	$(RUFF) format .
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+run: install
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(PY) manage.py runserver $(RUNSERVER_ADDR)
+
+worker: install
+	$(CELERY) -A config worker -l info
+
+beat: install
+	$(CELERY) -A config beat -l info --schedule $${VAR_DIR:-var}/celerybeat-schedule

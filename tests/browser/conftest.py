@@ -1,0 +1,140 @@
+"""Fixtures for real-browser tests: Playwright driving Debian's Chromium.
+
+Playwright cannot download its own browser builds here, so the tests launch the
+system Chromium (``/usr/bin/chromium`` or ``$CHROMIUM_PATH``) through
+``executable_path``. Without Chromium the tests are skipped locally and fail in CI.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+# The live server runs in a thread while Playwright's sync API runs an event loop
+# in the test thread; Django's async-safety guard would otherwise refuse ORM calls
+# made from the test body.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+BROWSER_TESTS_DIR = Path(__file__).resolve().parent
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+DEFAULT_TIMEOUT_MS = 15_000
+RESULTS_DIR = BROWSER_TESTS_DIR.parent.parent / "test-results"
+SUBMIT_BUTTON = "button[type='submit'], input[type='submit'], button:not([type])"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test under tests/browser as ``browser``."""
+    for item in items:
+        if Path(item.path).resolve().is_relative_to(BROWSER_TESTS_DIR):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the item so ``page`` can tell a failed test."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+def _unavailable(reason: str) -> NoReturn:
+    if os.environ.get("CI"):
+        pytest.fail(f"Browser tests cannot run in CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def chromium_path() -> str | None:
+    candidate = os.environ.get("CHROMIUM_PATH") or DEFAULT_CHROMIUM
+    if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+        return candidate
+    return shutil.which(candidate)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    executable = chromium_path()
+    if executable is None:
+        _unavailable(
+            f"Chromium not found at {os.environ.get('CHROMIUM_PATH') or DEFAULT_CHROMIUM} "
+            "(apt-get install chromium, or set CHROMIUM_PATH)"
+        )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        _unavailable(f"the playwright package is not installed ({exc})")
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=executable,
+            headless=True,
+            args=CHROMIUM_ARGS,
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    context = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo")
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    new_page = context.new_page()
+    try:
+        yield new_page
+    finally:
+        report = getattr(request.node, "report_call", None)
+        if report is not None and report.failed:
+            RESULTS_DIR.mkdir(exist_ok=True)
+            name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)
+            with contextlib.suppress(Exception):  # a screenshot must not hide the failure
+                new_page.screenshot(path=str(RESULTS_DIR / f"{name}.png"), full_page=True)
+        context.close()
+
+
+@pytest.fixture
+def live_url(live_server) -> str:
+    """Base URL of pytest-django's live server, without a trailing slash."""
+    return live_server.url.rstrip("/")
+
+
+@pytest.fixture
+def login() -> Callable[..., None]:
+    """Return ``login(page, live_url, username, password)``.
+
+    It fills the form at /accounts/login/, submits it and waits for the redirect to /.
+    """
+
+    def _login(page: Page, live_url: str, username: str, password: str) -> None:
+        page.goto(f"{live_url}/accounts/login/")
+        form = page.locator("form:has(input[name='username'])")
+        form.locator("input[name='username']").fill(username)
+        form.locator("input[name='password']").fill(password)
+        with page.expect_navigation():
+            form.locator(SUBMIT_BUTTON).first.click()
+        if page.url != f"{live_url}/":
+            raise AssertionError(
+                f"login as {username!r} did not redirect to /; the browser is at {page.url}"
+            )
+
+    return _login
