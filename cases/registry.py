@@ -1,7 +1,8 @@
 """Small registries that let higher apps add to pages owned by cases without the
 cases app importing them (DESIGN: nothing imports upwards).
 
-- Timeline providers: callable(case, user, viewer) -> iterable of TimelineEntry.
+- Timeline providers: callable(case, user) -> iterable of TimelineEntry; a provider
+  returns only what that user may see (ask cases.sharing).
 - Home providers: callable(request) -> dict(title, template, context, count) | None.
 Apps register from their AppConfig.ready().
 """

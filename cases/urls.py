@@ -1,2 +1,25 @@
+from django.urls import path
+
+from cases import views
+
 app_name = "cases"
-urlpatterns = []
+urlpatterns = [
+    path("cases/", views.case_list, name="case_list"),
+    path("cases/new/", views.case_open, name="case_open"),
+    path("cases/<int:pk>/", views.case_detail, name="case_detail"),
+    path("cases/<int:pk>/edit/", views.case_edit, name="case_edit"),
+    path("cases/<int:pk>/status/", views.case_status, name="case_status"),
+    path("cases/<int:pk>/records/new/", views.record_add, name="record_add"),
+    path("cases/<int:pk>/records.pdf", views.records_pdf, name="records_pdf"),
+    path("cases/<int:pk>/assessments/new/", views.assessment_add, name="assessment_add"),
+    path("cases/<int:pk>/plans/new/", views.plan_add, name="plan_add"),
+    path("cases/<int:pk>/plans/<int:plan_pk>/", views.plan_detail, name="plan_detail"),
+    path("cases/<int:pk>/plans/<int:plan_pk>/edit/", views.plan_edit, name="plan_edit"),
+    path("cases/<int:pk>/plans/<int:plan_pk>/consent/", views.plan_consent, name="plan_consent"),
+    path("cases/<int:pk>/plans/<int:plan_pk>/approve/", views.plan_approve, name="plan_approve"),
+    path("cases/<int:pk>/plans/<int:plan_pk>/review/", views.plan_review, name="plan_review"),
+    path("cases/<int:pk>/plans/<int:plan_pk>/revise/", views.plan_revise, name="plan_revise"),
+    path("cases/<int:pk>/plans/<int:plan_pk>.pdf", views.plan_pdf, name="plan_pdf"),
+    path("cases/<int:pk>/sharing/", views.case_share, name="case_share"),
+    path("cases/<int:pk>/sharing/<int:grant_pk>/end/", views.grant_end, name="grant_end"),
+]

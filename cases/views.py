@@ -1,7 +1,575 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from accounts.audit import log_access
+from accounts.models import AccessLog
+from cases import selectors, services, sharing
+from cases.choices import GrantScope, PlanStatus
+from cases.forms import (
+    AssessmentForm,
+    CaseEditForm,
+    CaseFilterForm,
+    CaseOpenForm,
+    CaseStatusForm,
+    PlanConsentForm,
+    PlanForm,
+    PlanReviewForm,
+    PlanRoleFormSet,
+    RecordForm,
+    ShareForm,
+)
+from cases.models import AccessGrant, SupportPlan
 from cases.registry import home_sections
+from common.pdf import pdf_response, render_pdf
+from common.services import StaleEdit
+from households.access import get_household_for_user
+from intake.access import get_consultation_for_user
 
 
 def home(request):
-    return render(request, "cases/home.html", {"sections": home_sections(request)})
+    sections = sorted(home_sections(request), key=lambda s: s.get("order", 100))
+    return render(request, "cases/home.html", {"sections": sections})
+
+
+def _case(request, pk, action="summary"):
+    return sharing.get_case_for_user(request.user, pk, action=action, request=request)
+
+
+def _log_case_read(request, case, persons, detail=""):
+    log_access(user=request.user, obj=case, request=request, detail=detail)
+    for cp in persons:
+        log_access(
+            user=request.user,
+            obj=cp.person,
+            person_id=cp.person_id,
+            request=request,
+            detail=f"case:{case.pk}",
+        )
+
+
+def _errors_to_messages(request, exc: ValidationError):
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+# ---------------------------------------------------------------- list, open, detail
+
+
+def case_list(request):
+    if not request.user.works_on_cases:
+        raise Http404
+    form = CaseFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    cases = selectors.case_list(
+        request.user,
+        q=data.get("q", ""),
+        status=data.get("status") or "open",
+        mine=data.get("mine", False),
+    )
+    page = Paginator(cases, 30).get_page(request.GET.get("page"))
+    return render(request, "cases/case_list.html", {"form": form, "page": page})
+
+
+def case_open(request):
+    """Open a case for a household (from the household page or a consultation)."""
+    agency = request.user.primary_agency
+    if agency is None or not request.user.works_on_cases:
+        raise Http404
+    consultation = None
+    if request.GET.get("consultation") or request.POST.get("consultation"):
+        consultation = get_consultation_for_user(
+            request.user, request.GET.get("consultation") or request.POST.get("consultation")
+        )
+        if consultation.household_id is None:
+            messages.error(
+                request, _("この相談には世帯が登録されていません。先に世帯を登録してください。")
+            )
+            return redirect("intake:consultation_detail", pk=consultation.pk)
+        if hasattr(consultation, "case_link"):
+            messages.info(request, _("この相談はすでにケースに結び付いています。"))
+            return redirect("cases:case_detail", pk=consultation.case_link.case_id)
+        household = get_household_for_user(request.user, consultation.household_id)
+    else:
+        try:
+            household_pk = int(request.GET.get("household") or request.POST.get("household") or 0)
+        except ValueError:
+            raise Http404 from None
+        household = get_household_for_user(request.user, household_pk)
+    initial = {"lead_staff": request.user, "title": _("%(name)sの支援") % {"name": household.name}}
+    if consultation is not None:
+        persons = list(consultation.persons.all())
+        if persons:
+            initial["principal"] = persons[0]
+            initial["members"] = persons[1:]
+    form = CaseOpenForm(request.POST or None, household=household, agency=agency, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        case = services.case_open(
+            actor=request.user,
+            household=household,
+            lead_agency=agency,
+            lead_staff=data["lead_staff"],
+            title=data["title"],
+            opened_on=data["opened_on"],
+            persons=form.persons(),
+            consultation=consultation,
+            risk_level=data["risk_level"],
+            summary=data["summary"],
+        )
+        messages.success(request, _("ケースを開始しました。"))
+        return redirect("cases:case_detail", pk=case.pk)
+    return render(
+        request,
+        "cases/case_open.html",
+        {"form": form, "household": household, "consultation": consultation},
+    )
+
+
+def case_detail(request, pk):
+    case = _case(request, pk)
+    persons = selectors.case_persons(case)
+    hide = sharing.hides_whereabouts(request.user, case)
+    timeline = selectors.case_timeline(case, request.user)
+    plan = selectors.active_plan(case) if case.can_records else None
+    draft = (
+        case.plans.filter(status__in=[PlanStatus.DRAFT, PlanStatus.CONSENTED]).first()
+        if case.can_records
+        else None
+    )
+    grants = (
+        list(sharing.grants_for_case(case).filter(revoked_at__isnull=True)) if case.can_full else []
+    )
+    assessment = (
+        case.assessments.prefetch_related("issues", "members__issues").first()
+        if case.can_records
+        else None
+    )
+    _log_case_read(request, case, persons)
+    return render(
+        request,
+        "cases/case_detail.html",
+        {
+            "case": case,
+            "persons": persons,
+            "hide_whereabouts": hide,
+            "timeline": timeline,
+            "plan": plan,
+            "draft": draft,
+            "grants": grants,
+            "assessment": assessment,
+            "status_form": CaseStatusForm(case=case) if case.can_change else None,
+            "scope": sharing.user_scope(request.user, case),
+        },
+    )
+
+
+def case_edit(request, pk):
+    case = _case(request, pk, "change")
+    form = CaseEditForm(request.POST or None, instance=case)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            services.case_update(
+                actor=request.user,
+                case=case,
+                expected_version=form.cleaned_data.get("version"),
+                **data,
+            )
+        except StaleEdit as exc:
+            form.add_error(None, exc)
+        except services.CaseRuleError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("ケースを保存しました。"))
+            if sharing.can(request.user, case, "summary"):
+                return redirect("cases:case_detail", pk=case.pk)
+            return redirect("cases:case_list")
+    return render(request, "cases/case_edit.html", {"form": form, "case": case})
+
+
+@require_POST
+def case_status(request, pk):
+    case = _case(request, pk, "change")
+    form = CaseStatusForm(request.POST, case=case)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.case_transition(
+                actor=request.user,
+                case=case,
+                to_status=data["to_status"],
+                on=data["on"],
+                reason=data["reason"],
+                close_reason_kind=data["close_reason_kind"],
+            )
+        except services.CaseRuleError as exc:
+            _errors_to_messages(request, exc)
+        else:
+            messages.success(request, _("ケースの状況を変更しました。"))
+            return redirect("cases:case_detail", pk=case.pk)
+    persons = selectors.case_persons(case)
+    return render(
+        request, "cases/case_status.html", {"case": case, "form": form, "persons": persons}
+    )
+
+
+# ---------------------------------------------------------------- records
+
+
+def record_add(request, pk):
+    case = _case(request, pk, "records")
+    agency = next((m.agency for m in request.user.active_memberships()), None)
+    if agency is None:
+        raise Http404
+    form = RecordForm(request.POST or None, case=case)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.record_create(
+                actor=request.user,
+                case=case,
+                agency=agency,
+                occurred_at=form.occurred_at(),
+                kind=data["kind"],
+                project=data["project"],
+                narrative=data["narrative"],
+                persons=data["persons"],
+                minutes=data["minutes"],
+            )
+        except services.CaseRuleError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("支援経過を記録しました。"))
+            if "add_another" in request.POST:
+                return redirect("cases:record_add", pk=case.pk)
+            return redirect("cases:case_detail", pk=case.pk)
+    return render(request, "cases/record_form.html", {"form": form, "case": case, "agency": agency})
+
+
+def records_pdf(request, pk):
+    case = _case(request, pk, "records")
+    persons = selectors.case_persons(case)
+    context = {
+        "case": case,
+        "persons": persons,
+        "records": selectors.records_for_pdf(case),
+        "hide_whereabouts": sharing.hides_whereabouts(request.user, case),
+        "printed_at": timezone.localtime(),
+        "printed_by": request.user,
+    }
+    data = render_pdf("cases/pdf/records.html", context)
+    log_access(
+        user=request.user,
+        obj=case,
+        request=request,
+        outcome=AccessLog.Outcome.EXPORT,
+        detail="records_pdf",
+    )
+    return pdf_response(data, f"支援経過_{case.pk}.pdf")
+
+
+# ---------------------------------------------------------------- assessment
+
+
+def assessment_add(request, pk):
+    case = _case(request, pk, "change")
+    form = AssessmentForm(request.POST or None, case=case)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.assessment_create(
+            actor=request.user,
+            case=case,
+            assessed_on=data["assessed_on"],
+            household_overview=data["household_overview"],
+            issues=data["issues"],
+            members=form.members(),
+        )
+        messages.success(request, _("アセスメントを記録しました。"))
+        return redirect("cases:case_detail", pk=case.pk)
+    return render(request, "cases/assessment_form.html", {"form": form, "case": case})
+
+
+# ---------------------------------------------------------------- plans
+
+
+def _plan(request, case, plan_pk):
+    return get_object_or_404(
+        SupportPlan.objects.select_related("consent", "consent__person", "approved_by"),
+        pk=plan_pk,
+        case=case,
+    )
+
+
+def _roles_from_formset(formset):
+    return [
+        {k: f.cleaned_data.get(k) for k in ("concern", "agency", "method", "person", "due_on")}
+        for f in formset.forms
+        if f.cleaned_data and not f.is_blank()
+    ]
+
+
+def _role_formset(request, case, initial=None):
+    extra_rows = 3
+    initial = list(initial or [])
+    return PlanRoleFormSet(
+        request.POST or None,
+        prefix="roles",
+        initial=initial + [{}] * extra_rows,
+        form_kwargs={"household": case.household},
+    )
+
+
+def plan_add(request, pk):
+    case = _case(request, pk, "change")
+    form = PlanForm(request.POST or None)
+    formset = _role_formset(request, case)
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        data = form.cleaned_data
+        try:
+            plan = services.plan_create(
+                actor=request.user,
+                case=case,
+                person_wishes=data["person_wishes"],
+                goals=data["goals"],
+                review_on=data["review_on"],
+                roles=_roles_from_formset(formset),
+            )
+        except services.CaseRuleError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request, _("支援プラン（案）を作成しました。本人の同意を記録してください。")
+            )
+            return redirect("cases:plan_detail", pk=case.pk, plan_pk=plan.pk)
+    return render(request, "cases/plan_form.html", {"form": form, "formset": formset, "case": case})
+
+
+def plan_edit(request, pk, plan_pk):
+    case = _case(request, pk, "change")
+    plan = _plan(request, case, plan_pk)
+    if plan.status not in (PlanStatus.DRAFT, PlanStatus.CONSENTED):
+        messages.error(request, _("承認済みのプランは編集できません。改訂版を作成してください。"))
+        return redirect("cases:plan_detail", pk=case.pk, plan_pk=plan.pk)
+    initial_roles = [
+        {
+            "concern": r.concern,
+            "agency": r.agency,
+            "method": r.method,
+            "person": r.person,
+            "due_on": r.due_on,
+        }
+        for r in plan.roles.all()
+    ]
+    form = PlanForm(
+        request.POST or None,
+        initial={
+            "person_wishes": plan.person_wishes,
+            "goals": plan.goals,
+            "review_on": plan.review_on,
+            "version": plan.version,
+        },
+    )
+    formset = _role_formset(request, case, initial_roles)
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        data = form.cleaned_data
+        try:
+            services.plan_update(
+                actor=request.user,
+                plan=plan,
+                expected_version=data.get("version"),
+                person_wishes=data["person_wishes"],
+                goals=data["goals"],
+                review_on=data["review_on"],
+                roles=_roles_from_formset(formset),
+            )
+        except (StaleEdit, services.CaseRuleError) as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("支援プランを保存しました。"))
+            return redirect("cases:plan_detail", pk=case.pk, plan_pk=plan.pk)
+    return render(
+        request,
+        "cases/plan_form.html",
+        {"form": form, "formset": formset, "case": case, "plan": plan},
+    )
+
+
+def plan_detail(request, pk, plan_pk):
+    case = _case(request, pk, "records")
+    plan = _plan(request, case, plan_pk)
+    consent_form = (
+        PlanConsentForm(case=case) if case.can_change and plan.status == PlanStatus.DRAFT else None
+    )
+    review_form = (
+        PlanReviewForm(initial={"reviewed_on": timezone.localdate()})
+        if (case.can_change and plan.status in (PlanStatus.ACTIVE, PlanStatus.REVIEWED))
+        else None
+    )
+    log_access(user=request.user, obj=case, request=request, detail=f"plan:{plan.pk}")
+    return render(
+        request,
+        "cases/plan_detail.html",
+        {
+            "case": case,
+            "plan": plan,
+            "roles": plan.roles.select_related("agency", "person"),
+            "reviews": plan.reviews.select_related("by"),
+            "consent_form": consent_form,
+            "review_form": review_form,
+            "uncovered": services.plan_uncovered_agencies(plan) if plan.consent_id else [],
+        },
+    )
+
+
+@require_POST
+def plan_consent(request, pk, plan_pk):
+    case = _case(request, pk, "change")
+    plan = _plan(request, case, plan_pk)
+    form = PlanConsentForm(request.POST, case=case)
+    if form.is_valid():
+        try:
+            services.plan_record_consent(
+                actor=request.user,
+                plan=plan,
+                consent=form.cleaned_data["consent"],
+                consented_on=form.cleaned_data["consented_on"],
+            )
+        except services.CaseRuleError as exc:
+            _errors_to_messages(request, exc)
+        else:
+            messages.success(request, _("プランへの本人同意を記録しました。"))
+    else:
+        for errors in form.errors.values():
+            for e in errors:
+                messages.error(request, e)
+    return redirect("cases:plan_detail", pk=case.pk, plan_pk=plan.pk)
+
+
+@require_POST
+def plan_approve(request, pk, plan_pk):
+    case = _case(request, pk, "change")
+    plan = _plan(request, case, plan_pk)
+    try:
+        services.plan_approve(actor=request.user, plan=plan)
+    except services.CaseRuleError as exc:
+        _errors_to_messages(request, exc)
+    else:
+        messages.success(request, _("プランを承認し、実施中のプランにしました。"))
+    return redirect("cases:plan_detail", pk=case.pk, plan_pk=plan.pk)
+
+
+@require_POST
+def plan_review(request, pk, plan_pk):
+    case = _case(request, pk, "change")
+    plan = _plan(request, case, plan_pk)
+    form = PlanReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            services.plan_review(actor=request.user, plan=plan, **form.cleaned_data)
+        except services.CaseRuleError as exc:
+            _errors_to_messages(request, exc)
+        else:
+            messages.success(request, _("プランの評価を記録しました。"))
+            return redirect("cases:plan_detail", pk=case.pk, plan_pk=plan.pk)
+    return render(
+        request,
+        "cases/plan_detail.html",
+        {
+            "case": case,
+            "plan": plan,
+            "roles": plan.roles.select_related("agency", "person"),
+            "reviews": plan.reviews.select_related("by"),
+            "review_form": form,
+            "uncovered": [],
+        },
+    )
+
+
+@require_POST
+def plan_revise(request, pk, plan_pk):
+    case = _case(request, pk, "change")
+    plan = _plan(request, case, plan_pk)
+    try:
+        new = services.plan_revise(actor=request.user, plan=plan)
+    except services.CaseRuleError as exc:
+        _errors_to_messages(request, exc)
+        return redirect("cases:plan_detail", pk=case.pk, plan_pk=plan.pk)
+    messages.success(request, _("改訂版（案）を作成しました。"))
+    return redirect("cases:plan_edit", pk=case.pk, plan_pk=new.pk)
+
+
+def plan_pdf(request, pk, plan_pk):
+    case = _case(request, pk, "records")
+    plan = _plan(request, case, plan_pk)
+    context = {
+        "case": case,
+        "plan": plan,
+        "roles": plan.roles.select_related("agency", "person"),
+        "persons": selectors.case_persons(case),
+        "hide_whereabouts": sharing.hides_whereabouts(request.user, case),
+        "printed_at": timezone.localtime(),
+        "printed_by": request.user,
+    }
+    data = render_pdf("cases/pdf/plan.html", context)
+    log_access(
+        user=request.user,
+        obj=case,
+        request=request,
+        outcome=AccessLog.Outcome.EXPORT,
+        detail=f"plan_pdf:{plan.pk}",
+    )
+    return pdf_response(data, f"支援プラン_{case.pk}_第{plan.number}版.pdf")
+
+
+# ---------------------------------------------------------------- sharing
+
+
+def case_share(request, pk):
+    case = _case(request, pk, "change")
+    form = ShareForm(request.POST or None, case=case)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.case_share(
+                actor=request.user,
+                case=case,
+                agency=data["agency"],
+                scope=data["scope"],
+                consent=data["consent"],
+                exemption_reason=data["exemption_reason"],
+                note=data["note"],
+            )
+        except sharing.SharingRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, _("%(agency)sと共有しました。") % {"agency": data["agency"].name}
+            )
+            return redirect("cases:case_detail", pk=case.pk)
+    grants = sharing.grants_for_case(case)
+    return render(
+        request,
+        "cases/share_form.html",
+        {"form": form, "case": case, "grants": grants, "scopes": GrantScope},
+    )
+
+
+@require_POST
+def grant_end(request, pk, grant_pk):
+    case = _case(request, pk, "change")
+    grant = get_object_or_404(AccessGrant, pk=grant_pk, case=case, revoked_at__isnull=True)
+    try:
+        services.grant_end(
+            actor=request.user, grant=grant, reason=request.POST.get("reason", "")[:200]
+        )
+    except services.CaseRuleError as exc:
+        _errors_to_messages(request, exc)
+    else:
+        messages.success(request, _("共有を終了しました。"))
+    return redirect("cases:case_share", pk=case.pk)

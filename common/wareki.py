@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 import jaconv
+from django.utils.translation import gettext as _
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ def format_short(date: dt.date | None) -> str:
     """R6.3.14: compact, for tables."""
     if date is None:
         return ""
+    if isinstance(date, dt.datetime):
+        date = date.date()
     era, year = era_year(date)
     if era is None:
         return date.isoformat()
@@ -85,8 +88,13 @@ def format_month(year: int, month: int) -> str:
 
 
 def fiscal_year_label(fiscal_year: int) -> str:
-    """令和7年度 for the fiscal year starting April 2025."""
-    era, ey = era_year(dt.date(fiscal_year, 4, 1))
+    """令和7年度 for the fiscal year starting April 2025.
+
+    A fiscal year is named after the era in force for most of it: 令和 began on 1 May
+    2019, and April 2019 to March 2020 is officially 令和元年度, not 平成31年度. Eras that
+    began later in a fiscal year (平成 in January 1989) leave it to the old era.
+    """
+    era, ey = era_year(dt.date(fiscal_year, 5, 1))
     return f"{era.name}{_year_label(ey)}年度" if era else f"{fiscal_year}年度"
 
 
@@ -102,7 +110,9 @@ def _make_date(y: int, m: int, d: int) -> dt.date:
     try:
         return dt.date(y, m, d)
     except ValueError as exc:
-        raise WarekiError(f"{y}年{m}月{d}日という日付はありません。") from exc
+        raise WarekiError(
+            _("%(y)s年%(m)s月%(d)s日という日付はありません。") % {"y": y, "m": m, "d": d}
+        ) from exc
 
 
 def parse_date(text: str) -> dt.date:
@@ -110,25 +120,43 @@ def parse_date(text: str) -> dt.date:
     raw = jaconv.z2h(str(text or ""), kana=False, ascii=True, digit=True).strip()
     raw = raw.upper().replace(" ", "")
     if not raw:
-        raise WarekiError("日付を入力してください。")
+        raise WarekiError(_("日付を入力してください。"))
     if m := _ISO.match(raw) or _ISO_KANJI.match(raw):
         return _make_date(int(m[1]), int(m[2]), int(m[3]))
     m = _ERA.match(raw) or _COMPACT_ERA.match(raw)
     if not m:
-        raise WarekiError("日付の形式が正しくありません。例: 2024-03-14、R6.3.14、令和6年3月14日")
+        raise WarekiError(
+            _("日付の形式が正しくありません。例: 2024-03-14、R6.3.14、令和6年3月14日")
+        )
     era = _BY_KEY[m[1]]
     year_in_era = 1 if m[2] == "元" else int(m[2])
     if year_in_era < 1:
-        raise WarekiError(f"{era.name}0年はありません。")
+        raise WarekiError(_("%(era)s0年はありません。") % {"era": era.name})
     if era.last_year is not None and year_in_era > era.last_year:
-        raise WarekiError(f"{era.name}は{era.last_year}年までです。")
-    date = _make_date(era.start.year + year_in_era - 1, int(m[3]), int(m[4]))
-    if date < era.start or (era.end is not None and date > era.end):
         raise WarekiError(
-            f"{format_date(date)}は{era.name}の期間外です"
-            f"（{era.name}は{era.start:%Y年%-m月%-d日}から）。"
+            _("%(era)sは%(year)s年までです。") % {"era": era.name, "year": era.last_year}
         )
-    return date
+    date = _make_date(era.start.year + year_in_era - 1, int(m[3]), int(m[4]))
+    if date < era.start:
+        bound = _("%(era)sは%(y)s年%(m)s月%(d)s日からです") % {
+            "era": era.name,
+            "y": era.start.year,
+            "m": era.start.month,
+            "d": era.start.day,
+        }
+    elif era.end is not None and date > era.end:
+        bound = _("%(era)sは%(y)s年%(m)s月%(d)s日までです") % {
+            "era": era.name,
+            "y": era.end.year,
+            "m": era.end.month,
+            "d": era.end.day,
+        }
+    else:
+        return date
+    raise WarekiError(
+        _("%(date)sは%(era)sの期間外です（%(bound)s）。")
+        % {"date": format_date(date), "era": era.name, "bound": bound}
+    )
 
 
 def age_on(birth_date: dt.date | None, on: dt.date) -> int | None:

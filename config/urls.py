@@ -8,6 +8,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("households/", include("households.urls")),
+    path("intake/", include("intake.urls")),
     path("", include("cases.urls")),
     path("", cases_home, name="home"),
     path("admin/", admin.site.urls),

@@ -5,20 +5,31 @@ from common import wareki as w
 register = template.Library()
 
 
+def _local_date(value):
+    """Aware datetimes are shown on their Japanese calendar day."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value
+
+
 @register.filter
 def wareki(value):
     """{{ date|wareki }} -> 令和6年3月14日"""
-    return w.format_date(value)
+    return w.format_date(_local_date(value))
 
 
 @register.filter
 def wareki_weekday(value):
-    return w.format_date(value, with_weekday=True)
+    return w.format_date(_local_date(value), with_weekday=True)
 
 
 @register.filter
 def wareki_short(value):
-    return w.format_short(value)
+    return w.format_short(_local_date(value))
 
 
 @register.filter

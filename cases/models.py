@@ -1,0 +1,382 @@
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
+
+from accounts.models import Agency
+from cases.choices import (
+    OPEN_STATUSES,
+    CasePersonRole,
+    CaseStatus,
+    CloseReason,
+    ExemptionReason,
+    GrantBasis,
+    GrantScope,
+    PlanStatus,
+    Project,
+    RecordKind,
+    ReviewOutcome,
+    RiskLevel,
+)
+from common.models import Versioned
+from households.models import Consent, Household, Person
+from intake.models import Consultation
+
+
+class CaseQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+
+class Case(Versioned):
+    """ケース: one household's problem-set, followed by a lead agency and 主担当."""
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("世帯"), on_delete=models.PROTECT, related_name="cases"
+    )
+    title = models.CharField(_("ケース名"), max_length=200)
+    lead_agency = models.ForeignKey(
+        Agency, verbose_name=_("主担当機関"), on_delete=models.PROTECT, related_name="led_cases"
+    )
+    lead_staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("主担当"),
+        on_delete=models.PROTECT,
+        related_name="led_cases",
+    )
+    status = models.CharField(
+        _("状況"),
+        max_length=20,
+        choices=CaseStatus.choices,
+        default=CaseStatus.RECEIVED,
+        db_index=True,
+    )
+    risk_level = models.CharField(
+        _("リスク"), max_length=10, choices=RiskLevel.choices, default=RiskLevel.MEDIUM
+    )
+    opened_on = models.DateField(_("開始日"), db_index=True)
+    closed_on = models.DateField(_("終結日"), null=True, blank=True, db_index=True)
+    close_reason_kind = models.CharField(
+        _("終結理由"), max_length=20, choices=CloseReason.choices, blank=True
+    )
+    close_reason = models.TextField(_("終結理由の詳細"), blank=True)
+    collaboration_started_on = models.DateField(_("多機関協働の開始日"), null=True, blank=True)
+    collaboration_ended_on = models.DateField(_("多機関協働の終了日"), null=True, blank=True)
+    summary = models.TextField(_("ケースの概要"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ケース")
+        verbose_name_plural = _("ケース")
+        ordering = ["-opened_on", "-pk"]
+        permissions = [
+            ("view_case_summary", _("ケースの概要を見る")),
+            ("view_case_records", _("プランと支援経過を見る")),
+            ("view_case_confidential", _("秘匿情報を見る")),
+            ("view_case_brief", _("会議資料を見る")),
+        ]
+        indexes = [models.Index(fields=["lead_agency", "status", "-opened_on"])]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class CaseUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+
+class CaseGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+
+class CasePerson(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="case_persons")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="case_roles")
+    role = models.CharField(_("ケースでの立場"), max_length=20, choices=CasePersonRole.choices)
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "person"], name="case_person_once")]
+
+
+class CaseConsultation(models.Model):
+    """A consultation belongs to at most one case (the first, or a 継続相談)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consultation_links")
+    consultation = models.OneToOneField(
+        Consultation, on_delete=models.CASCADE, related_name="case_link"
+    )
+    linked_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+
+class CaseStatusChange(models.Model):
+    """Every transition, dated and by whom; reopening keeps the earlier rows."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=20, choices=CaseStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=CaseStatus.choices)
+    on = models.DateField(_("日付"))
+    at = models.DateTimeField(auto_now_add=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("理由"), blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+
+class AccessGrant(models.Model):
+    """The ledger: why an agency (or a user) may see a case, and how much of it.
+
+    cases/sharing.py keeps django-guardian's object permissions equal to the union of the
+    active rows here. basis_object points at what the grant rests on (a referral, a
+    meeting, a plan role) without cases importing those apps.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="grants")
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="case_grants"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="case_grants",
+    )
+    basis = models.CharField(_("根拠"), max_length=20, choices=GrantBasis.choices)
+    scope = models.CharField(_("範囲"), max_length=20, choices=GrantScope.choices)
+    consent = models.ForeignKey(
+        Consent, on_delete=models.PROTECT, null=True, blank=True, related_name="case_grants"
+    )
+    basis_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True)
+    basis_id = models.PositiveBigIntegerField(null=True, blank=True)
+    basis_object = GenericForeignKey("basis_type", "basis_id")
+    exemption_reason = models.CharField(
+        _("例外の根拠"), max_length=20, choices=ExemptionReason.choices, blank=True
+    )
+    note = models.TextField(_("理由・メモ"), blank=True)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    granted_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    revoke_reason = models.CharField(max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("共有の根拠")
+        verbose_name_plural = _("共有の根拠")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(agency__isnull=False) | Q(user__isnull=False), name="grant_has_holder"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["case", "agency"],
+                condition=Q(revoked_at__isnull=True),
+                name="grant_active_case_agency",
+            ),
+            models.Index(
+                fields=["consent"],
+                condition=Q(revoked_at__isnull=True),
+                name="grant_active_consent",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.case_id}:{self.agency or self.user}:{self.basis}/{self.scope}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class AssessmentIssue(models.Model):
+    """Configurable list of issues an assessment can mark (8050, ダブルケア, …)."""
+
+    name = models.CharField(_("課題"), max_length=100, unique=True)
+    order = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(_("有効"), default=True)
+
+    class Meta:
+        verbose_name = _("アセスメントの課題")
+        verbose_name_plural = _("アセスメントの課題")
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
+class Assessment(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assessments")
+    assessed_on = models.DateField(_("実施日"))
+    household_overview = models.TextField(_("世帯全体の状況"))
+    issues = models.ManyToManyField(AssessmentIssue, verbose_name=_("世帯の課題"), blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(m2m_fields=[issues])
+
+    class Meta:
+        verbose_name = _("アセスメント")
+        verbose_name_plural = _("アセスメント")
+        ordering = ["-assessed_on", "-pk"]
+
+
+class AssessmentMember(models.Model):
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="members")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    situation = models.TextField(_("状況"), blank=True)
+    strengths = models.TextField(_("強み・できていること"), blank=True)
+    issues = models.ManyToManyField(
+        AssessmentIssue, verbose_name=_("課題"), blank=True, related_name="+"
+    )
+    history = HistoricalRecords(m2m_fields=[issues])
+
+
+class SupportPlan(Versioned):
+    """支援プラン, versioned: each revision is a new row with number+1."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="plans")
+    number = models.PositiveIntegerField(_("版"))
+    status = models.CharField(
+        _("状態"), max_length=20, choices=PlanStatus.choices, default=PlanStatus.DRAFT
+    )
+    person_wishes = models.TextField(_("本人の希望"))
+    goals = models.TextField(_("目標"))
+    review_on = models.DateField(_("評価予定日"), null=True, blank=True, db_index=True)
+    consent = models.ForeignKey(
+        Consent,
+        verbose_name=_("本人同意"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="plans",
+    )
+    consented_on = models.DateField(_("同意日"), null=True, blank=True)
+    approved_on = models.DateField(_("承認日"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    previous = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="next_version"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("支援プラン")
+        verbose_name_plural = _("支援プラン")
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["case", "number"], name="plan_number_once")]
+
+    def __str__(self):
+        return f"{self.case} 第{self.number}版"
+
+
+class PlanRole(models.Model):
+    """役割分担: 困りごと × 支援機関 × 支援方法, with a due date."""
+
+    plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="roles")
+    concern = models.CharField(_("困りごと"), max_length=300)
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("支援機関"), on_delete=models.PROTECT, related_name="plan_roles"
+    )
+    method = models.TextField(_("支援方法"))
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("対象者"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    due_on = models.DateField(_("期限"), null=True, blank=True)
+    order = models.PositiveIntegerField(default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["order", "pk"]
+
+
+class PlanReview(models.Model):
+    plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="reviews")
+    reviewed_on = models.DateField(_("評価日"))
+    evaluation = models.TextField(_("評価"))
+    outcome = models.CharField(_("評価の結果"), max_length=20, choices=ReviewOutcome.choices)
+    next_review_on = models.DateField(_("次回評価日"), null=True, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-reviewed_on", "-pk"]
+
+
+class SupportRecordQuerySet(models.QuerySet):
+    def in_period(self, start, end):
+        return self.filter(occurred_at__date__gte=start, occurred_at__date__lte=end)
+
+
+class SupportRecord(models.Model):
+    """支援経過記録: one contact or piece of work on a case."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="records")
+    occurred_at = models.DateTimeField(_("日時"), db_index=True)
+    kind = models.CharField(_("種別"), max_length=20, choices=RecordKind.choices)
+    project = models.CharField(
+        _("事業"), max_length=1, choices=Project.choices, default=Project.COLLABORATION
+    )
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("機関"), on_delete=models.PROTECT, related_name="support_records"
+    )
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("対応者"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    persons = models.ManyToManyField(
+        Person, verbose_name=_("対象者"), blank=True, related_name="support_records"
+    )
+    minutes = models.PositiveIntegerField(_("所要時間（分）"), null=True, blank=True)
+    narrative = models.TextField(_("内容"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(m2m_fields=[persons])
+
+    objects = SupportRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("支援経過記録")
+        verbose_name_plural = _("支援経過記録")
+        ordering = ["-occurred_at", "-pk"]
+        indexes = [
+            models.Index(fields=["case", "-occurred_at"]),
+            models.Index(fields=["agency", "occurred_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.occurred_at:%Y-%m-%d} {self.get_kind_display()}"

@@ -1,0 +1,526 @@
+"""Writes for cases (STYLE 2): one function per use case, atomic, naming the actor.
+
+Views, tasks and commands call these; none saves a case model itself.
+"""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import log_action
+from cases import sharing
+from cases.choices import (
+    CASE_TRANSITIONS,
+    ENDED_STATUSES,
+    PLAN_TRANSITIONS,
+    CasePersonRole,
+    CaseStatus,
+    GrantBasis,
+    GrantScope,
+    PlanStatus,
+    RecordKind,
+    ReviewOutcome,
+)
+from cases.models import (
+    AccessGrant,
+    Assessment,
+    AssessmentMember,
+    Case,
+    CaseConsultation,
+    CasePerson,
+    CaseStatusChange,
+    PlanReview,
+    PlanRole,
+    SupportPlan,
+    SupportRecord,
+)
+from common.services import bump_version, check_version, save_as
+
+
+class CaseRuleError(ValidationError):
+    """A refused action; the message is Japanese and says what is missing."""
+
+
+# ---------------------------------------------------------------- cases
+
+
+@transaction.atomic
+def case_open(
+    *,
+    actor,
+    household,
+    lead_agency,
+    lead_staff,
+    title: str,
+    opened_on: dt.date | None = None,
+    persons=(),
+    consultation=None,
+    risk_level=None,
+    summary: str = "",
+) -> Case:
+    """Open a case for a household. Side effects: the lead agency is granted it (LEAD),
+    a status row 受付 is written, the consultation (if any) is linked, action log."""
+    case = Case(
+        household=household,
+        lead_agency=lead_agency,
+        lead_staff=lead_staff,
+        title=title,
+        opened_on=opened_on or timezone.localdate(),
+        created_by=actor,
+        summary=summary,
+    )
+    if risk_level:
+        case.risk_level = risk_level
+    save_as(case, actor)
+    for person, role in persons:
+        save_as(CasePerson(case=case, person=person, role=role), actor)
+    CaseStatusChange.objects.create(
+        case=case, to_status=CaseStatus.RECEIVED, on=case.opened_on, by=actor
+    )
+    sharing.set_lead(case=case, agency=lead_agency, actor=actor)
+    if consultation is not None:
+        case_link_consultation(actor=actor, case=case, consultation=consultation)
+    log_action(actor=actor, action="cases.case.opened", obj=case)
+    return case
+
+
+@transaction.atomic
+def case_link_consultation(*, actor, case: Case, consultation) -> CaseConsultation:
+    if CaseConsultation.objects.filter(consultation=consultation).exists():
+        raise CaseRuleError(_("この相談はすでに別のケースに結び付いています。"))
+    link = CaseConsultation(case=case, consultation=consultation)
+    save_as(link, actor)
+    for person in consultation.persons.all():
+        if not CasePerson.objects.filter(case=case, person=person).exists():
+            save_as(CasePerson(case=case, person=person, role=CasePersonRole.MEMBER), actor)
+    return link
+
+
+@transaction.atomic
+def case_update(*, actor, case: Case, expected_version=None, **fields) -> Case:
+    """Edit a case's own fields. A stale version raises StaleEdit; a lead agency change
+    moves the LEAD grant."""
+    check_version(case, expected_version)
+    old_lead = case.lead_agency_id
+    for key, value in fields.items():
+        setattr(case, key, value)
+    if (
+        case.collaboration_ended_on
+        and case.collaboration_started_on
+        and (case.collaboration_ended_on < case.collaboration_started_on)
+    ):
+        raise CaseRuleError(_("多機関協働の終了日は開始日より後にしてください。"))
+    bump_version(case)
+    save_as(case, actor)
+    if case.lead_agency_id != old_lead:
+        sharing.set_lead(case=case, agency=case.lead_agency, actor=actor)
+    log_action(actor=actor, action="cases.case.updated", obj=case)
+    return case
+
+
+@transaction.atomic
+def case_set_persons(*, actor, case: Case, persons) -> None:
+    """Replace the persons concerned: persons is a list of (person, role)."""
+    wanted = {p.pk: (p, role) for p, role in persons}
+    for cp in CasePerson.objects.filter(case=case):
+        if cp.person_id not in wanted:
+            cp._history_user = actor
+            cp.delete()
+        else:
+            _, role = wanted.pop(cp.person_id)
+            if cp.role != role:
+                cp.role = role
+                save_as(cp, actor)
+    for person, role in wanted.values():
+        save_as(CasePerson(case=case, person=person, role=role), actor)
+
+
+@transaction.atomic
+def case_transition(
+    *,
+    actor,
+    case: Case,
+    to_status: str,
+    on: dt.date | None = None,
+    reason: str = "",
+    close_reason_kind: str = "",
+) -> Case:
+    """Move the case along its lifecycle. 終結 needs a reason; reopening keeps the
+    earlier 終結 in the status history."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    on = on or timezone.localdate()
+    allowed = CASE_TRANSITIONS.get(case.status, set())
+    if to_status not in allowed:
+        raise CaseRuleError(
+            _("「%(from)s」から「%(to)s」には変更できません。")
+            % {"from": CaseStatus(case.status).label, "to": CaseStatus(to_status).label}
+        )
+    if to_status in ENDED_STATUSES:
+        if to_status == CaseStatus.CLOSED and not close_reason_kind:
+            raise CaseRuleError(_("終結するには終結理由を選んでください。"))
+        if not reason.strip() and to_status == CaseStatus.SUSPENDED:
+            raise CaseRuleError(_("中断の理由を入力してください。"))
+        if on < case.opened_on:
+            raise CaseRuleError(_("終結日は開始日より後にしてください。"))
+        case.closed_on = on
+        case.close_reason_kind = close_reason_kind
+        case.close_reason = reason
+    elif case.status in ENDED_STATUSES:  # reopening
+        case.closed_on = None
+        case.close_reason_kind = ""
+        case.close_reason = ""
+    previous = case.status
+    case.status = to_status
+    bump_version(case)
+    save_as(case, actor)
+    CaseStatusChange.objects.create(
+        case=case, from_status=previous, to_status=to_status, on=on, by=actor, reason=reason
+    )
+    action = {CaseStatus.CLOSED: "closed", CaseStatus.SUSPENDED: "suspended"}.get(
+        to_status, "status_changed"
+    )
+    if previous in ENDED_STATUSES and to_status not in ENDED_STATUSES:
+        action = "reopened"
+    log_action(actor=actor, action=f"cases.case.{action}", obj=case, to=to_status)
+    return case
+
+
+@transaction.atomic
+def case_share(
+    *,
+    actor,
+    case: Case,
+    agency,
+    scope: str,
+    consent=None,
+    exemption_reason: str = "",
+    note: str = "",
+) -> AccessGrant:
+    """Share the case with another agency, on the person's consent or a recorded legal
+    exemption. Raises SharingRefused (message says what to record)."""
+    if agency.pk == case.lead_agency_id:
+        raise sharing.SharingRefused(_("主担当機関にはすでに共有されています。"))
+    if exemption_reason:
+        return sharing.grant(
+            case=case,
+            agency=agency,
+            basis=GrantBasis.EXEMPTION,
+            scope=scope,
+            actor=actor,
+            exemption_reason=exemption_reason,
+            note=note,
+        )
+    return sharing.grant(
+        case=case,
+        agency=agency,
+        basis=GrantBasis.CONSENT,
+        scope=scope,
+        actor=actor,
+        consent=consent,
+        note=note,
+    )
+
+
+@transaction.atomic
+def grant_end(*, actor, grant: AccessGrant, reason: str) -> None:
+    if grant.basis == GrantBasis.LEAD:
+        raise CaseRuleError(_("主担当機関の共有は終了できません。主担当機関を変更してください。"))
+    sharing.revoke(grants=[grant], actor=actor, reason=reason or _("共有の終了"))
+
+
+# ---------------------------------------------------------------- assessment
+
+
+@transaction.atomic
+def assessment_create(
+    *, actor, case: Case, assessed_on, household_overview: str, issues=(), members=()
+) -> Assessment:
+    """members: iterable of dicts(person, situation, strengths, issues)."""
+    assessment = Assessment(
+        case=case, assessed_on=assessed_on, household_overview=household_overview, by=actor
+    )
+    save_as(assessment, actor)
+    assessment.issues.set(issues)
+    for m in members:
+        if not (m.get("situation") or m.get("strengths") or m.get("issues")):
+            continue
+        row = AssessmentMember(
+            assessment=assessment,
+            person=m["person"],
+            situation=m.get("situation", ""),
+            strengths=m.get("strengths", ""),
+        )
+        save_as(row, actor)
+        row.issues.set(m.get("issues", []))
+    if case.status == CaseStatus.RECEIVED:
+        case_transition(actor=actor, case=case, to_status=CaseStatus.ASSESSMENT, on=assessed_on)
+    log_action(actor=actor, action="cases.assessment.created", obj=assessment)
+    return assessment
+
+
+# ---------------------------------------------------------------- plans
+
+
+def _check_plan_transition(plan: SupportPlan, to_status: str) -> None:
+    if to_status not in PLAN_TRANSITIONS.get(plan.status, set()):
+        raise CaseRuleError(
+            _("プランを「%(from)s」から「%(to)s」にはできません。")
+            % {"from": PlanStatus(plan.status).label, "to": PlanStatus(to_status).label}
+        )
+
+
+def _save_roles(actor, plan: SupportPlan, roles) -> None:
+    for old in plan.roles.all():
+        old._history_user = actor
+        old.delete()
+    for order, role in enumerate(roles):
+        save_as(PlanRole(plan=plan, order=order, **role), actor)
+
+
+@transaction.atomic
+def plan_create(
+    *, actor, case: Case, person_wishes: str, goals: str, review_on=None, roles=()
+) -> SupportPlan:
+    """A new draft plan version. roles: dicts(concern, agency, method, person, due_on)."""
+    if case.plans.filter(status__in=[PlanStatus.DRAFT, PlanStatus.CONSENTED]).exists():
+        raise CaseRuleError(_("作成中のプランがあります。そのプランを編集してください。"))
+    number = (case.plans.aggregate(n=Max("number"))["n"] or 0) + 1
+    previous = case.plans.filter(number=number - 1).first()
+    plan = SupportPlan(
+        case=case,
+        number=number,
+        person_wishes=person_wishes,
+        goals=goals,
+        review_on=review_on,
+        created_by=actor,
+        previous=previous,
+    )
+    save_as(plan, actor)
+    _save_roles(actor, plan, roles)
+    if case.status in (CaseStatus.RECEIVED, CaseStatus.ASSESSMENT):
+        case_transition(actor=actor, case=case, to_status=CaseStatus.PLANNING)
+    log_action(actor=actor, action="cases.plan.created", obj=plan, number=number)
+    return plan
+
+
+@transaction.atomic
+def plan_update(
+    *, actor, plan: SupportPlan, expected_version=None, roles=None, **fields
+) -> SupportPlan:
+    """Edit a draft (or consented, which returns it to draft: the person agreed to
+    the earlier text)."""
+    check_version(plan, expected_version)
+    if plan.status not in (PlanStatus.DRAFT, PlanStatus.CONSENTED):
+        raise CaseRuleError(_("承認済みのプランは編集できません。改訂版を作成してください。"))
+    for key, value in fields.items():
+        setattr(plan, key, value)
+    if plan.status == PlanStatus.CONSENTED:
+        plan.status = PlanStatus.DRAFT
+        plan.consent = None
+        plan.consented_on = None
+    bump_version(plan)
+    save_as(plan, actor)
+    if roles is not None:
+        _save_roles(actor, plan, roles)
+    log_action(actor=actor, action="cases.plan.updated", obj=plan)
+    return plan
+
+
+@transaction.atomic
+def plan_record_consent(*, actor, plan: SupportPlan, consent, consented_on=None) -> SupportPlan:
+    """本人同意 to the plan: the consent must be valid and be a person's of this case."""
+    _check_plan_transition(plan, PlanStatus.CONSENTED)
+    if consent is None or not consent.is_valid():
+        raise CaseRuleError(_("有効な本人同意を選んでください。"))
+    if not consent.person.household_memberships.filter(household=plan.case.household).exists():
+        raise CaseRuleError(_("この世帯の人の本人同意を選んでください。"))
+    plan.consent = consent
+    plan.consented_on = consented_on or timezone.localdate()
+    plan.status = PlanStatus.CONSENTED
+    bump_version(plan)
+    save_as(plan, actor)
+    log_action(actor=actor, action="cases.plan.consented", obj=plan)
+    return plan
+
+
+def plan_uncovered_agencies(plan: SupportPlan):
+    """Role agencies (other than the lead) that the plan's consent does not name."""
+    agencies = {r.agency for r in plan.roles.select_related("agency")}
+    agencies.discard(plan.case.lead_agency)
+    if plan.consent is None:
+        return sorted(agencies, key=lambda a: a.name)
+    covered = set(plan.consent.agencies.values_list("pk", flat=True))
+    return sorted((a for a in agencies if a.pk not in covered), key=lambda a: a.name)
+
+
+@transaction.atomic
+def plan_approve(
+    *, actor, plan: SupportPlan, approved_on=None, activate: bool = True
+) -> SupportPlan:
+    """Approve a consented plan (e.g. at a 重層的支援会議) and make it the active plan.
+
+    Refused without a recorded 本人同意, or when the consent does not cover an agency
+    given a role. Side effects: the previous active plan becomes 改訂済み; each role
+    agency is granted the case (basis PLAN_ROLE, scope RECORDS) on that consent.
+    """
+    if plan.status == PlanStatus.DRAFT or plan.consent is None:
+        raise CaseRuleError(_("本人同意が記録されていないプランは承認できません。"))
+    _check_plan_transition(plan, PlanStatus.APPROVED)
+    if not plan.consent.is_valid():
+        raise CaseRuleError(_("プランの本人同意が有効ではありません（期限切れまたは撤回）。"))
+    uncovered = plan_uncovered_agencies(plan)
+    if uncovered:
+        raise CaseRuleError(
+            _(
+                "本人同意の共有先に含まれていない機関に役割があります: %(names)s。"
+                "同意の範囲を確認し、同意を記録し直してください。"
+            )
+            % {"names": "、".join(a.name for a in uncovered)}
+        )
+    plan.status = PlanStatus.APPROVED
+    plan.approved_on = approved_on or timezone.localdate()
+    plan.approved_by = actor
+    bump_version(plan)
+    save_as(plan, actor)
+    log_action(actor=actor, action="cases.plan.approved", obj=plan)
+    if activate:
+        plan_activate(actor=actor, plan=plan)
+    return plan
+
+
+@transaction.atomic
+def plan_activate(*, actor, plan: SupportPlan) -> SupportPlan:
+    _check_plan_transition(plan, PlanStatus.ACTIVE)
+    case = plan.case
+    for old in case.plans.filter(status__in=[PlanStatus.ACTIVE, PlanStatus.REVIEWED]).exclude(
+        pk=plan.pk
+    ):
+        old.status = PlanStatus.REVISED
+        bump_version(old)
+        save_as(old, actor)
+        sharing.revoke_for_basis(basis_object=old, actor=actor, reason=_("プランの改訂"))
+    plan.status = PlanStatus.ACTIVE
+    bump_version(plan)
+    save_as(plan, actor)
+    for agency in {r.agency for r in plan.roles.select_related("agency")}:
+        if agency.pk == case.lead_agency_id:
+            continue
+        sharing.grant(
+            case=case,
+            agency=agency,
+            basis=GrantBasis.PLAN_ROLE,
+            scope=GrantScope.RECORDS,
+            actor=actor,
+            consent=plan.consent,
+            basis_object=plan,
+        )
+    if case.status in (CaseStatus.RECEIVED, CaseStatus.ASSESSMENT, CaseStatus.PLANNING):
+        case_transition(actor=actor, case=case, to_status=CaseStatus.SUPPORTING)
+    log_action(actor=actor, action="cases.plan.activated", obj=plan)
+    return plan
+
+
+@transaction.atomic
+def plan_review(
+    *, actor, plan: SupportPlan, reviewed_on, evaluation: str, outcome: str, next_review_on=None
+) -> PlanReview:
+    """評価: record a review; the plan becomes 評価済み and its next review date moves."""
+    if plan.status not in (PlanStatus.ACTIVE, PlanStatus.REVIEWED):
+        raise CaseRuleError(_("実施中のプランだけを評価できます。"))
+    review = PlanReview(
+        plan=plan,
+        reviewed_on=reviewed_on,
+        evaluation=evaluation,
+        outcome=outcome,
+        next_review_on=next_review_on,
+        by=actor,
+    )
+    save_as(review, actor)
+    plan.status = PlanStatus.REVIEWED if outcome != ReviewOutcome.CONTINUE else PlanStatus.ACTIVE
+    plan.review_on = next_review_on
+    bump_version(plan)
+    save_as(plan, actor)
+    if plan.case.status == CaseStatus.SUPPORTING and outcome == ReviewOutcome.CLOSE:
+        case_transition(
+            actor=actor, case=plan.case, to_status=CaseStatus.MONITORING, on=reviewed_on
+        )
+    log_action(actor=actor, action="cases.plan.reviewed", obj=plan, outcome=outcome)
+    return review
+
+
+@transaction.atomic
+def plan_revise(*, actor, plan: SupportPlan) -> SupportPlan:
+    """Start the next version as a draft that copies this one's text and roles."""
+    if plan.status not in (PlanStatus.ACTIVE, PlanStatus.REVIEWED):
+        raise CaseRuleError(_("実施中のプランだけを改訂できます。"))
+    roles = [
+        {
+            "concern": r.concern,
+            "agency": r.agency,
+            "method": r.method,
+            "person": r.person,
+            "due_on": r.due_on,
+        }
+        for r in plan.roles.all()
+    ]
+    return plan_create(
+        actor=actor,
+        case=plan.case,
+        person_wishes=plan.person_wishes,
+        goals=plan.goals,
+        review_on=plan.review_on,
+        roles=roles,
+    )
+
+
+@transaction.atomic
+def plan_close(*, actor, plan: SupportPlan) -> SupportPlan:
+    _check_plan_transition(plan, PlanStatus.CLOSED)
+    plan.status = PlanStatus.CLOSED
+    bump_version(plan)
+    save_as(plan, actor)
+    sharing.revoke_for_basis(basis_object=plan, actor=actor, reason=_("プランの終了"))
+    log_action(actor=actor, action="cases.plan.closed", obj=plan)
+    return plan
+
+
+# ---------------------------------------------------------------- records
+
+
+@transaction.atomic
+def record_create(
+    *,
+    actor,
+    case: Case,
+    agency,
+    occurred_at,
+    kind: str,
+    narrative: str,
+    project: str | None = None,
+    persons=(),
+    minutes=None,
+) -> SupportRecord:
+    """Write a 支援経過 entry. The agency must be one the actor works for."""
+    if agency.pk not in actor.agency_ids:
+        raise CaseRuleError(_("所属していない機関の記録は作成できません。"))
+    if kind not in RecordKind.values:
+        raise CaseRuleError(_("支援の種別を選んでください。"))
+    record = SupportRecord(
+        case=case,
+        agency=agency,
+        staff=actor,
+        occurred_at=occurred_at,
+        kind=kind,
+        narrative=narrative,
+        minutes=minutes,
+    )
+    if project:
+        record.project = project
+    save_as(record, actor)
+    record.persons.set(persons)
+    log_action(actor=actor, action="cases.record.created", obj=record, kind=kind)
+    return record

@@ -1,0 +1,392 @@
+"""Who may see which case, and why. Every access decision in the product is made here.
+
+The ledger (AccessGrant) says why an agency or user may see a case; django-guardian's
+direct foreign-key tables (CaseGroupObjectPermission, CaseUserObjectPermission) hold
+the resulting permissions so lists are filtered with one EXISTS in SQL. The two are
+kept equal by _sync(): a permission exists iff an active ledger row implies it.
+
+Rules (DESIGN.md "Who may see what"):
+- The lead agency's staff see and edit their cases (basis LEAD, scope LEAD).
+- Another agency sees a case only through a recorded basis: an accepted referral, a
+  plan role or a direct share, each covered by the person's Consent; or a legal
+  exemption recorded with its reason. Withdrawn or expired consent revokes them.
+- 支援会議 members see the agenda brief of that meeting's cases (scope MEETING_BRIEF,
+  held per user), never the case file.
+- 住所秘匿: address, phone and whereabouts only for the lead agency.
+- Managers see statistics; case contents only through their agency membership.
+- Administrators hold no membership and so see no case.
+- Consultations: the receiving agency's staff, and those with FULL scope on its case.
+"""
+
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import log_access, log_action
+from accounts.models import AccessLog, Agency
+from accounts.services import agency_group
+from cases.choices import SCOPE_ORDER, GrantBasis, GrantScope
+from cases.models import AccessGrant, Case, CaseGroupObjectPermission, CaseUserObjectPermission
+from households import access as household_access
+from households.models import Consent
+
+# Which permissions each scope implies (cumulative, smallest scope first).
+SCOPE_PERMS = {
+    GrantScope.MEETING_BRIEF: {"view_case_brief"},
+    GrantScope.SUMMARY: {"view_case_summary"},
+    GrantScope.RECORDS: {"view_case_summary", "view_case_records"},
+    GrantScope.FULL: {"view_case_summary", "view_case_records", "view_case"},
+    GrantScope.LEAD: {
+        "view_case_summary",
+        "view_case_records",
+        "view_case",
+        "change_case",
+        "view_case_confidential",
+    },
+}
+# The minimum scope each action needs.
+ACTION_SCOPE = {
+    "brief": GrantScope.MEETING_BRIEF,
+    "summary": GrantScope.SUMMARY,
+    "records": GrantScope.RECORDS,
+    "full": GrantScope.FULL,
+    "change": GrantScope.LEAD,
+}
+ACTION_PERM = {
+    "brief": "view_case_brief",
+    "summary": "view_case_summary",
+    "records": "view_case_records",
+    "full": "view_case",
+    "change": "change_case",
+    "confidential": "view_case_confidential",
+}
+# Bases that rest on the person's consent; they end when it does.
+CONSENT_BASES = {GrantBasis.CONSENT, GrantBasis.REFERRAL, GrantBasis.PLAN_ROLE}
+
+
+class SharingRefused(Exception):
+    """A grant the rules do not allow; the message says what to record."""
+
+
+def _permissions(codenames) -> dict[str, Permission]:
+    ct = ContentType.objects.get_for_model(Case)
+    return {
+        p.codename: p for p in Permission.objects.filter(content_type=ct, codename__in=codenames)
+    }
+
+
+def _wanted_perms(grants) -> set[str]:
+    wanted: set[str] = set()
+    for grant in grants:
+        wanted |= SCOPE_PERMS[grant.scope]
+    return wanted
+
+
+def _sync(case: Case, *, agency: Agency | None = None, user=None) -> None:
+    """Make guardian's permissions for (case, holder) equal the active ledger rows."""
+    active = AccessGrant.objects.filter(case=case, revoked_at__isnull=True)
+    if agency is not None:
+        wanted = _wanted_perms(active.filter(agency=agency))
+        table, holder = CaseGroupObjectPermission, {"group": agency_group(agency)}
+    else:
+        wanted = _wanted_perms(active.filter(user=user, agency__isnull=True))
+        table, holder = CaseUserObjectPermission, {"user": user}
+    existing = set(
+        table.objects.filter(content_object=case, **holder).values_list(
+            "permission__codename", flat=True
+        )
+    )
+    perms = _permissions(wanted | existing)
+    for codename in wanted - existing:
+        table.objects.create(content_object=case, permission=perms[codename], **holder)
+    if existing - wanted:
+        table.objects.filter(
+            content_object=case, permission__codename__in=existing - wanted, **holder
+        ).delete()
+    if agency is not None:
+        _sync_household(case, agency, wanted)
+
+
+def _sync_household(case: Case, agency: Agency, case_perms: set[str]) -> None:
+    """The household page follows the case: RECORDS or more opens it; only the lead
+    agency (and the registering agency) see what 住所秘匿 hides."""
+    household = case.household
+    other_cases = AccessGrant.objects.filter(
+        case__household=household, agency=agency, revoked_at__isnull=True
+    ).exclude(case=case)
+    perms = case_perms | _wanted_perms(other_cases)
+    is_registrar = household.registered_by_agency_id == agency.pk
+    if "view_case_records" in perms or is_registrar:
+        household_access.grant_household(
+            agency=agency,
+            household=household,
+            change="change_case" in perms or is_registrar,
+            confidential="view_case_confidential" in perms or is_registrar,
+        )
+    else:
+        household_access.revoke_household(agency=agency, household=household)
+        return
+    if not ("change_case" in perms or is_registrar):
+        household_access.revoke_household(
+            agency=agency,
+            household=household,
+            perms=(household_access.CHANGE, household_access.CONFIDENTIAL),
+        )
+
+
+def consent_covers(consent: Consent | None, agency: Agency, case: Case, day=None) -> bool:
+    """A valid consent of a person of this case's household that names the agency."""
+    if consent is None or not consent.is_valid(day):
+        return False
+    if not consent.agencies.filter(pk=agency.pk).exists():
+        return False
+    return consent.person.household_memberships.filter(household=case.household).exists()
+
+
+def covering_consents(case: Case, agency: Agency) -> QuerySet[Consent]:
+    """Valid consents of the case's persons that name the agency, newest first."""
+    return (
+        Consent.objects.valid_on()
+        .filter(agencies=agency, person__household_memberships__household=case.household)
+        .distinct()
+        .order_by("-obtained_on", "-pk")
+    )
+
+
+@transaction.atomic
+def grant(
+    *,
+    case: Case,
+    basis: str,
+    scope: str,
+    actor,
+    agency: Agency | None = None,
+    user=None,
+    consent: Consent | None = None,
+    basis_object=None,
+    exemption_reason: str = "",
+    note: str = "",
+) -> AccessGrant:
+    """Record why a holder may see the case and give the permissions it implies.
+
+    Consent-based grants need a consent that covers the agency; exemptions need a
+    reason. Raises SharingRefused with a Japanese message otherwise.
+    """
+    if (agency is None) == (user is None):
+        raise ValueError("grant needs exactly one of agency or user")
+    if basis in CONSENT_BASES:
+        if agency is None:
+            raise ValueError("consent-based grants are given to agencies")
+        if not consent_covers(consent, agency, case):
+            raise SharingRefused(
+                _(
+                    "%(agency)sへの共有には、%(agency)sを共有先に含む有効な本人同意が必要です。"
+                    "世帯のページで本人同意を記録するか、法令上の例外として理由を記録してください。"
+                )
+                % {"agency": agency.name}
+            )
+    if basis == GrantBasis.EXEMPTION and (not exemption_reason or not note.strip()):
+        raise SharingRefused(_("法令上の例外による共有には、根拠と具体的な理由の記録が必要です。"))
+    row = AccessGrant(
+        case=case,
+        agency=agency,
+        user=user,
+        basis=basis,
+        scope=scope,
+        consent=consent,
+        exemption_reason=exemption_reason,
+        note=note,
+        granted_by=actor,
+    )
+    if basis_object is not None:
+        row.basis_type = ContentType.objects.get_for_model(basis_object)
+        row.basis_id = basis_object.pk
+    row._history_user = actor
+    row.save()
+    _sync(case, agency=agency, user=user)
+    log_action(
+        actor=actor,
+        action="cases.grant.created",
+        obj=case,
+        grant=row.pk,
+        basis=basis,
+        scope=scope,
+        agency=agency.pk if agency else None,
+        user=user.pk if user else None,
+    )
+    return row
+
+
+@transaction.atomic
+def revoke(*, grants, actor, reason: str) -> int:
+    """Revoke ledger rows and take the permissions they implied away, at once."""
+    now = timezone.now()
+    rows = list(
+        AccessGrant.objects.select_for_update()
+        .filter(pk__in=[g.pk for g in grants], revoked_at__isnull=True)
+        .select_related("case", "case__household", "agency", "user")
+    )
+    for row in rows:
+        row.revoked_at, row.revoked_by, row.revoke_reason = now, actor, reason[:200]
+        row._history_user = actor
+        row.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+    for case, agency, user in {(r.case, r.agency, r.user) for r in rows}:
+        _sync(case, agency=agency, user=user if agency is None else None)
+        log_action(
+            actor=actor,
+            action="cases.grant.revoked",
+            obj=case,
+            reason=reason,
+            agency=agency.pk if agency else None,
+        )
+    return len(rows)
+
+
+def revoke_for_basis(*, basis_object, actor, reason: str) -> int:
+    ct = ContentType.objects.get_for_model(basis_object)
+    rows = AccessGrant.objects.filter(
+        basis_type=ct, basis_id=basis_object.pk, revoked_at__isnull=True
+    )
+    return revoke(grants=list(rows), actor=actor, reason=reason)
+
+
+def revoke_for_consent(*, consent: Consent, actor, reason: str) -> int:
+    """A consent was withdrawn or expired: every grant resting on it ends now."""
+    rows = AccessGrant.objects.filter(
+        consent=consent, revoked_at__isnull=True, basis__in=CONSENT_BASES
+    )
+    return revoke(grants=list(rows), actor=actor, reason=reason)
+
+
+def revoke_lapsed_consents(*, actor=None, day=None) -> int:
+    """Daily: grants whose consent expired (or was withdrawn) lose access."""
+    day = day or timezone.localdate()
+    lapsed = AccessGrant.objects.filter(
+        revoked_at__isnull=True, basis__in=CONSENT_BASES, consent__isnull=False
+    ).filter(Q(consent__withdrawn_on__lte=day) | Q(consent__expires_on__lt=day))
+    return revoke(grants=list(lapsed), actor=actor, reason=_("本人同意の期限切れ・撤回"))
+
+
+def set_lead(*, case: Case, agency: Agency, actor) -> None:
+    """Make agency the lead: the old lead's LEAD grant ends, the new one begins."""
+    old = AccessGrant.objects.filter(case=case, basis=GrantBasis.LEAD, revoked_at__isnull=True)
+    old = [g for g in old if g.agency_id != agency.pk]
+    if old:
+        revoke(grants=old, actor=actor, reason=_("主担当機関の変更"))
+    if not AccessGrant.objects.filter(
+        case=case, agency=agency, basis=GrantBasis.LEAD, revoked_at__isnull=True
+    ).exists():
+        grant(case=case, agency=agency, basis=GrantBasis.LEAD, scope=GrantScope.LEAD, actor=actor)
+
+
+# ---------------------------------------------------------------- reads
+
+
+def _perm_q(user, codename: str, case_ref="pk"):
+    group_perm = CaseGroupObjectPermission.objects.filter(
+        content_object=OuterRef(case_ref), group__user=user, permission__codename=codename
+    )
+    user_perm = CaseUserObjectPermission.objects.filter(
+        content_object=OuterRef(case_ref), user=user, permission__codename=codename
+    )
+    return Exists(group_perm) | Exists(user_perm)
+
+
+def _is_case_worker(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and user.works_on_cases)
+
+
+def cases_visible_to(user, *, action: str = "summary") -> QuerySet[Case]:
+    """Cases the user may see at least at `action` level, filtered in SQL."""
+    if not _is_case_worker(user):
+        return Case.objects.none()
+    return Case.objects.filter(_perm_q(user, ACTION_PERM[action]))
+
+
+def with_access(queryset: QuerySet[Case], user) -> QuerySet[Case]:
+    """Annotate what the user may do with each case, in the same query."""
+    return queryset.annotate(
+        can_records=_perm_q(user, "view_case_records"),
+        can_full=_perm_q(user, "view_case"),
+        can_change=_perm_q(user, "change_case"),
+        can_confidential=_perm_q(user, "view_case_confidential"),
+    )
+
+
+def get_case_for_user(user, pk, *, action: str = "summary", request=None) -> Case:
+    """Fetch a case the user may see at `action` level, or 404 (never 403: a case the
+    user may not see is not confirmed to exist). The refusal is logged."""
+    case = None
+    if _is_case_worker(user):
+        case = (
+            with_access(cases_visible_to(user, action=action), user)
+            .select_related("household", "household__district", "lead_agency", "lead_staff")
+            .filter(pk=pk)
+            .first()
+        )
+    if case is None:
+        if user is not None and user.is_authenticated:
+            log_access(
+                user=user,
+                object_type="cases.case",
+                object_id=str(pk),
+                outcome=AccessLog.Outcome.DENIED,
+                request=request,
+                detail=action,
+            )
+        raise Http404
+    return case
+
+
+def can(user, case: Case, action: str) -> bool:
+    if not _is_case_worker(user):
+        return False
+    return cases_visible_to(user, action=action).filter(pk=case.pk).exists()
+
+
+def hides_whereabouts(user, case: Case) -> bool:
+    """住所秘匿: everyone but the lead agency sees no address, phone or whereabouts."""
+    if not case.household.is_address_confidential:
+        return False
+    allowed = getattr(case, "can_confidential", None)
+    if allowed is None:
+        allowed = can(user, case, "confidential")
+    return not allowed
+
+
+def grants_for_case(case: Case) -> QuerySet[AccessGrant]:
+    return (
+        AccessGrant.objects.filter(case=case)
+        .select_related("agency", "user", "consent", "consent__person", "granted_by", "revoked_by")
+        .order_by("revoked_at", "-granted_at")
+    )
+
+
+def user_scope(user, case: Case) -> str | None:
+    """The widest scope the user holds on the case (for showing what they see)."""
+    for scope in reversed(SCOPE_ORDER):
+        action = {
+            GrantScope.LEAD: "change",
+            GrantScope.FULL: "full",
+            GrantScope.RECORDS: "records",
+            GrantScope.SUMMARY: "summary",
+            GrantScope.MEETING_BRIEF: "brief",
+        }[scope]
+        if can(user, case, action):
+            return scope
+    return None
+
+
+def agency_can_see(agency: Agency, case: Case, action: str = "summary") -> bool:
+    return CaseGroupObjectPermission.objects.filter(
+        content_object=case, group__agency=agency, permission__codename=ACTION_PERM[action]
+    ).exists()
+
+
+def consultations_visible_q(user) -> Q:
+    """Consultations visible beyond the receiving agency: those on a case the user sees in full."""
+    return Q(case_link__case__in=cases_visible_to(user, action="full").values("pk"))

@@ -1,0 +1,38 @@
+"""Who sees which consultation. The receiving agency's case workers see theirs; apps
+above intake (cases) widen this through register_visibility, so the one policy in
+cases/sharing.py decides without intake importing it."""
+
+from django.db.models import Q, QuerySet
+
+from intake.models import Consultation
+
+_EXTRA = []
+
+
+def register_visibility(func):
+    """func(user) -> Q over Consultation, OR-ed with the base rule."""
+    _EXTRA.append(func)
+    return func
+
+
+def consultations_visible_to(user) -> QuerySet[Consultation]:
+    if not user.is_authenticated or not user.works_on_cases:
+        return Consultation.objects.none()
+    q = Q(agency_id__in=user.agency_ids)
+    for func in _EXTRA:
+        q |= func(user)
+    return Consultation.objects.filter(q)
+
+
+def get_consultation_for_user(user, pk) -> Consultation:
+    from django.http import Http404
+
+    consultation = (
+        consultations_visible_to(user)
+        .select_related("household", "received_by", "agency", "caller_agency")
+        .filter(pk=pk)
+        .first()
+    )
+    if consultation is None:
+        raise Http404
+    return consultation
