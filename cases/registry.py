@@ -3,7 +3,10 @@ cases app importing them (DESIGN: nothing imports upwards).
 
 - Timeline providers: callable(case, user) -> iterable of TimelineEntry; a provider
   returns only what that user may see (ask cases.sharing).
-- Home providers: callable(request) -> dict(title, template, context, count) | None.
+- Home providers: callable(request) -> dict(title, template, context, count, order) | None.
+- Case panels: callable(request, case) -> dict(title, template, context, order) | None,
+  shown on the case page; links: callable(request, case) -> list of dict(label, url)
+  shown as buttons. Both must check what the user may see through cases.sharing.
 Apps register from their AppConfig.ready().
 """
 
@@ -25,6 +28,8 @@ class TimelineEntry:
 
 _TIMELINE = []
 _HOME = []
+_CASE_PANELS = []
+_CASE_LINKS = []
 
 
 def register_timeline(func):
@@ -47,4 +52,26 @@ def home_sections(request):
         section = func(request)
         if section:
             out.append(section)
+    return out
+
+
+def register_case_panel(func):
+    _CASE_PANELS.append(func)
+    return func
+
+
+def register_case_links(func):
+    _CASE_LINKS.append(func)
+    return func
+
+
+def case_panels(request, case):
+    out = [p for p in (func(request, case) for func in _CASE_PANELS) if p]
+    return sorted(out, key=lambda p: p.get("order", 100))
+
+
+def case_links(request, case):
+    out = []
+    for func in _CASE_LINKS:
+        out.extend(func(request, case) or [])
     return out

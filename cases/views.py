@@ -25,7 +25,7 @@ from cases.forms import (
     ShareForm,
 )
 from cases.models import AccessGrant, SupportPlan
-from cases.registry import home_sections
+from cases.registry import case_links, case_panels, home_sections
 from common.pdf import pdf_response, render_pdf
 from common.services import StaleEdit
 from households.access import get_household_for_user
