@@ -226,7 +226,7 @@ def revoke(*, grants, actor, reason: str) -> int:
     """Revoke ledger rows and take the permissions they implied away, at once."""
     now = timezone.now()
     rows = list(
-        AccessGrant.objects.select_for_update()
+        AccessGrant.objects.select_for_update(of=("self",))
         .filter(pk__in=[g.pk for g in grants], revoked_at__isnull=True)
         .select_related("case", "case__household", "agency", "user")
     )

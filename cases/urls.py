@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import views
+from cases import views, views_intake
 
 app_name = "cases"
 urlpatterns = [
@@ -22,4 +22,18 @@ urlpatterns = [
     path("cases/<int:pk>/plans/<int:plan_pk>.pdf", views.plan_pdf, name="plan_pdf"),
     path("cases/<int:pk>/sharing/", views.case_share, name="case_share"),
     path("cases/<int:pk>/sharing/<int:grant_pk>/end/", views.grant_end, name="grant_end"),
+]
+
+# 相談受付 on cases (cases/views_intake.py).
+urlpatterns += [
+    path(
+        "cases/<int:pk>/consultations/new/",
+        views_intake.consultation_add,
+        name="consultation_add",
+    ),
+    path(
+        "cases/link-consultation/<int:consultation_pk>/",
+        views_intake.consultation_link,
+        name="consultation_link",
+    ),
 ]
