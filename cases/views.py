@@ -165,6 +165,8 @@ def case_detail(request, pk):
             "assessment": assessment,
             "status_form": CaseStatusForm(case=case) if case.can_change else None,
             "scope": sharing.user_scope(request.user, case),
+            "case_panels": case_panels(request, case),
+            "case_links": case_links(request, case),
         },
     )
 

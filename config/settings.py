@@ -200,6 +200,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "cases.tasks.cases_revoke_lapsed_consents_task",
         "schedule": crontab(hour=0, minute=30),
     },
+    "referrals-mark-overdue": {
+        "task": "referrals.tasks.referrals_mark_overdue_task",
+        "schedule": crontab(hour=6, minute=0),
+    },
 }
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("households/", include("households.urls")),
     path("intake/", include("intake.urls")),
+    path("referrals/", include("referrals.urls")),
     path("", include("cases.urls")),
     path("", cases_home, name="home"),
     path("admin/", admin.site.urls),

@@ -5,7 +5,7 @@ adds and removes further grants through grant_household/revoke_household when it
 a case; this module is the only place in households that touches guardian.
 """
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.services import agency_group
@@ -54,6 +54,12 @@ def with_access_flags(queryset: QuerySet[Household], user) -> QuerySet[Household
         can_change=_perm_exists(user, "change_household"),
         can_see_confidential=_perm_exists(user, "view_confidential_household"),
     )
+
+
+def contact_visible_q(user) -> Q:
+    """Households whose address and phones the user may see (and so search by): those not
+    under 住所秘匿, and those whose confidential details the user's agency was granted."""
+    return Q(is_address_confidential=False) | Q(_perm_exists(user, "view_confidential_household"))
 
 
 def get_household_for_user(user, pk, *, action="view") -> Household:

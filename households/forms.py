@@ -24,6 +24,8 @@ class HouseholdForm(forms.ModelForm):
             "notes",
         ]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+        # The required check runs before clean_name, so it needs the message too.
+        error_messages = {"name": {"required": _("世帯の呼び名を入力してください。")}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -64,6 +66,7 @@ class PersonForm(forms.ModelForm):
             "notes",
         ]
         widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+        error_messages = {"family_name": {"required": _("姓を入力してください。")}}
 
     def clean_family_name(self):
         value = self.cleaned_data["family_name"].strip()

@@ -3,7 +3,7 @@
 from django.db.models import Prefetch, Q, QuerySet
 
 from common import kana, wareki
-from households.access import households_visible_to
+from households.access import contact_visible_q, households_visible_to
 from households.models import Household, HouseholdMembership, Person
 
 
@@ -36,13 +36,15 @@ def household_search(user, q: str) -> QuerySet[Household]:
         return visible.none()
     member = "memberships__person__"
     current = Q(memberships__until__isnull=True)
+    # 住所秘匿: a search by address or phone must not confirm where a hidden household lives.
+    contact = contact_visible_q(user)
     if kind == "kana":
         match = current & (
             Q(**{f"{member}name_kana__startswith": value})
             | Q(**{f"{member}given_name_kana__startswith": value})
         )
     elif kind == "phone":
-        match = (
+        match = contact & (
             Q(phone_digits__startswith=value)
             | current & Q(**{f"{member}phone_digits__startswith": value})
             | current & Q(**{f"{member}mobile_digits__startswith": value})
@@ -55,7 +57,7 @@ def household_search(user, q: str) -> QuerySet[Household]:
         for term in terms:
             match &= (
                 Q(name__contains=term)
-                | Q(address__contains=term)
+                | contact & Q(address__contains=term)
                 | current & Q(**{f"{member}family_name__contains": term})
                 | current & Q(**{f"{member}given_name__contains": term})
             )

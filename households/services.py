@@ -9,8 +9,17 @@ from django.utils import timezone
 from accounts.audit import log_action
 from common.services import bump_version, check_version, save_as
 from households import access
-from households.models import Consent, Household, HouseholdMembership, Person
+from households.models import Consent, District, Household, HouseholdMembership, Person
 from households.signals import consent_ended, household_confidentiality_changed
+
+
+@transaction.atomic
+def district_create(*, actor, name: str, code: str = "") -> District:
+    """Add a 行政区 to the master list."""
+    district = District(name=name, code=code)
+    save_as(district, actor)
+    log_action(actor=actor, action="households.district.created", obj=district)
+    return district
 
 
 @transaction.atomic
@@ -80,10 +89,12 @@ def person_update(*, actor, person: Person, **fields) -> Person:
 def membership_create(*, actor, household, person, relationship, since=None) -> HouseholdMembership:
     """Join a person to a household; their current membership elsewhere ends the day before."""
     since = since or timezone.localdate()
+    day_before = since - dt.timedelta(days=1)
     for current in HouseholdMembership.objects.select_for_update().filter(
         person=person, until__isnull=True
     ):
-        current.until = max(since - dt.timedelta(days=1), current.since or since)
+        # A membership that began on the moving day ends that day, never before it began.
+        current.until = max(day_before, current.since) if current.since else day_before
         save_as(current, actor)
     membership = HouseholdMembership(
         household=household, person=person, relationship=relationship, since=since

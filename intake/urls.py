@@ -1,2 +1,19 @@
+from django.urls import path
+
+from intake import views
+
 app_name = "intake"
-urlpatterns = []
+urlpatterns = [
+    path("", views.consultation_list, name="consultation_list"),
+    path("consultations/new/", views.consultation_new, name="consultation_new"),
+    path("consultations/<int:pk>/", views.consultation_detail, name="consultation_detail"),
+    path("consultations/<int:pk>/edit/", views.consultation_edit, name="consultation_edit"),
+    path("household-members/", views.household_members, name="household_members"),
+    path("sheets/", views.sheet_list, name="sheet_list"),
+    path("sheets/new/", views.sheet_new, name="sheet_new"),
+    path("sheets/blank.pdf", views.sheet_blank_pdf, name="sheet_blank_pdf"),
+    path("sheets/<int:pk>/", views.sheet_detail, name="sheet_detail"),
+    path("sheets/<int:pk>/take-up/", views.sheet_take_up, name="sheet_take_up"),
+    path("sheets/<int:pk>/return/", views.sheet_return, name="sheet_return"),
+    path("sheets/<int:pk>.pdf", views.sheet_pdf, name="sheet_pdf"),
+]

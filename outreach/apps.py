@@ -6,3 +6,6 @@ class OutreachConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "outreach"
     verbose_name = _("アウトリーチ")
+
+    def ready(self):
+        from outreach import registrations  # noqa: F401  (timeline, panels, district counts)

@@ -6,3 +6,6 @@ class ReferralsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "referrals"
     verbose_name = _("繋ぎ")
+
+    def ready(self):
+        from referrals import receivers  # noqa: F401  (signal receivers and page registries)
