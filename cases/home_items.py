@@ -29,6 +29,8 @@ def my_open_cases(request):
         .order_by("-opened_on", "-pk")
     )
     rows = list(qs[:LIMIT])
+    if not rows and not user.is_desk_staff:
+        return None
     return {
         "title": _("担当中のケース"),
         "template": "cases/home/cases.html",

@@ -1,0 +1,400 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from accounts import services as account_services
+from accounts.audit import log_access
+from accounts.models import Agency
+from cases import sharing
+from cases.choices import GrantScope
+from referrals import selectors, services
+from referrals.choices import GRANTED_STATUSES, TRANSITIONS, ReferralStatus, Side
+from referrals.forms import (
+    SCOPE_HELP,
+    AgencyForm,
+    AgencySearchForm,
+    CancelForm,
+    DeclineForm,
+    DeskReferralForm,
+    NoteForm,
+    ReferralForm,
+    ReferralRecordForm,
+)
+
+# ---------------------------------------------------------------- access helpers
+
+
+def _case_worker_or_404(request):
+    if not request.user.works_on_cases:
+        raise Http404
+
+
+def _referral(request, pk):
+    return selectors.get_referral_for_user(request.user, pk, request=request)
+
+
+def _case_for_referral_new(request):
+    """The case named by ?case= (or the posted case), which the user must lead."""
+    raw = request.GET.get("case") or request.POST.get("case") or ""
+    try:
+        pk = int(raw)
+    except ValueError:
+        raise Http404 from None
+    return sharing.get_case_for_user(request.user, pk, action="change", request=request)
+
+
+def _staff_or_404(request):
+    if not request.user.is_staff:
+        raise Http404
+
+
+# ---------------------------------------------------------------- inbox
+
+
+def inbox(request):
+    """The inbox (referrals to my agency); desk staff also get the sent tab here."""
+    _case_worker_or_404(request)
+    tab = request.GET.get("tab")
+    if tab not in (selectors.RECEIVED, selectors.SENT):
+        tab = selectors.RECEIVED
+    page = Paginator(selectors.inbox(request.user, tab=tab), 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "referrals/inbox.html",
+        {
+            "page": page,
+            "tab": tab,
+            "my_agency_ids": request.user.agency_ids,
+            "show_sent_tab": tab == selectors.SENT
+            or request.user.is_desk_staff
+            or selectors.has_sent(request.user),
+        },
+    )
+
+
+# ---------------------------------------------------------------- send
+
+
+def referral_new(request):
+    case = _case_for_referral_new(request)
+    form = ReferralForm(request.POST or None, case=case)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            referral = services.referral_send(
+                actor=request.user,
+                case=case,
+                to_agency=data["to_agency"],
+                persons=list(data["persons"]),
+                reason=data["reason"],
+                request=data["request"],
+                scope=data["scope"],
+                consent=data["consent"],
+                exemption_reason=data["exemption_reason"],
+                exemption_note=data["exemption_note"],
+            )
+        except services.ReferralRefused as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _("%(agency)sへ繋ぎを送りました。") % {"agency": referral.to_agency.name},
+            )
+            return redirect("referrals:referral_detail", pk=referral.pk)
+    return render(
+        request,
+        "referrals/referral_form.html",
+        {"form": form, "case": case, "scope_help": SCOPE_HELP},
+    )
+
+
+def consent_options(request):
+    """htmx: the consent choices that cover the agency picked in the referral form."""
+    case = _case_for_referral_new(request)
+    form = ReferralForm(initial={"to_agency": request.GET.get("to_agency")}, case=case)
+    return render(
+        request,
+        "referrals/_consent_field.html",
+        {"field": form["consent"], "agency": form.selected_agency()},
+    )
+
+
+# ---------------------------------------------------------------- detail and steps
+
+
+def _detail_context(request, referral, **forms):
+    user = request.user
+    sides = services.sides_of(user, referral)
+    is_sender = Side.SENDER in sides
+    show_content = is_sender or referral.basis_holds
+    persons = list(referral.persons.order_by("pk")) if show_content else []
+    for person in persons:
+        log_access(
+            user=user,
+            obj=person,
+            person_id=person.pk,
+            request=request,
+            detail=f"referral:{referral.pk}",
+        )
+    allowed = {
+        to for (frm, to), side in TRANSITIONS.items() if frm == referral.status and side in sides
+    }
+    is_receiver = Side.RECEIVER in sides
+    can_log = is_receiver and referral.status in (
+        ReferralStatus.ACCEPTED,
+        ReferralStatus.IN_PROGRESS,
+    )
+    context = {
+        "referral": referral,
+        "persons": persons,
+        "show_content": show_content,
+        "is_sender": is_sender,
+        "is_receiver": is_receiver,
+        "events": selectors.referral_events(referral),
+        "can_see_case": sharing.can(user, referral.case, "summary"),
+        "can_see_records": sharing.can(user, referral.case, "records"),
+        "can_log": can_log,
+        "own_records": selectors.receiver_records(referral) if is_receiver else [],
+        "accept_form": NoteForm(prefix="accept") if ReferralStatus.ACCEPTED in allowed else None,
+        "decline_form": DeclineForm(prefix="decline")
+        if ReferralStatus.DECLINED in allowed
+        else None,
+        "start_form": NoteForm(prefix="start") if ReferralStatus.IN_PROGRESS in allowed else None,
+        "complete_form": NoteForm(prefix="complete")
+        if ReferralStatus.COMPLETED in allowed
+        else None,
+        "cancel_form": CancelForm(prefix="cancel") if ReferralStatus.CANCELLED in allowed else None,
+        "scope_help": SCOPE_HELP.get(GrantScope(referral.scope), ""),
+    }
+    context.update({k: v for k, v in forms.items() if v is not None})
+    return context
+
+
+def referral_detail(request, pk):
+    referral = _referral(request, pk)
+    return render(request, "referrals/referral_detail.html", _detail_context(request, referral))
+
+
+# to_status -> (form class, form prefix, form field holding the note, success message)
+STEPS = {
+    ReferralStatus.ACCEPTED: (NoteForm, "accept", "note", gettext_lazy("繋ぎを受理しました。")),
+    ReferralStatus.DECLINED: (
+        DeclineForm,
+        "decline",
+        "reason",
+        gettext_lazy("繋ぎを辞退しました。"),
+    ),
+    ReferralStatus.IN_PROGRESS: (NoteForm, "start", "note", gettext_lazy("対応を開始しました。")),
+    ReferralStatus.COMPLETED: (NoteForm, "complete", "note", gettext_lazy("繋ぎを完了しました。")),
+    ReferralStatus.CANCELLED: (
+        CancelForm,
+        "cancel",
+        "reason",
+        gettext_lazy("繋ぎを取り消しました。"),
+    ),
+}
+
+
+def _step(request, pk, to_status):
+    referral = _referral(request, pk)
+    form_class, prefix, field, done = STEPS[to_status]
+    form = form_class(request.POST, prefix=prefix)
+    if form.is_valid():
+        try:
+            services.referral_transition(
+                actor=request.user,
+                referral=referral,
+                to_status=to_status,
+                note=form.cleaned_data[field],
+            )
+        except services.ReferralRefused as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, str(done))
+        return redirect("referrals:referral_detail", pk=referral.pk)
+    context = _detail_context(request, referral, **{f"{prefix}_form": form})
+    return render(request, "referrals/referral_detail.html", context)
+
+
+@require_POST
+def referral_accept(request, pk):
+    return _step(request, pk, ReferralStatus.ACCEPTED)
+
+
+@require_POST
+def referral_decline(request, pk):
+    return _step(request, pk, ReferralStatus.DECLINED)
+
+
+@require_POST
+def referral_start(request, pk):
+    return _step(request, pk, ReferralStatus.IN_PROGRESS)
+
+
+@require_POST
+def referral_complete(request, pk):
+    return _step(request, pk, ReferralStatus.COMPLETED)
+
+
+@require_POST
+def referral_cancel(request, pk):
+    return _step(request, pk, ReferralStatus.CANCELLED)
+
+
+# ---------------------------------------------------------------- the receiver's records
+
+
+def record_add(request, pk):
+    """The receiver logs its support against the referral, without reading the file."""
+    referral = _referral(request, pk)
+    if (
+        Side.RECEIVER not in services.sides_of(request.user, referral)
+        or referral.status not in GRANTED_STATUSES
+    ):
+        raise Http404
+    form = ReferralRecordForm(request.POST or None, referral=referral)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.referral_record_create(
+                actor=request.user,
+                referral=referral,
+                occurred_at=form.occurred_at(),
+                kind=data["kind"],
+                project=data["project"],
+                narrative=data["narrative"],
+                persons=list(data["persons"]),
+                minutes=data["minutes"],
+            )
+        except services.ReferralRefused as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("支援経過を記録しました。"))
+            return redirect("referrals:referral_detail", pk=referral.pk)
+    return render(
+        request,
+        "referrals/record_form.html",
+        {"form": form, "referral": referral},
+    )
+
+
+# ---------------------------------------------------------------- to the desk
+
+
+def to_desk(request):
+    """A partner agency refers a person to the desk (相談受付・関係機関から)."""
+    _case_worker_or_404(request)
+    agency = request.user.primary_agency
+    if agency is None or agency.is_desk:
+        raise Http404
+    desks = services.desk_agencies()
+    form = DeskReferralForm(request.POST or None, desks=desks)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.desk_referral_create(
+                actor=request.user,
+                from_agency=agency,
+                desk_agency=data["desk_agency"],
+                person_name=data["person_name"],
+                person_name_kana=data["person_name_kana"],
+                person_birth_date=data["person_birth_date"],
+                person_contact=data["person_contact"],
+                summary=data["summary"],
+                wishes=data["wishes"],
+                categories=list(data["categories"]),
+                urgency=data["urgency"],
+                consent_status=data["consent_status"],
+            )
+        except services.ReferralRefused as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _("%(desk)sへ相談を送りました。窓口で受け付けられます。")
+                % {"desk": data["desk_agency"].name},
+            )
+            return redirect("referrals:inbox")
+    return render(request, "referrals/to_desk.html", {"form": form, "agency": agency})
+
+
+# ---------------------------------------------------------------- notifications
+
+
+def notification_list(request):
+    """The user's notices; the ones shown are marked read."""
+    page = Paginator(selectors.notifications_for(request.user), 30).get_page(
+        request.GET.get("page")
+    )
+    notices = list(page.object_list)
+    unread = [n for n in notices if n.read_at is None]
+    services.notifications_mark_read(actor=request.user, notifications=unread)
+    return render(
+        request,
+        "referrals/notification_list.html",
+        {"page": page, "notices": notices, "unread_ids": {n.pk for n in unread}},
+    )
+
+
+def notification_badge(request):
+    """htmx: the top bar's referral links with the unread count, loaded after the page
+    so that no page pays a query for them. Without JavaScript the page keeps the plain
+    links it rendered."""
+    return render(
+        request,
+        "referrals/_notification_badge.html",
+        {
+            "unread": selectors.unread_count(request.user),
+            "works_on_cases": request.user.works_on_cases,
+        },
+    )
+
+
+# ---------------------------------------------------------------- agency directory
+
+
+def agency_list(request):
+    form = AgencySearchForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    agencies = selectors.agency_directory(
+        q=data.get("q", ""),
+        kind=data.get("kind", ""),
+        include_inactive=request.user.is_staff,
+    )
+    page = Paginator(agencies, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "referrals/agency_list.html",
+        {"form": form, "page": page, "q": data.get("q", "")},
+    )
+
+
+def _agency(request, pk):
+    qs = Agency.objects.all() if request.user.is_staff else Agency.objects.filter(is_active=True)
+    return get_object_or_404(qs, pk=pk)
+
+
+def agency_detail(request, pk):
+    agency = _agency(request, pk)
+    return render(request, "referrals/agency_detail.html", {"agency": agency})
+
+
+def agency_edit(request, pk):
+    _staff_or_404(request)
+    agency = _agency(request, pk)
+    form = AgencyForm(request.POST or None, instance=agency)
+    if request.method == "POST" and form.is_valid():
+        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        # ModelForm validation already wrote the values onto the instance; reload
+        # so the service sees (and records) the change itself.
+        agency.refresh_from_db()
+        if changed:
+            account_services.agency_update(actor=request.user, agency=agency, **changed)
+        messages.success(request, _("機関の情報を保存しました。"))
+        return redirect("referrals:agency_detail", pk=agency.pk)
+    return render(request, "referrals/agency_form.html", {"form": form, "agency": agency})
