@@ -6,3 +6,6 @@ class ParticipationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "participation"
     verbose_name = _("参加支援")
+
+    def ready(self):
+        from participation import registrations  # noqa: F401  (case panel, timeline, panels)

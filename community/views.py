@@ -1,0 +1,285 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from common.services import StaleEdit
+from community import selectors, services
+from community.forms import (
+    ActivityFilterForm,
+    ActivityForm,
+    IssueActionForm,
+    IssueFilterForm,
+    IssueForm,
+    IssueStatusForm,
+    ResourceFilterForm,
+    ResourceForm,
+)
+
+
+def _worker(request):
+    if not selectors.is_case_worker(request.user):
+        raise Http404
+
+
+def _manager(request):
+    if not selectors.can_manage(request.user):
+        raise Http404
+
+
+# ---------------------------------------------------------------- districts
+
+
+def district_list(request):
+    _worker(request)
+    districts = selectors.district_list(request.user)
+    labels = [e["label"] for e in districts[0].extra_counts] if districts else []
+    return render(
+        request, "community/district_list.html", {"districts": districts, "extra_labels": labels}
+    )
+
+
+def district_detail(request, pk):
+    district = selectors.get_district_for_user(request.user, pk)
+    return render(
+        request,
+        "community/district_detail.html",
+        {"district": district, **selectors.district_summary(district)},
+    )
+
+
+# ---------------------------------------------------------------- resources
+
+
+def resource_list(request):
+    _worker(request)
+    form = ResourceFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    resources = selectors.resource_list(
+        request.user,
+        kind=data.get("kind", ""),
+        district=data.get("district"),
+        q=data.get("q", ""),
+        include_ended=data.get("include_ended", False),
+    )
+    page = Paginator(resources, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "community/resource_list.html",
+        {"form": form, "page": page, "can_manage": selectors.can_manage(request.user)},
+    )
+
+
+def resource_create(request):
+    _manager(request)
+    form = ResourceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            resource = services.resource_create(actor=request.user, **data)
+        except services.CommunityRuleError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("地域資源を登録しました。"))
+            return redirect("community:resource_detail", pk=resource.pk)
+    return render(request, "community/resource_form.html", {"form": form})
+
+
+def resource_detail(request, pk):
+    _worker(request)
+    resource = selectors.get_resource_for_user(request.user, pk)
+    activities = selectors.activity_list(request.user, resource=resource)
+    page = Paginator(activities, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "community/resource_detail.html",
+        {"resource": resource, "page": page, "can_manage": selectors.can_manage(request.user)},
+    )
+
+
+def resource_edit(request, pk):
+    _manager(request)
+    resource = selectors.get_resource_for_user(request.user, pk)
+    form = ResourceForm(request.POST or None, instance=resource)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            services.resource_update(
+                actor=request.user,
+                resource=resource,
+                expected_version=form.cleaned_data.get("version"),
+                **data,
+            )
+        except (StaleEdit, services.CommunityRuleError) as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("地域資源を保存しました。"))
+            return redirect("community:resource_detail", pk=resource.pk)
+    return render(request, "community/resource_form.html", {"form": form, "resource": resource})
+
+
+# ---------------------------------------------------------------- activities
+
+
+def activity_list(request):
+    _worker(request)
+    form = ActivityFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    activities = selectors.activity_list(
+        request.user, district=data.get("district"), kind=data.get("kind", "")
+    )
+    page = Paginator(activities, 30).get_page(request.GET.get("page"))
+    return render(request, "community/activity_list.html", {"form": form, "page": page})
+
+
+def activity_add(request, pk):
+    _worker(request)
+    resource = selectors.get_resource_for_user(request.user, pk)
+    form = ActivityForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.activity_create(actor=request.user, resource=resource, **form.cleaned_data)
+        except services.CommunityRuleError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("活動を記録しました。"))
+            return redirect("community:resource_detail", pk=resource.pk)
+    return render(request, "community/activity_form.html", {"form": form, "resource": resource})
+
+
+def activity_detail(request, pk):
+    _worker(request)
+    activity = selectors.get_activity_for_user(request.user, pk)
+    return render(
+        request,
+        "community/activity_detail.html",
+        {"activity": activity, "can_edit": selectors.can_edit_activity(request.user, activity)},
+    )
+
+
+def activity_edit(request, pk):
+    _worker(request)
+    activity = selectors.get_activity_for_user(request.user, pk)
+    if not selectors.can_edit_activity(request.user, activity):
+        raise Http404
+    form = ActivityForm(request.POST or None, instance=activity)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.activity_update(actor=request.user, activity=activity, **form.cleaned_data)
+        except services.CommunityRuleError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("活動記録を保存しました。"))
+            return redirect("community:activity_detail", pk=activity.pk)
+    return render(
+        request,
+        "community/activity_form.html",
+        {"form": form, "resource": activity.resource, "activity": activity},
+    )
+
+
+# ---------------------------------------------------------------- issues
+
+
+def issue_list(request):
+    _worker(request)
+    form = IssueFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    issues = selectors.issue_list(
+        request.user,
+        status=form.status_value() if data else "open",
+        district=data.get("district"),
+        source=data.get("source", ""),
+    )
+    page = Paginator(issues, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "community/issue_list.html",
+        {"form": form, "page": page, "can_manage": selectors.can_manage(request.user)},
+    )
+
+
+def issue_create(request):
+    _manager(request)
+    form = IssueForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        issue = services.issue_create(actor=request.user, **data)
+        messages.success(request, _("地域課題を登録しました。"))
+        return redirect("community:issue_detail", pk=issue.pk)
+    return render(request, "community/issue_form.html", {"form": form})
+
+
+def _issue_page(request, issue, *, status_form=None, action_form=None):
+    can_manage = selectors.can_manage(request.user)
+    return render(
+        request,
+        "community/issue_detail.html",
+        {
+            "issue": issue,
+            "actions": issue.actions.select_related("by").order_by("-taken_on", "-pk"),
+            "can_manage": can_manage,
+            "status_form": (status_form or IssueStatusForm(issue=issue)) if can_manage else None,
+            "action_form": (action_form or IssueActionForm()) if can_manage else None,
+        },
+    )
+
+
+def issue_detail(request, pk):
+    _worker(request)
+    return _issue_page(request, selectors.get_issue_for_user(request.user, pk))
+
+
+def issue_edit(request, pk):
+    _manager(request)
+    issue = selectors.get_issue_for_user(request.user, pk)
+    form = IssueForm(request.POST or None, instance=issue)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            services.issue_update(
+                actor=request.user,
+                issue=issue,
+                expected_version=form.cleaned_data.get("version"),
+                **data,
+            )
+        except (StaleEdit, services.CommunityRuleError) as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("地域課題を保存しました。"))
+            return redirect("community:issue_detail", pk=issue.pk)
+    return render(request, "community/issue_form.html", {"form": form, "issue": issue})
+
+
+@require_POST
+def issue_status(request, pk):
+    _manager(request)
+    issue = selectors.get_issue_for_user(request.user, pk)
+    form = IssueStatusForm(request.POST, issue=issue)
+    if form.is_valid():
+        try:
+            services.issue_transition(actor=request.user, issue=issue, **form.cleaned_data)
+        except services.CommunityRuleError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("地域課題の状況を変更しました。"))
+            return redirect("community:issue_detail", pk=issue.pk)
+    return _issue_page(request, issue, status_form=form)
+
+
+@require_POST
+def issue_action_add(request, pk):
+    _manager(request)
+    issue = selectors.get_issue_for_user(request.user, pk)
+    form = IssueActionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.issue_action_add(actor=request.user, issue=issue, **form.cleaned_data)
+        except services.CommunityRuleError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("取り組みを記録しました。"))
+            return redirect("community:issue_detail", pk=issue.pk)
+    return _issue_page(request, issue, action_form=form)

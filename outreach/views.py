@@ -1,0 +1,341 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.audit import log_access
+from cases import sharing
+from common.services import StaleEdit
+from households.access import get_household_for_user
+from outreach import selectors, services
+from outreach.forms import (
+    CampaignForm,
+    ConnectForm,
+    ContactForm,
+    TargetFilterForm,
+    TargetForm,
+    TargetStatusForm,
+    VisitFilterForm,
+    VisitForm,
+)
+from outreach.models import VisitRecord
+
+
+def _worker(request):
+    """Every outreach page is for case workers; others are told nothing exists."""
+    if not request.user.works_on_cases:
+        raise Http404
+
+
+def _target(request, pk):
+    _worker(request)
+    return selectors.get_target_for_user(request.user, pk)
+
+
+def _campaign(request, pk, *, manage=False):
+    _worker(request)
+    campaign = selectors.get_campaign_for_user(request.user, pk)
+    if manage and not request.user.is_desk_staff:
+        raise Http404
+    return campaign
+
+
+def _log_target_read(request, target):
+    log_access(
+        user=request.user,
+        obj=target,
+        person_id=target.person_id,
+        request=request,
+        detail=f"household:{target.household_id}" if target.household_id else "",
+    )
+
+
+# ---------------------------------------------------------------- targets
+
+
+def target_list(request):
+    _worker(request)
+    form = TargetFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    targets = selectors.target_list(
+        request.user,
+        status=form.status_value() if data else "open",
+        source=data.get("source", ""),
+        district=data.get("district"),
+        q=data.get("q", ""),
+    )
+    page = Paginator(targets, 30).get_page(request.GET.get("page"))
+    return render(request, "outreach/target_list.html", {"form": form, "page": page})
+
+
+def target_create(request):
+    _worker(request)
+    household = None
+    if request.GET.get("household"):
+        try:
+            household = get_household_for_user(request.user, int(request.GET["household"]))
+        except ValueError:
+            raise Http404 from None
+    form = TargetForm(request.POST or None, user=request.user, household=household)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        if household is not None:
+            data["household"] = household
+        try:
+            target = services.target_create(actor=request.user, **data)
+        except services.OutreachRuleError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("アウトリーチ対象を登録しました。"))
+            return redirect("outreach:target_detail", pk=target.pk)
+    return render(
+        request, "outreach/target_form.html", {"form": form, "fixed_household": household}
+    )
+
+
+def target_detail(request, pk):
+    target = _target(request, pk)
+    _log_target_read(request, target)
+    can_open_case = bool(target.case_id) and sharing.can(request.user, target.case, "summary")
+    return render(
+        request,
+        "outreach/target_detail.html",
+        {
+            "target": target,
+            "contacts": selectors.contacts_for(target),
+            "status_form": TargetStatusForm(target=target),
+            "can_open_case": can_open_case,
+            "show_address": selectors.may_see_address(request.user, target),
+        },
+    )
+
+
+def target_edit(request, pk):
+    target = _target(request, pk)
+    form = TargetForm(request.POST or None, instance=target, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            services.target_update(
+                actor=request.user,
+                target=target,
+                expected_version=form.cleaned_data.get("version"),
+                **data,
+            )
+        except (StaleEdit, services.OutreachRuleError) as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("アウトリーチ対象を保存しました。"))
+            if selectors.targets_visible_to(request.user).filter(pk=target.pk).exists():
+                return redirect("outreach:target_detail", pk=target.pk)
+            return redirect("outreach:target_list")
+    return render(request, "outreach/target_form.html", {"form": form, "target": target})
+
+
+@require_POST
+def target_status(request, pk):
+    target = _target(request, pk)
+    form = TargetStatusForm(request.POST, target=target)
+    if form.is_valid():
+        try:
+            services.target_transition(
+                actor=request.user,
+                target=target,
+                to_status=form.cleaned_data["to_status"],
+                note=form.cleaned_data["note"],
+            )
+        except services.OutreachRuleError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("状況を変更しました。"))
+            return redirect("outreach:target_detail", pk=target.pk)
+    return render(request, "outreach/target_status.html", {"target": target, "form": form})
+
+
+def contact_add(request, pk):
+    target = _target(request, pk)
+    form = ContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact = services.contact_create(
+                actor=request.user, target=target, **form.cleaned_data
+            )
+        except services.OutreachRuleError as exc:
+            form.add_error(None, exc)
+        else:
+            if contact.support_record_id:
+                messages.success(
+                    request,
+                    _("接触の記録を保存し、ケースの支援経過（③アウトリーチ）にも記録しました。"),
+                )
+            else:
+                messages.success(request, _("接触の記録を保存しました。"))
+            return redirect("outreach:target_detail", pk=target.pk)
+    return render(request, "outreach/contact_form.html", {"form": form, "target": target})
+
+
+def target_connect(request, pk):
+    target = _target(request, pk)
+    if target.case_id:
+        messages.info(request, _("この対象はすでにケースにつながっています。"))
+        return redirect("outreach:target_detail", pk=target.pk)
+    form = ConnectForm(request.POST or None, target=target, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        existing = data["mode"] == ConnectForm.EXISTING
+        try:
+            target = services.target_connect_case(
+                actor=request.user,
+                target=target,
+                case=data["case"] if existing else None,
+                title=data["title"],
+                principal=data["principal"],
+                members=list(data["members"]),
+                opened_on=data["opened_on"],
+            )
+        except services.OutreachRuleError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("支援につながりました。ケースに記録を続けてください。"))
+            return redirect("cases:case_detail", pk=target.case_id)
+    return render(request, "outreach/connect_form.html", {"form": form, "target": target})
+
+
+# ---------------------------------------------------------------- 世帯訪問調査
+
+
+def campaign_list(request):
+    _worker(request)
+    campaigns = selectors.campaign_list(request.user)
+    page = Paginator(campaigns, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "outreach/campaign_list.html",
+        {"page": page, "can_manage": request.user.is_desk_staff},
+    )
+
+
+def campaign_create(request):
+    _worker(request)
+    if not request.user.is_desk_staff:
+        raise Http404
+    form = CampaignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            campaign = services.campaign_create(actor=request.user, **data)
+        except services.OutreachRuleError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _("世帯訪問調査を登録しました（訪問先 %(n)s 世帯）。")
+                % {"n": campaign.visits.count()},
+            )
+            return redirect("outreach:campaign_detail", pk=campaign.pk)
+    return render(request, "outreach/campaign_form.html", {"form": form})
+
+
+def campaign_detail(request, pk):
+    campaign = _campaign(request, pk)
+    filter_form = VisitFilterForm(request.GET or None)
+    result = filter_form.cleaned_data.get("result", "") if filter_form.is_valid() else ""
+    visits = selectors.campaign_visits(campaign, result=result)
+    page = Paginator(visits, 50).get_page(request.GET.get("page"))
+    visible_targets = set(
+        selectors.targets_visible_to(request.user)
+        .filter(visit__in=[v.pk for v in page])
+        .values_list("pk", flat=True)
+    )
+    return render(
+        request,
+        "outreach/campaign_detail.html",
+        {
+            "campaign": campaign,
+            "districts": campaign.districts.all(),
+            "agencies": campaign.visiting_agencies.all(),
+            "filter_form": filter_form,
+            "page": page,
+            "visible_targets": visible_targets,
+            "flagged_count": selectors.flagged_untargeted(campaign).count(),
+            "can_manage": request.user.is_desk_staff,
+        },
+    )
+
+
+def campaign_edit(request, pk):
+    campaign = _campaign(request, pk, manage=True)
+    form = CampaignForm(request.POST or None, instance=campaign)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            services.campaign_update(
+                actor=request.user,
+                campaign=campaign,
+                expected_version=form.cleaned_data.get("version"),
+                **data,
+            )
+        except (StaleEdit, services.OutreachRuleError) as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("世帯訪問調査を保存しました。"))
+            return redirect("outreach:campaign_detail", pk=campaign.pk)
+    return render(request, "outreach/campaign_form.html", {"form": form, "campaign": campaign})
+
+
+@require_POST
+def campaign_add_households(request, pk):
+    campaign = _campaign(request, pk, manage=True)
+    added = services.campaign_add_households(actor=request.user, campaign=campaign)
+    if added:
+        messages.success(request, _("訪問先を %(n)s 世帯追加しました。") % {"n": added})
+    else:
+        messages.info(request, _("追加する世帯はありません。"))
+    return redirect("outreach:campaign_detail", pk=campaign.pk)
+
+
+@require_POST
+def campaign_make_targets(request, pk):
+    campaign = _campaign(request, pk, manage=True)
+    created = services.campaign_flagged_to_targets(actor=request.user, campaign=campaign)
+    if created:
+        messages.success(
+            request,
+            _("気になる点のあった %(n)s 世帯をアウトリーチ対象にしました。") % {"n": len(created)},
+        )
+    else:
+        messages.info(request, _("対象にする世帯はありません。"))
+    return redirect("outreach:campaign_detail", pk=campaign.pk)
+
+
+def visit_edit(request, pk, visit_pk):
+    campaign = _campaign(request, pk)
+    visit = get_object_or_404(
+        VisitRecord.objects.select_related("household", "household__district"),
+        pk=visit_pk,
+        campaign=campaign,
+    )
+    initial = {
+        "result": visit.result,
+        "visited_on": visit.visited_on or timezone.localdate(),
+        "note": visit.note,
+    }
+    form = VisitForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.visit_record(actor=request.user, visit=visit, **form.cleaned_data)
+        except services.OutreachRuleError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request, _("%(name)sの訪問を記録しました。") % {"name": visit.household.name}
+            )
+            return redirect("outreach:campaign_detail", pk=campaign.pk)
+    return render(
+        request,
+        "outreach/visit_form.html",
+        {"form": form, "campaign": campaign, "visit": visit},
+    )

@@ -1,0 +1,327 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.audit import log_access
+from cases import sharing
+from common.services import StaleEdit
+from households.access import get_household_for_user
+from participation import selectors, services
+from participation.forms import (
+    CasePickForm,
+    FollowUpForm,
+    HostLogFilterForm,
+    HostLogForm,
+    OpportunityForm,
+    OpportunitySearchForm,
+    PlacementEditForm,
+    PlacementFilterForm,
+    PlacementForm,
+    PlacementStatusForm,
+)
+
+
+def _worker(request):
+    if not selectors.is_case_worker(request.user):
+        raise Http404
+
+
+def _manager(request):
+    """Writing opportunities and host logs: desk staff and 推進員; others get 404."""
+    if not selectors.can_manage_opportunities(request.user):
+        raise Http404
+
+
+def _int_param(request, name):
+    value = request.GET.get(name) or request.POST.get(name)
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise Http404 from None
+
+
+def _placement(request, pk):
+    _worker(request)
+    return selectors.get_placement_for_user(request.user, pk)
+
+
+# ---------------------------------------------------------------- opportunities
+
+
+def opportunity_list(request):
+    _worker(request)
+    form = OpportunitySearchForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    opportunities = selectors.opportunity_search(
+        request.user,
+        kind=data.get("kind", ""),
+        district=data.get("district"),
+        day=data.get("day"),
+        q=data.get("q", ""),
+        include_inactive=data.get("include_inactive", False),
+    )
+    page = Paginator(opportunities, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "participation/opportunity_list.html",
+        {
+            "form": form,
+            "page": page,
+            "can_manage": selectors.can_manage_opportunities(request.user),
+        },
+    )
+
+
+def opportunity_create(request):
+    _manager(request)
+    form = OpportunityForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        opportunity = services.opportunity_create(actor=request.user, **data)
+        messages.success(request, _("参加先を登録しました。"))
+        return redirect("participation:opportunity_detail", pk=opportunity.pk)
+    return render(request, "participation/opportunity_form.html", {"form": form})
+
+
+def opportunity_detail(request, pk):
+    _worker(request)
+    opportunity = selectors.get_opportunity_for_user(request.user, pk)
+    placements = (
+        selectors.placements_visible_to(request.user)
+        .filter(opportunity=opportunity)
+        .select_related("person", "case")
+        .order_by("-coordinating_on", "-pk")
+    )
+    return render(
+        request,
+        "participation/opportunity_detail.html",
+        {
+            "opportunity": opportunity,
+            "placements": placements,
+            "host_logs": opportunity.host_logs.select_related("staff").order_by("-contacted_on"),
+            "case_form": CasePickForm(user=request.user) if opportunity.is_active else None,
+            "can_manage": selectors.can_manage_opportunities(request.user),
+        },
+    )
+
+
+def opportunity_edit(request, pk):
+    _manager(request)
+    opportunity = selectors.get_opportunity_for_user(request.user, pk)
+    form = OpportunityForm(request.POST or None, instance=opportunity)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            services.opportunity_update(
+                actor=request.user,
+                opportunity=opportunity,
+                expected_version=form.cleaned_data.get("version"),
+                **data,
+            )
+        except StaleEdit as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("参加先を保存しました。"))
+            return redirect("participation:opportunity_detail", pk=opportunity.pk)
+    return render(
+        request,
+        "participation/opportunity_form.html",
+        {"form": form, "opportunity": opportunity},
+    )
+
+
+# ---------------------------------------------------------------- host development
+
+
+def host_log_list(request):
+    _worker(request)
+    form = HostLogFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    logs = selectors.host_log_list(
+        request.user, outcome=data.get("outcome", ""), q=data.get("q", "")
+    )
+    page = Paginator(logs, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "participation/host_log_list.html",
+        {
+            "form": form,
+            "page": page,
+            "can_manage": selectors.can_manage_opportunities(request.user),
+        },
+    )
+
+
+def host_log_create(request):
+    _manager(request)
+    form = HostLogForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        log = services.host_log_create(actor=request.user, **form.cleaned_data)
+        messages.success(request, _("受入先開拓の記録を保存しました。"))
+        return redirect("participation:host_log_detail", pk=log.pk)
+    return render(request, "participation/host_log_form.html", {"form": form})
+
+
+def host_log_detail(request, pk):
+    _worker(request)
+    log = selectors.get_host_log_for_user(request.user, pk)
+    return render(
+        request,
+        "participation/host_log_detail.html",
+        {"log": log, "can_manage": selectors.can_manage_opportunities(request.user)},
+    )
+
+
+def host_log_edit(request, pk):
+    _manager(request)
+    log = selectors.get_host_log_for_user(request.user, pk)
+    form = HostLogForm(request.POST or None, instance=log)
+    if request.method == "POST" and form.is_valid():
+        services.host_log_update(actor=request.user, log=log, **form.cleaned_data)
+        messages.success(request, _("受入先開拓の記録を保存しました。"))
+        return redirect("participation:host_log_detail", pk=log.pk)
+    return render(request, "participation/host_log_form.html", {"form": form, "log": log})
+
+
+# ---------------------------------------------------------------- placements
+
+
+def placement_list(request):
+    _worker(request)
+    form = PlacementFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    placements = selectors.placement_list(
+        request.user,
+        status=form.status_value() if data else "ongoing",
+        kind=data.get("kind", ""),
+    )
+    page = Paginator(placements, 30).get_page(request.GET.get("page"))
+    return render(request, "participation/placement_list.html", {"form": form, "page": page})
+
+
+def placement_create(request):
+    """Start from a case (?case=, anyone who may read its records) or, for the desk, from
+    a household (?household=); ?opportunity= preselects the 参加先."""
+    _worker(request)
+    case = household = None
+    case_pk, household_pk = _int_param(request, "case"), _int_param(request, "household")
+    if case_pk:
+        case = sharing.get_case_for_user(request.user, case_pk, action="records", request=request)
+    elif household_pk:
+        if not request.user.is_desk_staff:
+            raise Http404
+        household = get_household_for_user(request.user, household_pk)
+    else:
+        # No starting point yet: pick the case first.
+        return render(
+            request,
+            "participation/placement_pick.html",
+            {
+                "form": CasePickForm(user=request.user),
+                "opportunity": _int_param(request, "opportunity"),
+            },
+        )
+    initial = {"opportunity": _int_param(request, "opportunity")}
+    form = PlacementForm(request.POST or None, case=case, household=household, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            placement = services.placement_create(
+                actor=request.user, case=case, **form.cleaned_data
+            )
+        except services.ParticipationRuleError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("参加支援の調整を始めました。"))
+            return redirect("participation:placement_detail", pk=placement.pk)
+    return render(
+        request,
+        "participation/placement_form.html",
+        {"form": form, "case": case, "household": household},
+    )
+
+
+def placement_detail(request, pk):
+    placement = _placement(request, pk)
+    log_access(user=request.user, obj=placement, person_id=placement.person_id, request=request)
+    return render(
+        request,
+        "participation/placement_detail.html",
+        {
+            "placement": placement,
+            "follow_ups": selectors.follow_ups_for(placement),
+            "status_form": PlacementStatusForm(placement=placement),
+            "can_open_case": bool(placement.case_id)
+            and sharing.can(request.user, placement.case, "summary"),
+        },
+    )
+
+
+def placement_edit(request, pk):
+    placement = _placement(request, pk)
+    form = PlacementEditForm(request.POST or None, instance=placement, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            services.placement_update(
+                actor=request.user,
+                placement=placement,
+                expected_version=form.cleaned_data.get("version"),
+                **data,
+            )
+        except (StaleEdit, services.ParticipationRuleError) as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("参加支援を保存しました。"))
+            if selectors.placements_visible_to(request.user).filter(pk=placement.pk).exists():
+                return redirect("participation:placement_detail", pk=placement.pk)
+            return redirect("participation:placement_list")
+    return render(
+        request, "participation/placement_edit.html", {"form": form, "placement": placement}
+    )
+
+
+@require_POST
+def placement_status(request, pk):
+    placement = _placement(request, pk)
+    form = PlacementStatusForm(request.POST, placement=placement)
+    if form.is_valid():
+        try:
+            services.placement_transition(
+                actor=request.user, placement=placement, **form.cleaned_data
+            )
+        except services.ParticipationRuleError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("参加支援の状況を変更しました。"))
+            return redirect("participation:placement_detail", pk=placement.pk)
+    return render(
+        request, "participation/placement_status.html", {"form": form, "placement": placement}
+    )
+
+
+def follow_up_add(request, pk):
+    placement = _placement(request, pk)
+    form = FollowUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            follow_up = services.follow_up_create(
+                actor=request.user, placement=placement, **form.cleaned_data
+            )
+        except services.ParticipationRuleError as exc:
+            form.add_error(None, exc)
+        else:
+            if follow_up.support_record_id:
+                messages.success(
+                    request, _("定着支援を記録し、ケースの支援経過（④参加支援）にも記録しました。")
+                )
+            else:
+                messages.success(request, _("定着支援を記録しました。"))
+            return redirect("participation:placement_detail", pk=placement.pk)
+    return render(
+        request, "participation/follow_up_form.html", {"form": form, "placement": placement}
+    )
