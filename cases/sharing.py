@@ -16,6 +16,7 @@ Rules (DESIGN.md "Who may see what"):
 - Managers see statistics; case contents only through their agency membership.
 - Administrators hold no membership and so see no case.
 - Consultations: the receiving agency's staff, and those with FULL scope on its case.
+- Outreach targets (before any consent): the desk and the assigned agency only.
 """
 
 from django.contrib.auth.models import Permission
@@ -385,6 +386,16 @@ def agency_can_see(agency: Agency, case: Case, action: str = "summary") -> bool:
     return CaseGroupObjectPermission.objects.filter(
         content_object=case, group__agency=agency, permission__codename=ACTION_PERM[action]
     ).exists()
+
+
+def outreach_targets_visible_q(user) -> Q | None:
+    """③ アウトリーチ targets exist before any consent: only the desk and the agency the
+    target is assigned to see them. A Q over outreach.OutreachTarget; None means nothing."""
+    if not _is_case_worker(user):
+        return None
+    if user.is_desk_staff:
+        return Q()
+    return Q(assigned_agency_id__in=user.agency_ids)
 
 
 def consultations_visible_q(user) -> Q:

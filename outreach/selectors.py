@@ -30,14 +30,7 @@ def _is_case_worker(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active and user.works_on_cases)
 
 
-def outreach_targets_visible_q(user) -> Q | None:
-    """The rule as a Q over OutreachTarget; None means "nothing". The function to move
-    into cases/sharing.py (as sharing.outreach_targets_visible_q)."""
-    if not _is_case_worker(user):
-        return None
-    if user.is_desk_staff:
-        return Q()
-    return Q(assigned_agency_id__in=user.agency_ids)
+from cases.sharing import outreach_targets_visible_q  # noqa: E402  (the one policy)
 
 
 def targets_visible_to(user) -> QuerySet[OutreachTarget]:
