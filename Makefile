@@ -14,12 +14,13 @@ PYTEST_ARGS ?=
 RUNSERVER_ADDR ?= 127.0.0.1:8000
 DEPLOY_CHECK_HOST ?= soudan.example.jp
 
-.PHONY: help venv install demo test check-deploy lint fmt migrate run worker beat
+.PHONY: help venv install demo test check-deploy lint fmt migrate run worker beat bench-report
 
 help:
 	@echo "make demo          install, migrate, seed demo data, run on http://$(RUNSERVER_ADDR)/"
 	@echo "make test          ruff, migration check, deploy check (with DATABASE_URL), pytest"
 	@echo "make lint | fmt | migrate | run | worker | beat | check-deploy | install"
+	@echo "make bench-report  time the monthly statistics on a seeded city-scale year (PostgreSQL)"
 
 venv install: $(STAMP)
 
@@ -83,3 +84,12 @@ worker: install
 
 beat: install
 	$(CELERY) -A config beat -l info --schedule $${VAR_DIR:-var}/celerybeat-schedule
+
+# The monthly statistics benchmark: seeds a city-scale year once into a PostgreSQL
+# database of its own (created and migrated if missing), then prints the time of the
+# statistics queries and of the PDF, and the PDF's size. A quick look first:
+#   make bench-report BENCH_ARGS="--scale 0.1"
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/jusou_bench
+BENCH_ARGS ?=
+bench-report: install
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_report --create-database $(BENCH_ARGS)

@@ -1,7 +1,10 @@
 """Reads for cases, all built on cases/sharing.py."""
 
+import datetime as dt
+
 from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import sharing
@@ -69,9 +72,11 @@ def case_timeline(case: Case, user, *, limit: int | None = None) -> list[Timelin
         title = CaseStatus(change.to_status).label
         if change.from_status:
             title = f"{CaseStatus(change.from_status).label} → {title}"
+        # Shown on the business date the change took effect, at the time it was entered.
+        at = timezone.make_aware(dt.datetime.combine(change.on, timezone.localtime(change.at).time()))
         entries.append(
             TimelineEntry(
-                at=change.at,
+                at=at,
                 kind="status",
                 label=_("状況"),
                 title=title,

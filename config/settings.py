@@ -204,6 +204,18 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "referrals.tasks.referrals_mark_overdue_task",
         "schedule": crontab(hour=6, minute=0),
     },
+    "reports-monthly-previous-month": {
+        "task": "reports.tasks.reports_schedule_monthly_task",
+        "schedule": crontab(day_of_month=1, hour=1, minute=0),
+    },
+    "reports-requeue-stuck": {
+        "task": "reports.tasks.reports_requeue_stuck_task",
+        "schedule": crontab(minute="*/5"),
+    },
+    "reports-purge-expired": {
+        "task": "reports.tasks.reports_purge_expired_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -6,3 +6,6 @@ class MeetingsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "meetings"
     verbose_name = _("会議")
+
+    def ready(self):
+        from meetings import registrations  # noqa: F401  (timeline, home and case page)

@@ -14,6 +14,7 @@ Administrators, 庁内職員 and every other agency see nothing and get 404. A c
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
+from cases.sharing import outreach_targets_visible_q
 from households.access import with_access_flags
 from households.models import Household
 from outreach.choices import (
@@ -28,9 +29,6 @@ from outreach.models import ContactAttempt, OutreachTarget, VisitCampaign, Visit
 
 def _is_case_worker(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active and user.works_on_cases)
-
-
-from cases.sharing import outreach_targets_visible_q  # noqa: E402  (the one policy)
 
 
 def targets_visible_to(user) -> QuerySet[OutreachTarget]:
