@@ -1,0 +1,374 @@
+"""Reads for meetings, and who may see which meeting.
+
+Who sees a meeting (ISSUE 4 rule 6): its members, the users who attended, the chair
+and the staff of the organising agency; everyone else gets 404. Who reads its agenda
+briefs and minutes: the chair and organising agency's staff; for a 支援会議 a member
+only once their 守秘義務 acknowledgement is recorded; for other kinds members and
+attendees. Access to the cases themselves is decided by cases/sharing.py alone.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+)
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.audit import log_access
+from accounts.choices import CASE_ROLES, Role
+from accounts.models import AccessLog, Membership
+from cases import sharing
+from cases.choices import OPEN_STATUSES
+from cases.models import Case
+from meetings.choices import CONFIDENTIAL_KINDS, MeetingKind, MeetingStatus
+from meetings.models import (
+    AgendaItem,
+    Meeting,
+    MeetingAttendee,
+    MeetingMember,
+    RoleAssignment,
+)
+
+# ---------------------------------------------------------------- who may do what
+
+
+def _active(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def staff_agency_ids(user) -> list[int]:
+    """Agencies in which the user works on cases (cached on the user object)."""
+    if not _active(user):
+        return []
+    if not hasattr(user, "_meeting_staff_agency_ids"):
+        user._meeting_staff_agency_ids = list(
+            Membership.objects.filter(
+                user=user, is_active=True, agency__is_active=True, role__in=CASE_ROLES
+            ).values_list("agency_id", flat=True)
+        )
+    return user._meeting_staff_agency_ids
+
+
+def can_create_meetings(user) -> bool:
+    """Desk staff and 相談支援包括化推進員 convene meetings."""
+    if not _active(user):
+        return False
+    return user.is_desk_staff or user.has_role(Role.COORDINATOR)
+
+
+def organising_agencies_for(user):
+    """Agencies the user may organise a meeting for."""
+    from accounts.models import Agency
+
+    if not can_create_meetings(user):
+        return Agency.objects.none()
+    return Agency.objects.filter(pk__in=staff_agency_ids(user)).order_by("-is_desk", "name")
+
+
+def _member_sq(user):
+    return MeetingMember.objects.filter(meeting=OuterRef("pk"), user=user)
+
+
+def _attendee_sq(user):
+    return MeetingAttendee.objects.filter(meeting=OuterRef("pk"), user=user)
+
+
+def _organiser_q(user) -> Q:
+    return Q(chair=user) | Q(organising_agency_id__in=staff_agency_ids(user))
+
+
+def visible_q(user) -> Q:
+    return _organiser_q(user) | Exists(_member_sq(user)) | Exists(_attendee_sq(user))
+
+
+def readable_q(user) -> Q:
+    """Briefs and minutes: organisers; acknowledged members of a 支援会議; members and
+    attendees of other kinds."""
+    confidential = Q(kind__in=CONFIDENTIAL_KINDS)
+    acknowledged = Exists(_member_sq(user).filter(acknowledged_at__isnull=False))
+    taking_part = Exists(_member_sq(user)) | Exists(_attendee_sq(user))
+    return _organiser_q(user) | (confidential & acknowledged) | (~confidential & taking_part)
+
+
+def _has_membership(user) -> bool:
+    return _active(user) and bool(user.agency_ids)
+
+
+def meetings_visible_to(user) -> QuerySet[Meeting]:
+    if not _has_membership(user):
+        return Meeting.objects.none()
+    return Meeting.objects.filter(visible_q(user))
+
+
+def meetings_readable_by(user) -> QuerySet[Meeting]:
+    if not _has_membership(user):
+        return Meeting.objects.none()
+    return Meeting.objects.filter(readable_q(user))
+
+
+@dataclass
+class MeetingAccess:
+    member: MeetingMember | None
+    is_chair: bool
+    can_manage: bool  # edit agenda, members, minutes (before finalisation), addenda
+    can_read: bool  # agenda briefs and minutes
+
+    @property
+    def must_acknowledge(self) -> bool:
+        return self.member is not None and not self.member.has_acknowledged
+
+
+def access_for(user, meeting: Meeting) -> MeetingAccess:
+    member = MeetingMember.objects.filter(meeting=meeting, user=user).first()
+    is_chair = meeting.chair_id == user.pk
+    is_organiser_staff = meeting.organising_agency_id in staff_agency_ids(user)
+    can_manage = is_chair or (is_organiser_staff and can_create_meetings(user))
+    if is_chair or is_organiser_staff:
+        can_read = True
+    elif meeting.is_confidential:
+        can_read = member is not None and member.has_acknowledged
+    else:
+        can_read = (
+            member is not None
+            or MeetingAttendee.objects.filter(meeting=meeting, user=user).exists()
+        )
+    return MeetingAccess(member=member, is_chair=is_chair, can_manage=can_manage, can_read=can_read)
+
+
+def get_meeting_for_user(user, pk, *, request=None) -> tuple[Meeting, MeetingAccess]:
+    """The meeting and what the user may do with it, or 404 (logged)."""
+    meeting = (
+        meetings_visible_to(user)
+        .select_related("organising_agency", "chair", "finalised_by", "cancelled_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if meeting is None:
+        if _active(user):
+            log_access(
+                user=user,
+                object_type="meetings.meeting",
+                object_id=str(pk),
+                outcome=AccessLog.Outcome.DENIED,
+                request=request,
+            )
+        raise Http404
+    return meeting, access_for(user, meeting)
+
+
+# ---------------------------------------------------------------- lists
+
+
+def meeting_list(
+    user,
+    *,
+    kind: str = "",
+    when: str = "upcoming",
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> QuerySet[Meeting]:
+    """Meetings the user may see, newest last for upcoming ones, in a constant number
+    of queries."""
+    qs = meetings_visible_to(user)
+    now = timezone.now()
+    if kind:
+        qs = qs.filter(kind=kind)
+    if date_from:
+        qs = qs.filter(starts_at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(starts_at__date__lte=date_to)
+    if when == "upcoming":
+        qs = qs.filter(starts_at__gte=now - dt.timedelta(hours=12)).exclude(
+            status=MeetingStatus.CANCELLED
+        )
+        order = ("starts_at", "pk")
+    elif when == "past":
+        qs = qs.filter(starts_at__lt=now)
+        order = ("-starts_at", "-pk")
+    else:
+        order = ("-starts_at", "-pk")
+    return (
+        qs.select_related("organising_agency", "chair")
+        .annotate(
+            item_count=Count("items", distinct=True),
+            member_count=Count("members", distinct=True),
+        )
+        .order_by(*order)
+    )
+
+
+def upcoming_meetings_for(user, *, days: int = 14) -> QuerySet[Meeting]:
+    """ホーム: the meetings the user may see in the coming days; `must_acknowledge`
+    marks a 支援会議 whose 守秘義務 the user has yet to acknowledge."""
+    now = timezone.now()
+    pending = _member_sq(user).filter(acknowledged_at__isnull=True)
+    return (
+        meetings_visible_to(user)
+        .filter(
+            starts_at__gte=now - dt.timedelta(hours=12),
+            starts_at__lte=now + dt.timedelta(days=days),
+        )
+        .exclude(status=MeetingStatus.CANCELLED)
+        .select_related("organising_agency")
+        .annotate(
+            must_acknowledge=ExpressionWrapper(
+                Q(kind__in=CONFIDENTIAL_KINDS) & Exists(pending), output_field=BooleanField()
+            )
+        )
+        .order_by("starts_at", "pk")
+    )
+
+
+def agenda(meeting: Meeting) -> list[AgendaItem]:
+    return list(
+        meeting.items.select_related("case", "case__household", "plan", "decided_by")
+        .prefetch_related(
+            Prefetch(
+                "roles",
+                queryset=RoleAssignment.objects.select_related("agency", "done_by").order_by("pk"),
+            ),
+            "addenda__added_by",
+        )
+        .order_by("order", "pk")
+    )
+
+
+def members(meeting: Meeting) -> list[MeetingMember]:
+    attended = MeetingAttendee.objects.filter(meeting=meeting, user=OuterRef("user"))
+    return list(
+        meeting.members.select_related("user", "agency", "acknowledgement_recorded_by")
+        .annotate(attended=Exists(attended))
+        .order_by("pk")
+    )
+
+
+def other_attendees(meeting: Meeting) -> list[MeetingAttendee]:
+    """Users who attended without being members (not possible on a 支援会議)."""
+    is_member = MeetingMember.objects.filter(meeting=meeting, user=OuterRef("user"))
+    return list(
+        meeting.attendees.select_related("user", "agency")
+        .annotate(is_member=Exists(is_member))
+        .filter(is_member=False)
+    )
+
+
+def case_meeting_items(case: Case, user) -> QuerySet[AgendaItem]:
+    """The agenda items about this case the user may know of (timeline, case page).
+
+    支援会議 items: only for the lead agency's staff and for those who may read that
+    meeting's minutes (its members once acknowledged, its organisers). Other kinds:
+    anyone who sees the case's records. Never anything from a cancelled meeting.
+    """
+    if not _has_membership(user):
+        return AgendaItem.objects.none()
+    can_records = getattr(case, "can_records", None)
+    if can_records is None:
+        can_records = sharing.can(user, case, "records")
+    can_change = getattr(case, "can_change", None)
+    if can_change is None:
+        can_change = sharing.can(user, case, "change")
+    readable = meetings_readable_by(user).filter(pk=OuterRef("meeting_id"))
+    visible = meetings_visible_to(user).filter(pk=OuterRef("meeting_id"))
+    confidential = Q(meeting__kind__in=CONFIDENTIAL_KINDS)
+    allowed = confidential & (Q(pk__isnull=False) if can_change else Exists(readable))
+    if can_records:
+        allowed |= ~confidential
+    return (
+        AgendaItem.objects.filter(case=case)
+        .exclude(meeting__status=MeetingStatus.CANCELLED)
+        .filter(allowed)
+        .select_related("meeting", "meeting__organising_agency", "plan")
+        .annotate(
+            meeting_visible=Exists(visible),
+            minutes_readable=Exists(readable),
+        )
+        .order_by("-meeting__starts_at", "-pk")
+    )
+
+
+def open_tasks_for(user) -> QuerySet[RoleAssignment]:
+    """「自機関の担当」: open 役割分担 of the user's agencies. Tasks from a 支援会議 only
+    for those who may read its minutes (守秘義務); the case is named only to those who
+    may see the case or read the meeting."""
+    if not _has_membership(user):
+        return RoleAssignment.objects.none()
+    readable = meetings_readable_by(user).filter(pk=OuterRef("item__meeting_id"))
+    visible = meetings_visible_to(user).filter(pk=OuterRef("item__meeting_id"))
+    case_visible = sharing.cases_visible_to(user).filter(pk=OuterRef("item__case_id"))
+    return (
+        RoleAssignment.objects.filter(done_at__isnull=True, agency_id__in=user.agency_ids)
+        .exclude(item__meeting__status=MeetingStatus.CANCELLED)
+        .filter(~Q(item__meeting__kind__in=CONFIDENTIAL_KINDS) | Exists(readable))
+        .select_related("agency", "item", "item__meeting", "item__case")
+        .annotate(
+            meeting_visible=Exists(visible),
+            case_named=ExpressionWrapper(
+                Exists(readable) | Exists(case_visible), output_field=BooleanField()
+            ),
+        )
+        .order_by(F("due_on").asc(nulls_last=True), "pk")
+    )
+
+
+def selectable_cases(user) -> QuerySet[Case]:
+    """Cases the user may put on an agenda: those they see at least in summary."""
+    return (
+        sharing.cases_visible_to(user)
+        .filter(status__in=OPEN_STATUSES)
+        .select_related("household")
+        .order_by("-opened_on", "-pk")
+    )
+
+
+# ---------------------------------------------------------------- statistics
+
+
+def meeting_counts(start: dt.date, end: dt.date, agency=None) -> dict:
+    """Meetings held and cases discussed in [start, end] (local dates, inclusive), for
+    the monthly statistics. A meeting counts as held when it was not cancelled and its
+    start time has passed. 実件数 = distinct cases, 延べ = agenda items about a case.
+
+    Returns plain dicts keyed by MeetingKind value, each kind present (0 when none):
+      {"held": {kind: n}, "held_total": n,
+       "cases_distinct": {kind: n}, "cases_distinct_total": n,
+       "case_items": {kind: n}, "case_items_total": n}
+    """
+    meetings = Meeting.objects.filter(
+        starts_at__date__gte=start, starts_at__date__lte=end, starts_at__lte=timezone.now()
+    ).exclude(status=MeetingStatus.CANCELLED)
+    if agency is not None:
+        meetings = meetings.filter(organising_agency=agency)
+    kinds = {k: 0 for k in MeetingKind.values}
+
+    held = dict(kinds)
+    for row in meetings.values("kind").annotate(n=Count("pk")).order_by():
+        held[row["kind"]] = row["n"]
+
+    items = AgendaItem.objects.filter(meeting__in=meetings.values("pk"), case__isnull=False)
+    distinct, total_items = dict(kinds), dict(kinds)
+    for row in (
+        items.values("meeting__kind")
+        .annotate(cases=Count("case", distinct=True), n=Count("pk"))
+        .order_by()
+    ):
+        distinct[row["meeting__kind"]] = row["cases"]
+        total_items[row["meeting__kind"]] = row["n"]
+    totals = items.aggregate(cases=Count("case", distinct=True), n=Count("pk"))
+    return {
+        "held": held,
+        "held_total": sum(held.values()),
+        "cases_distinct": distinct,
+        "cases_distinct_total": totals["cases"] or 0,
+        "case_items": total_items,
+        "case_items_total": totals["n"] or 0,
+    }

@@ -1,0 +1,646 @@
+"""Meeting pages. Thin: fetch through selectors (404 for what the user may not see),
+parse the form, call a service, redirect or render."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import time_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.audit import log_access
+from accounts.models import AccessLog
+from cases import sharing
+from cases.choices import PlanStatus
+from common.pdf import pdf_response, render_pdf
+from common.services import StaleEdit
+from meetings import selectors, services
+from meetings.choices import MeetingKind
+from meetings.forms import (
+    AddendumForm,
+    AgendaItemEditForm,
+    AgendaItemForm,
+    AttendeeForm,
+    CancelForm,
+    DecisionForm,
+    ExternalAttendeeForm,
+    MeetingFilterForm,
+    MeetingForm,
+    MemberForm,
+    MinutesForm,
+    RoleForm,
+)
+from meetings.models import AgendaItem, ExternalAttendee, MeetingMember, RoleAssignment
+
+# ---------------------------------------------------------------- access helpers
+
+
+def _meeting(request, pk):
+    return selectors.get_meeting_for_user(request.user, pk, request=request)
+
+
+def _managed_meeting(request, pk):
+    """Only those who run the meeting (chair, organising desk staff); others 404."""
+    meeting, access = _meeting(request, pk)
+    if not access.can_manage:
+        raise Http404
+    return meeting, access
+
+
+def _readable_meeting(request, pk):
+    """Briefs and minutes: 404 unless the user may read them (a 支援会議 member only
+    after acknowledging 守秘義務)."""
+    meeting, access = _meeting(request, pk)
+    if not access.can_read:
+        raise Http404
+    return meeting, access
+
+
+def _item(meeting, item_pk):
+    return get_object_or_404(
+        AgendaItem.objects.select_related("case", "case__household", "meeting"),
+        pk=item_pk,
+        meeting=meeting,
+    )
+
+
+def _errors(request, exc: ValidationError):
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+def _form_errors(request, form):
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for e in errors:
+            messages.error(request, f"{label}: {e}" if label else e)
+
+
+def _log_brief_reads(request, meeting, items, detail):
+    """Reading a brief or minutes is reading the case: one access row per case."""
+    for item in items:
+        if item.case_id:
+            log_access(
+                user=request.user,
+                obj=item.case,
+                request=request,
+                detail=f"meeting:{meeting.pk}:{detail}",
+            )
+
+
+def _to_detail(meeting, anchor=""):
+    return redirect(reverse("meetings:meeting_detail", args=[meeting.pk]) + anchor)
+
+
+def _to_minutes(meeting, anchor=""):
+    return redirect(reverse("meetings:minutes", args=[meeting.pk]) + anchor)
+
+
+# ---------------------------------------------------------------- list, create, detail
+
+
+def meeting_list(request):
+    if not request.user.agency_ids:
+        raise Http404
+    form = MeetingFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    meetings = selectors.meeting_list(
+        request.user,
+        kind=data.get("kind", ""),
+        when=data.get("when") or "upcoming",
+        date_from=data.get("date_from"),
+        date_to=data.get("date_to"),
+    )
+    page = Paginator(meetings, 30).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "meetings/meeting_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "can_create": selectors.can_create_meetings(request.user),
+        },
+    )
+
+
+def meeting_create(request):
+    if not selectors.can_create_meetings(request.user):
+        raise Http404
+    initial = {"kind": request.GET.get("kind")} if request.GET.get("kind") else {}
+    form = MeetingForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting = services.meeting_create(actor=request.user, **form.service_fields())
+        except services.MeetingRuleError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("会議を登録しました。構成員と議題を加えてください。"))
+            return _to_detail(meeting)
+    return render(request, "meetings/meeting_form.html", {"form": form})
+
+
+def meeting_detail(request, pk):
+    meeting, access = _meeting(request, pk)
+    items = selectors.agenda(meeting)
+    if access.can_read:
+        _log_brief_reads(request, meeting, items, "brief")
+    is_open = meeting.is_open_for_minutes
+    manage_open = access.can_manage and is_open
+    context = {
+        "meeting": meeting,
+        "access": access,
+        "items": items,
+        "members": selectors.members(meeting),
+        "other_attendees": selectors.other_attendees(meeting),
+        "external_attendees": list(meeting.external_attendees.select_related("agency")),
+        "member_form": MemberForm(meeting=meeting) if manage_open else None,
+        "attendee_form": (
+            AttendeeForm(meeting=meeting) if manage_open and not meeting.is_confidential else None
+        ),
+        "external_form": ExternalAttendeeForm() if manage_open else None,
+        "cancel_form": CancelForm() if manage_open else None,
+    }
+    return render(request, "meetings/meeting_detail.html", context)
+
+
+def meeting_edit(request, pk):
+    meeting, _access = _managed_meeting(request, pk)
+    if not meeting.is_open_for_minutes:
+        messages.error(request, _("確定済み・中止の会議は編集できません。"))
+        return _to_detail(meeting)
+    form = MeetingForm(request.POST or None, user=request.user, instance=meeting)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_update(
+                actor=request.user,
+                meeting=meeting,
+                expected_version=form.cleaned_data.get("version"),
+                **form.service_fields(),
+            )
+        except (StaleEdit, services.MeetingRuleError) as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("会議を保存しました。"))
+            return _to_detail(meeting)
+    return render(request, "meetings/meeting_form.html", {"form": form, "meeting": meeting})
+
+
+@require_POST
+def meeting_cancel(request, pk):
+    meeting, _access = _managed_meeting(request, pk)
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _to_detail(meeting)
+    try:
+        services.meeting_cancel(
+            actor=request.user, meeting=meeting, reason=form.cleaned_data["reason"]
+        )
+    except services.MeetingRuleError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("会議を中止しました。"))
+    return _to_detail(meeting)
+
+
+@require_POST
+def meeting_finalise(request, pk):
+    meeting, access = _managed_meeting(request, pk)
+    try:
+        services.meeting_finalise(actor=request.user, meeting=meeting)
+    except services.MeetingRuleError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(
+            request, _("議事録を確定しました。以後の変更は日付入りの追記として記録します。")
+        )
+    return _to_minutes(meeting)
+
+
+# ---------------------------------------------------------------- members and attendance
+
+
+@require_POST
+def member_add(request, pk):
+    meeting, _access = _managed_meeting(request, pk)
+    form = MemberForm(request.POST, meeting=meeting)
+    if form.is_valid():
+        membership = form.cleaned_data["membership"]
+        try:
+            services.member_add(
+                actor=request.user,
+                meeting=meeting,
+                user=membership.user,
+                agency=membership.agency,
+            )
+        except services.MeetingRuleError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(
+                request, _("%(user)sさんを構成員に加えました。") % {"user": membership.user}
+            )
+    else:
+        _form_errors(request, form)
+    return _to_detail(meeting, "#members")
+
+
+@require_POST
+def member_remove(request, pk, member_pk):
+    meeting, _access = _managed_meeting(request, pk)
+    member = get_object_or_404(
+        MeetingMember.objects.select_related("user"), pk=member_pk, meeting=meeting
+    )
+    try:
+        services.member_remove(actor=request.user, member=member)
+    except services.MeetingRuleError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("%(user)sさんを構成員から外しました。") % {"user": member.user})
+    return _to_detail(meeting, "#members")
+
+
+@require_POST
+def member_acknowledge(request, pk, member_pk):
+    """The member acknowledges 守秘義務 themselves, or an organiser records the signed
+    pledge on their behalf."""
+    meeting, access = _meeting(request, pk)
+    member = get_object_or_404(MeetingMember, pk=member_pk, meeting=meeting)
+    if member.user_id != request.user.pk and not access.can_manage:
+        raise Http404
+    try:
+        services.member_acknowledge(actor=request.user, member=member)
+    except services.MeetingRuleError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("守秘義務の確認を記録しました。"))
+    return _to_detail(meeting, "#members")
+
+
+@require_POST
+def attendance(request, pk, member_pk):
+    """出席 / 欠席 of a member."""
+    meeting, _access = _managed_meeting(request, pk)
+    member = get_object_or_404(
+        MeetingMember.objects.select_related("user"), pk=member_pk, meeting=meeting
+    )
+    try:
+        services.attendance_set(
+            actor=request.user,
+            meeting=meeting,
+            user=member.user,
+            attended=request.POST.get("attended") == "1",
+        )
+    except services.MeetingRuleError as exc:
+        _errors(request, exc)
+    return _to_detail(meeting, "#members")
+
+
+@require_POST
+def attendee_add(request, pk):
+    """A user attending without being a member (not on a 支援会議)."""
+    meeting, _access = _managed_meeting(request, pk)
+    form = AttendeeForm(request.POST, meeting=meeting)
+    if form.is_valid():
+        membership = form.cleaned_data["membership"]
+        try:
+            services.attendance_set(
+                actor=request.user,
+                meeting=meeting,
+                user=membership.user,
+                agency=membership.agency,
+                attended=True,
+            )
+        except services.MeetingRuleError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("出席者を記録しました。"))
+    else:
+        _form_errors(request, form)
+    return _to_detail(meeting, "#attendees")
+
+
+@require_POST
+def external_add(request, pk):
+    meeting, _access = _managed_meeting(request, pk)
+    form = ExternalAttendeeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.external_attendee_add(actor=request.user, meeting=meeting, **form.cleaned_data)
+        except services.MeetingRuleError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("出席者を記録しました。"))
+    else:
+        _form_errors(request, form)
+    return _to_detail(meeting, "#attendees")
+
+
+@require_POST
+def external_remove(request, pk, external_pk):
+    meeting, _access = _managed_meeting(request, pk)
+    attendee = get_object_or_404(ExternalAttendee, pk=external_pk, meeting=meeting)
+    try:
+        services.external_attendee_remove(actor=request.user, attendee=attendee)
+    except services.MeetingRuleError as exc:
+        _errors(request, exc)
+    return _to_detail(meeting, "#attendees")
+
+
+# ---------------------------------------------------------------- agenda
+
+
+def item_add(request, pk):
+    meeting, _access = _managed_meeting(request, pk)
+    initial = {}
+    if request.GET.get("case"):
+        initial["case"] = request.GET["case"]
+    form = AgendaItemForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.agenda_item_add(
+                actor=request.user,
+                meeting=meeting,
+                topic=data["topic"],
+                case=data["case"],
+                title=data["title"],
+                brief=data["brief"],
+            )
+        except services.MeetingRuleError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("議題を加えました。"))
+            if "add_another" in request.POST:
+                return redirect("meetings:item_add", pk=meeting.pk)
+            return _to_detail(meeting, "#agenda")
+    return render(request, "meetings/item_form.html", {"form": form, "meeting": meeting})
+
+
+def item_edit(request, pk, item_pk):
+    meeting, _access = _managed_meeting(request, pk)
+    item = _item(meeting, item_pk)
+    form = AgendaItemEditForm(request.POST or None, instance=item)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agenda_item_update(
+                actor=request.user,
+                item=item,
+                expected_version=form.cleaned_data.get("version"),
+                title=form.cleaned_data["title"],
+                brief=form.cleaned_data["brief"],
+            )
+        except (StaleEdit, services.MeetingRuleError) as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("議題を保存しました。"))
+            return _to_detail(meeting, "#agenda")
+    return render(
+        request, "meetings/item_form.html", {"form": form, "meeting": meeting, "item": item}
+    )
+
+
+@require_POST
+def item_remove(request, pk, item_pk):
+    meeting, _access = _managed_meeting(request, pk)
+    item = _item(meeting, item_pk)
+    try:
+        services.agenda_item_remove(actor=request.user, item=item)
+    except services.MeetingRuleError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("議題を削除しました。"))
+    return _to_detail(meeting, "#agenda")
+
+
+# ---------------------------------------------------------------- minutes
+
+
+def minutes(request, pk):
+    """Write (autosave per item) while the meeting is open; read once finalised."""
+    meeting, access = _readable_meeting(request, pk)
+    items = selectors.agenda(meeting)
+    _log_brief_reads(request, meeting, items, "minutes")
+    editing = access.can_manage and meeting.is_open_for_minutes
+    rows = []
+    for item in items:
+        deciding = editing and meeting.is_multilayer and item.case_id and not item.decision
+        rows.append(
+            {
+                "item": item,
+                "form": MinutesForm(item=item) if editing else None,
+                "decision_form": DecisionForm(prefix=f"d{item.pk}") if deciding else None,
+                "consented_plan": (
+                    item.case.plans.filter(status=PlanStatus.CONSENTED).order_by("-number").first()
+                    if deciding
+                    else None
+                ),
+                "role_form": RoleForm(prefix=f"r{item.pk}") if editing else None,
+            }
+        )
+    return render(
+        request,
+        "meetings/minutes.html",
+        {
+            "meeting": meeting,
+            "access": access,
+            "rows": rows,
+            "editing": editing,
+            "addenda": [a for a in meeting.addenda.select_related("added_by", "item")],
+            "addendum_form": (
+                AddendumForm(meeting=meeting)
+                if access.can_manage and meeting.is_finalised
+                else None
+            ),
+        },
+    )
+
+
+@require_POST
+def minutes_save(request, pk, item_pk):
+    """Autosave (htmx: answers a small status fragment) or the save button (redirect)."""
+    meeting, _access = _managed_meeting(request, pk)
+    item = _item(meeting, item_pk)
+    form = MinutesForm(request.POST, item=item)
+    ok, message = False, ""
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            item = services.minutes_save(
+                actor=request.user,
+                item=item,
+                discussion=data["discussion"],
+                decisions=data["decisions"],
+                next_review_on=data["next_review_on"],
+                expected_version=data["version"],
+            )
+        except (StaleEdit, services.MeetingRuleError) as exc:
+            message = " ".join(exc.messages)
+        else:
+            ok = True
+            message = _("%(time)sに保存しました") % {
+                "time": time_format(timezone.localtime(item.minutes_saved_at), "H:i:s")
+            }
+    else:
+        message = " ".join(
+            f"{form.fields[f].label}: {' '.join(e)}"
+            for f, e in form.errors.items()
+            if f in form.fields
+        )
+    if request.htmx:
+        return render(
+            request,
+            "meetings/_autosave_status.html",
+            {"item": item, "ok": ok, "message": message, "form": form},
+        )
+    (messages.success if ok else messages.error)(request, message)
+    return _to_minutes(meeting, f"#item-{item.pk}")
+
+
+@require_POST
+def item_decide(request, pk, item_pk):
+    meeting, _access = _managed_meeting(request, pk)
+    item = _item(meeting, item_pk)
+    form = DecisionForm(request.POST, prefix=f"d{item.pk}")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.agenda_item_decide(
+                actor=request.user,
+                item=item,
+                decision=data["decision"],
+                close_reason_kind=data["close_reason_kind"],
+                reason=data["reason"],
+            )
+        except ValidationError as exc:  # MeetingRuleError, or the case service's refusal
+            _errors(request, exc)
+        else:
+            messages.success(
+                request,
+                _("「%(decision)s」を記録し、ケースに反映しました。")
+                % {"decision": item.get_decision_display()},
+            )
+    else:
+        _form_errors(request, form)
+    return _to_minutes(meeting, f"#item-{item.pk}")
+
+
+@require_POST
+def role_add(request, pk, item_pk):
+    meeting, _access = _managed_meeting(request, pk)
+    item = _item(meeting, item_pk)
+    form = RoleForm(request.POST, prefix=f"r{item.pk}")
+    if form.is_valid():
+        try:
+            services.role_assign(actor=request.user, item=item, **form.cleaned_data)
+        except services.MeetingRuleError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("役割分担を加えました。"))
+    else:
+        _form_errors(request, form)
+    return _to_minutes(meeting, f"#item-{item.pk}")
+
+
+@require_POST
+def role_remove(request, pk, role_pk):
+    meeting, _access = _managed_meeting(request, pk)
+    role = get_object_or_404(
+        RoleAssignment.objects.select_related("item"), pk=role_pk, item__meeting=meeting
+    )
+    try:
+        services.role_remove(actor=request.user, role=role)
+    except services.MeetingRuleError as exc:
+        _errors(request, exc)
+    return _to_minutes(meeting, f"#item-{role.item_id}")
+
+
+@require_POST
+def addendum_add(request, pk):
+    meeting, _access = _managed_meeting(request, pk)
+    form = AddendumForm(request.POST, meeting=meeting)
+    if form.is_valid():
+        try:
+            services.addendum_add(
+                actor=request.user,
+                meeting=meeting,
+                text=form.cleaned_data["text"],
+                item=form.cleaned_data["item"],
+            )
+        except services.MeetingRuleError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("議事録に追記しました。"))
+    else:
+        _form_errors(request, form)
+    return _to_minutes(meeting, "#addenda")
+
+
+# ---------------------------------------------------------------- PDFs
+
+
+def _pdf(request, meeting, template, filename, detail):
+    items = selectors.agenda(meeting)
+    context = {
+        "meeting": meeting,
+        "items": items,
+        "members": selectors.members(meeting),
+        "other_attendees": selectors.other_attendees(meeting),
+        "external_attendees": list(meeting.external_attendees.all()),
+        "addenda": list(meeting.addenda.select_related("added_by", "item")),
+        "printed_at": timezone.localtime(),
+        "printed_by": request.user,
+    }
+    data = render_pdf(template, context)
+    log_access(
+        user=request.user,
+        obj=meeting,
+        request=request,
+        outcome=AccessLog.Outcome.EXPORT,
+        detail=detail,
+    )
+    _log_brief_reads(request, meeting, items, detail)
+    date = timezone.localtime(meeting.starts_at).strftime("%Y%m%d")
+    return pdf_response(data, f"{filename}_{meeting.get_kind_display()}_{date}.pdf")
+
+
+def minutes_pdf(request, pk):
+    meeting, _access = _readable_meeting(request, pk)
+    return _pdf(request, meeting, "meetings/pdf/minutes.html", _("議事録"), "minutes_pdf")
+
+
+def agenda_pdf(request, pk):
+    meeting, _access = _readable_meeting(request, pk)
+    return _pdf(request, meeting, "meetings/pdf/agenda.html", _("会議資料"), "agenda_pdf")
+
+
+# ---------------------------------------------------------------- tasks, case history
+
+
+@require_POST
+def task_done(request, task_pk):
+    task = get_object_or_404(selectors.open_tasks_for(request.user), pk=task_pk)
+    try:
+        services.task_complete(actor=request.user, task=task)
+    except services.MeetingRuleError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("「%(task)s」を完了にしました。") % {"task": task.task})
+    return redirect("home")
+
+
+def case_meetings(request, case_pk):
+    """A case's meeting history, by the same rule as its timeline."""
+    case = sharing.get_case_for_user(request.user, case_pk, request=request)
+    items = list(selectors.case_meeting_items(case, request.user))
+    return render(
+        request,
+        "meetings/case_meetings.html",
+        {"case": case, "items": items, "kinds": MeetingKind},
+    )
