@@ -1,34 +1,66 @@
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-# The five 重層 pillars and 統計, in the order the desk speaks of them. An entry
-# whose page does not exist in this installation is left out of the menu.
+# The five 重層 pillars and 統計, in the order the desk speaks of them, each with its
+# pages. A page that does not exist in this installation is left out of the menu.
 PILLARS = [
-    ("intake", _("相談受付"), ["intake:consultation_list", "households:search"]),
-    ("cases", _("多機関協働"), ["cases:case_list", "meetings:meeting_list", "referrals:inbox"]),
-    ("outreach", _("アウトリーチ"), ["outreach:target_list"]),
-    ("participation", _("参加支援"), ["participation:opportunity_list"]),
-    ("community", _("地域づくり"), ["community:district_list"]),
-    ("reports", _("統計"), ["reports:report_list"]),
+    ("intake", _("相談受付"), [
+        ("intake:consultation_list", _("相談受付")),
+        ("households:search", _("世帯を探す")),
+        ("intake:sheet_list", _("つなぐシート")),
+    ]),
+    ("cases", _("多機関協働"), [
+        ("cases:case_list", _("ケース")),
+        ("meetings:meeting_list", _("会議")),
+        ("referrals:inbox", _("繋ぎ")),
+        ("referrals:agency_list", _("繋ぎ先一覧")),
+    ]),
+    ("outreach", _("アウトリーチ"), [
+        ("outreach:target_list", _("対象者")),
+        ("outreach:campaign_list", _("世帯訪問調査")),
+    ]),
+    ("participation", _("参加支援"), [
+        ("participation:opportunity_list", _("参加先")),
+        ("participation:placement_list", _("参加の調整")),
+        ("participation:host_log_list", _("受入先開拓")),
+    ]),
+    ("community", _("地域づくり"), [
+        ("community:district_list", _("地区")),
+        ("community:resource_list", _("地域資源")),
+        ("community:issue_list", _("地域課題")),
+    ]),
+    ("reports", _("統計"), [
+        ("reports:report_list", _("月次統計")),
+    ]),
 ]
 
 
-def _first_url(names):
-    for name in names:
-        try:
-            return reverse(name)
-        except NoReverseMatch:
-            continue
-    return None
+def _reverse(name):
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
 
 
 def navigation(request):
-    if not getattr(request, "user", None) or not request.user.is_authenticated:
+    user = getattr(request, "user", None)
+    if not user or not user.is_authenticated:
         return {}
-    items = []
-    current = request.resolver_match.app_name if request.resolver_match else ""
-    for key, label, names in PILLARS:
-        url = _first_url(names)
-        if url:
-            items.append({"key": key, "label": label, "url": url, "active": current == key})
-    return {"nav_pillars": items}
+    match = request.resolver_match
+    current_ns = match.namespace if match else ""
+    current_name = match.view_name if match else ""
+    items, sub = [], []
+    for key, label, pages in PILLARS:
+        children = []
+        for name, child_label in pages:
+            url = _reverse(name)
+            if url:
+                children.append({"label": child_label, "url": url, "active": name == current_name})
+        if not children:
+            continue
+        namespaces = {name.split(":")[0] for name, _label in pages}
+        active = current_ns in namespaces
+        items.append({"key": key, "label": label, "url": children[0]["url"], "active": active})
+        if active and len(children) > 1:
+            sub = children
+    return {"nav_pillars": items, "nav_sub": sub}
