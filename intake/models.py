@@ -50,28 +50,48 @@ class Consultation(Versioned):
     caller_name = models.CharField(_("相談者の氏名"), max_length=100, blank=True)
     caller_relationship = models.CharField(_("本人との関係"), max_length=100, blank=True)
     caller_agency = models.ForeignKey(
-        Agency, verbose_name=_("相談元の機関"), on_delete=models.PROTECT, null=True, blank=True,
+        Agency,
+        verbose_name=_("相談元の機関"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
     household = models.ForeignKey(
-        Household, verbose_name=_("世帯"), on_delete=models.PROTECT, null=True, blank=True,
+        Household,
+        verbose_name=_("世帯"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="consultations",
     )
-    persons = models.ManyToManyField(Person, verbose_name=_("対象者"), blank=True, related_name="consultations")
+    persons = models.ManyToManyField(
+        Person, verbose_name=_("対象者"), blank=True, related_name="consultations"
+    )
     categories = models.ManyToManyField(
-        ConsultationCategory, verbose_name=_("相談内容"), through="ConsultationCategoryLink",
+        ConsultationCategory,
+        verbose_name=_("相談内容"),
+        through="ConsultationCategoryLink",
         related_name="consultations",
     )
     summary = models.TextField(_("主訴"))
     wishes = models.TextField(_("本人・相談者の希望"), blank=True)
-    urgency = models.CharField(_("緊急度"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    urgency = models.CharField(
+        _("緊急度"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
+    )
     consent_status = models.CharField(
-        _("情報共有の同意"), max_length=10, choices=ConsentAtIntake.choices, default=ConsentAtIntake.UNKNOWN
+        _("情報共有の同意"),
+        max_length=10,
+        choices=ConsentAtIntake.choices,
+        default=ConsentAtIntake.UNKNOWN,
     )
     outcome = models.CharField(_("対応結果"), max_length=20, choices=Outcome.choices)
     is_continuation = models.BooleanField(_("継続相談"), default=False)
     received_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("受付者"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("受付者"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     agency = models.ForeignKey(
         Agency, verbose_name=_("受付機関"), on_delete=models.PROTECT, related_name="consultations"
@@ -99,14 +119,18 @@ class Consultation(Versioned):
 
 
 class ConsultationCategoryLink(models.Model):
-    consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="category_links")
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="category_links"
+    )
     category = models.ForeignKey(ConsultationCategory, on_delete=models.PROTECT, related_name="+")
     is_primary = models.BooleanField(_("主"), default=False)
     history = HistoricalRecords()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["consultation", "category"], name="consultation_category_once"),
+            models.UniqueConstraint(
+                fields=["consultation", "category"], name="consultation_category_once"
+            ),
         ]
 
 
@@ -114,7 +138,10 @@ class ConnectSheet(models.Model):
     """相談をつなぐシート: another municipal department passes a resident to the desk."""
 
     sender = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("記入者"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("記入者"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     sender_agency = models.ForeignKey(
         Agency, verbose_name=_("担当課・機関"), on_delete=models.PROTECT, related_name="sent_sheets"
@@ -141,7 +168,9 @@ class ConnectSheet(models.Model):
     contact_hours = models.CharField(_("連絡希望時間帯"), max_length=100, blank=True)
     consent_given = models.BooleanField(_("本人同意"), default=False)
     consent_date = models.DateField(_("同意日"), null=True, blank=True)
-    status = models.CharField(_("状況"), max_length=20, choices=SheetStatus.choices, default=SheetStatus.SENT)
+    status = models.CharField(
+        _("状況"), max_length=20, choices=SheetStatus.choices, default=SheetStatus.SENT
+    )
     desk_note = models.TextField(_("窓口からの連絡"), blank=True)
     consultation = models.OneToOneField(
         Consultation, on_delete=models.SET_NULL, null=True, blank=True, related_name="connect_sheet"

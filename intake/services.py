@@ -1,0 +1,393 @@
+"""Writes for 相談受付 and つなぐシート (STYLE 2): one function per use case, atomic,
+naming the acting user so simple-history and the action log record who did it.
+
+Views call these; none saves an intake model itself.
+"""
+
+from collections.abc import Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import log_action
+from common import kana
+from common.services import bump_version, check_version, save_as
+from common.wareki import age_on
+from households import services as household_services
+from households.access import households_visible_to
+from households.models import Household, HouseholdMembership, Person
+from intake.choices import (
+    CameFrom,
+    Channel,
+    ConsentAtIntake,
+    ContactMethod,
+    Outcome,
+    SheetStatus,
+    SheetTopic,
+    Urgency,
+)
+from intake.models import (
+    ConnectSheet,
+    Consultation,
+    ConsultationCategory,
+    ConsultationCategoryLink,
+)
+
+
+class IntakeRuleError(ValidationError):
+    """A refused write; the message is Japanese and says what is missing."""
+
+
+# The つなぐシート's topics whose wording differs from the category master list. Looked
+# up by name, so a category an administrator renamed or switched off falls back to その他.
+TOPIC_CATEGORY_NAMES = {
+    SheetTopic.HEALTH: "病気や健康、障害",
+    SheetTopic.DISABILITY: "病気や健康、障害",
+    SheetTopic.HIKIKOMORI: "ひきこもり・不登校",
+    SheetTopic.TAX: "税金や公共料金等の支払い",
+    SheetTopic.LIVING_COST: "収入・生活費",
+    SheetTopic.WORK: "仕事探し、就職",
+}
+OTHER_CATEGORY_NAME = "その他"
+
+
+def _check_agency(actor, agency) -> None:
+    if agency is None or agency.pk not in actor.agency_ids:
+        raise IntakeRuleError(_("所属していない機関として記録することはできません。"))
+
+
+def _check_categories(categories, primary_category) -> list[ConsultationCategory]:
+    categories = list(dict.fromkeys(categories or []))
+    if not categories:
+        raise IntakeRuleError(_("相談内容を1つ以上選んでください。"))
+    if primary_category is None or primary_category not in categories:
+        raise IntakeRuleError(_("主な相談内容は、選んだ相談内容の中から1つ選んでください。"))
+    return categories
+
+
+def _check_persons(household: Household | None, persons) -> list[Person]:
+    persons = list(dict.fromkeys(persons or []))
+    if not persons:
+        return persons
+    if household is None:
+        raise IntakeRuleError(_("対象者を選ぶには、先に世帯を選んでください。"))
+    members = set(
+        HouseholdMembership.objects.filter(
+            household=household, until__isnull=True, person__in=persons
+        ).values_list("person_id", flat=True)
+    )
+    if any(p.pk not in members for p in persons):
+        raise IntakeRuleError(_("対象者は、選んだ世帯の現在の世帯員から選んでください。"))
+    return persons
+
+
+def _register_household(
+    *, actor, agency, household_fields: dict, new_persons: Sequence[dict]
+) -> tuple[Household, list[Person]]:
+    """A household first met at intake, with the persons named in the same form."""
+    if not new_persons:
+        raise IntakeRuleError(_("新しい世帯には世帯員を1人以上入力してください。"))
+    household = household_services.household_create(actor=actor, agency=agency, **household_fields)
+    persons = []
+    for row in new_persons:
+        row = dict(row)
+        relationship = row.pop("relationship")
+        persons.append(
+            household_services.person_add_to_household(
+                actor=actor, agency=agency, household=household, relationship=relationship, **row
+            )
+        )
+    return household, persons
+
+
+def _set_categories(actor, consultation: Consultation, categories, primary_category) -> None:
+    for old in consultation.category_links.all():
+        old._history_user = actor
+        old.delete()
+    for category in categories:
+        link = ConsultationCategoryLink(
+            consultation=consultation,
+            category=category,
+            is_primary=category.pk == primary_category.pk,
+        )
+        save_as(link, actor)
+
+
+@transaction.atomic
+def consultation_create(
+    *,
+    actor,
+    agency,
+    received_at,
+    channel: str,
+    came_from: str,
+    caller_name: str = "",
+    caller_relationship: str = "",
+    caller_agency=None,
+    household: Household | None = None,
+    persons=(),
+    categories,
+    primary_category,
+    summary: str,
+    wishes: str = "",
+    urgency: str = Urgency.NORMAL,
+    consent_status: str = ConsentAtIntake.UNKNOWN,
+    outcome: str,
+    is_continuation: bool = False,
+    new_household: dict | None = None,
+    new_persons: Sequence[dict] = (),
+) -> Consultation:
+    """Record a 相談受付.
+
+    new_household (fields of Household) and new_persons (dicts of Person fields plus
+    relationship) register a household met for the first time; its persons are then
+    among the persons concerned. Raises IntakeRuleError; as everything runs in one
+    transaction, a refusal leaves no half-registered household behind.
+    Side effects: household/person registration (granted to `agency`), action log.
+    """
+    _check_agency(actor, agency)
+    categories = _check_categories(categories, primary_category)
+    if new_household is not None:
+        if household is not None:
+            raise IntakeRuleError(_("既存の世帯と新しい世帯の両方は指定できません。"))
+        household, created = _register_household(
+            actor=actor, agency=agency, household_fields=new_household, new_persons=new_persons
+        )
+        persons = [*persons, *created]
+    persons = _check_persons(household, persons)
+    consultation = Consultation(
+        received_at=received_at,
+        channel=channel,
+        came_from=came_from,
+        caller_name=caller_name,
+        caller_relationship=caller_relationship,
+        caller_agency=caller_agency,
+        household=household,
+        summary=summary,
+        wishes=wishes,
+        urgency=urgency,
+        consent_status=consent_status,
+        outcome=outcome,
+        is_continuation=is_continuation,
+        received_by=actor,
+        agency=agency,
+    )
+    save_as(consultation, actor)
+    consultation.persons.set(persons)
+    _set_categories(actor, consultation, categories, primary_category)
+    log_action(
+        actor=actor,
+        action="intake.consultation.created",
+        obj=consultation,
+        outcome=outcome,
+        household=household.pk if household else None,
+        continuation=is_continuation,
+    )
+    return consultation
+
+
+@transaction.atomic
+def consultation_update(
+    *,
+    actor,
+    consultation: Consultation,
+    expected_version: int | None = None,
+    categories=None,
+    primary_category=None,
+    persons=None,
+    new_household: dict | None = None,
+    new_persons: Sequence[dict] = (),
+    **fields,
+) -> Consultation:
+    """Edit a consultation. A stale version raises StaleEdit and nothing is saved.
+
+    The household of a consultation already on a case cannot change (the case is the
+    household's). new_household/new_persons register a household as in
+    consultation_create, e.g. for a つなぐシート taken up without a known household.
+    """
+    check_version(consultation, expected_version)
+    _check_agency(actor, consultation.agency)
+    on_case = Consultation.objects.filter(pk=consultation.pk, case_link__isnull=False).exists()
+    household = fields.pop("household", consultation.household)
+    if new_household is not None:
+        if on_case:
+            raise IntakeRuleError(_("ケースに結び付いた相談の世帯は変更できません。"))
+        household, created = _register_household(
+            actor=actor,
+            agency=consultation.agency,
+            household_fields=new_household,
+            new_persons=new_persons,
+        )
+        persons = [*(persons or []), *created]
+    if on_case and household != consultation.household:
+        raise IntakeRuleError(_("ケースに結び付いた相談の世帯は変更できません。"))
+    if persons is None:
+        persons = list(consultation.persons.all()) if household == consultation.household else []
+    persons = _check_persons(household, persons)
+    if categories is not None:
+        categories = _check_categories(categories, primary_category)
+    consultation.household = household
+    for key, value in fields.items():
+        setattr(consultation, key, value)
+    bump_version(consultation)
+    save_as(consultation, actor)
+    consultation.persons.set(persons)
+    if categories is not None:
+        _set_categories(actor, consultation, categories, primary_category)
+    log_action(actor=actor, action="intake.consultation.updated", obj=consultation)
+    return consultation
+
+
+# ---------------------------------------------------------------- つなぐシート
+
+
+@transaction.atomic
+def sheet_send(*, actor, agency, **fields) -> ConnectSheet:
+    """A 庁内職員 (or any member of an agency) passes a resident to the desk.
+
+    Refused without the person's consent to share the sheet (and its date). The age is
+    computed from the birth date when one is given. Side effects: action log.
+    """
+    _check_agency(actor, agency)
+    if not fields.get("consent_given"):
+        raise IntakeRuleError(
+            _(
+                "本人の同意がないシートは送付できません。シートを必要な関係機関と共有することに本人が同意したか確認してください。"
+            )
+        )
+    if not fields.get("consent_date"):
+        raise IntakeRuleError(_("本人が同意した日を入力してください。"))
+    topics = list(fields.pop("topics", []) or [])
+    unknown = [t for t in topics if t not in SheetTopic.values]
+    if unknown:
+        raise IntakeRuleError(_("相談内容の選択が正しくありません。"))
+    birth_date = fields.get("birth_date")
+    if birth_date:
+        fields["age"] = age_on(birth_date, timezone.localdate())
+    fields["name_kana"] = kana.normalise_kana(fields.get("name_kana", ""))
+    sheet = ConnectSheet(
+        sender=actor,
+        sender_agency=agency,
+        topics=[t for t in SheetTopic.values if t in topics],
+        status=SheetStatus.SENT,
+        **fields,
+    )
+    save_as(sheet, actor)
+    log_action(actor=actor, action="intake.sheet.sent", obj=sheet, agency=agency.pk)
+    return sheet
+
+
+def _categories_for_topics(topics) -> list[ConsultationCategory]:
+    active = {c.name: c for c in ConsultationCategory.objects.filter(is_active=True)}
+    other = active.get(OTHER_CATEGORY_NAME)
+    found: list[ConsultationCategory] = []
+    labels = dict(SheetTopic.choices)
+    for topic in topics:
+        category = active.get(str(labels.get(topic, ""))) or active.get(
+            TOPIC_CATEGORY_NAMES.get(topic, "")
+        )
+        category = category or other
+        if category is not None and category not in found:
+            found.append(category)
+    if not found and other is not None:
+        found.append(other)
+    if not found:
+        raise IntakeRuleError(
+            _(
+                "相談内容の区分「その他」が見つかりません。管理者に区分の設定を確認してもらってください。"
+            )
+        )
+    return found
+
+
+def _known_person(actor, sheet: ConnectSheet) -> Person | None:
+    """The one person, in a household the actor's agency sees, with the sheet's kana and
+    birth date; None when there is no such person or more than one."""
+    key = kana.normalise_kana(sheet.name_kana)
+    if not key or not sheet.birth_date:
+        return None
+    matches = list(
+        Person.objects.filter(
+            name_kana=key,
+            birth_date=sheet.birth_date,
+            household_memberships__until__isnull=True,
+            household_memberships__household__in=households_visible_to(actor).values("pk"),
+        ).distinct()[:2]
+    )
+    return matches[0] if len(matches) == 1 else None
+
+
+def _sheet_wishes(sheet: ConnectSheet) -> str:
+    parts = [_("連絡方法: %(method)s") % {"method": ContactMethod(sheet.contact_method).label}]
+    if sheet.contact_hours:
+        parts.append(_("連絡希望時間帯: %(hours)s") % {"hours": sheet.contact_hours})
+    return "\n".join(parts)
+
+
+@transaction.atomic
+def sheet_take_up(*, actor, sheet: ConnectSheet, agency) -> Consultation:
+    """The desk takes up a つなぐシート as a 相談受付 (庁内他課から, 継続支援).
+
+    Categories follow the sheet's topics where the names match, else その他. When the
+    person is already registered (same kana and birth date) in a household the desk
+    sees, the consultation is about that household and person; otherwise the
+    household is left empty, to be registered from the consultation.
+    Side effects: the sheet is marked 窓口で受付済み and linked; action log.
+    """
+    sheet = ConnectSheet.objects.select_for_update().get(pk=sheet.pk)
+    if sheet.status != SheetStatus.SENT:
+        raise IntakeRuleError(_("このシートはすでに受付済みか、差し戻されています。"))
+    categories = _categories_for_topics(sheet.topics)
+    person = _known_person(actor, sheet)
+    household = None
+    if person is not None:
+        household = person.household_memberships.get(until__isnull=True).household
+    summary = sheet.details
+    if sheet.topic_other:
+        summary += "\n" + _("（その他の相談内容: %(text)s）") % {"text": sheet.topic_other}
+    consultation = consultation_create(
+        actor=actor,
+        agency=agency,
+        received_at=sheet.sent_at,
+        channel=Channel.MUNICIPAL,
+        came_from=CameFrom.MUNICIPAL,
+        caller_name=str(sheet.sender),
+        caller_agency=sheet.sender_agency,
+        household=household,
+        persons=[person] if person else [],
+        categories=categories,
+        # The first topic that found its own category; その他 says little as 主.
+        primary_category=next(
+            (c for c in categories if c.name != OTHER_CATEGORY_NAME), categories[0]
+        ),
+        summary=summary,
+        wishes=_sheet_wishes(sheet),
+        consent_status=ConsentAtIntake.YES if sheet.consent_given else ConsentAtIntake.UNKNOWN,
+        outcome=Outcome.ONGOING,
+    )
+    sheet.status = SheetStatus.TAKEN_UP
+    sheet.consultation = consultation
+    sheet.taken_up_at = timezone.now()
+    sheet.taken_up_by = actor
+    save_as(sheet, actor)
+    log_action(actor=actor, action="intake.sheet.taken_up", obj=sheet, consultation=consultation.pk)
+    return consultation
+
+
+@transaction.atomic
+def sheet_return(*, actor, sheet: ConnectSheet, note: str) -> ConnectSheet:
+    """The desk sends a sheet back to its sender with a note (what is missing, or where
+    the resident is better helped). Side effects: action log."""
+    sheet = ConnectSheet.objects.select_for_update().get(pk=sheet.pk)
+    if sheet.status != SheetStatus.SENT:
+        raise IntakeRuleError(_("このシートはすでに受付済みか、差し戻されています。"))
+    note = (note or "").strip()
+    if not note:
+        raise IntakeRuleError(_("差し戻しの理由を入力してください。"))
+    sheet.status = SheetStatus.RETURNED
+    sheet.desk_note = note
+    save_as(sheet, actor)
+    log_action(actor=actor, action="intake.sheet.returned", obj=sheet)
+    return sheet
