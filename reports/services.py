@@ -1,0 +1,330 @@
+"""Writes for the monthly statistics requests (STYLE 2): one function per use case.
+
+The MonthlyReport row is the source of truth; Celery messages only say "look at row N".
+A message is sent after the request commits (transaction.on_commit), and whatever
+happens to it (lost in a Redis restart, delivered twice, redelivered after a worker
+died) the row decides:
+
+- report_claim: a build starts only by claiming the row (SELECT … FOR UPDATE SKIP
+  LOCKED, then queued → running with the message's id as claim token). A second
+  message for a row that another live worker holds is dropped. The same message
+  delivered again (its worker died: reject_on_worker_lost, or Redis's visibility
+  timeout) takes the row over, as does anyone once the holder's heartbeat is older
+  than REPORTS_STUCK_AFTER_SECONDS.
+- report_progress: moves progress and the heartbeat, refusing when the claim is lost.
+- report_finish / report_fail: only the claim holder ends the build.
+- report_requeue_stuck (beat): rows queued or running without a sign of life for
+  REPORTS_STUCK_AFTER_SECONDS go back to queued with a fresh message; after
+  REPORTS_MAX_ATTEMPTS builds, or when a request is older than
+  REPORTS_GIVE_UP_AFTER_SECONDS, they fail with a message asking to request again.
+
+Status changes are saved with save_as (history names the user, the system user for
+the worker's steps). progress and heartbeat_at are excluded from the history and are
+the only fields moved with QuerySet.update(), as a conditional UPDATE on the claim.
+"""
+
+import datetime as dt
+import logging
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import log_action
+from accounts.system import system_user
+from common.services import save_as
+from common.wareki import format_month
+from reports import selectors
+from reports.choices import PENDING_STATUSES, ReportStatus
+from reports.models import MonthlyReport
+from reports.statistics import add_months, desk_opened_on
+
+logger = logging.getLogger(__name__)
+
+
+class ReportRefused(ValidationError):
+    """A refused request; the message is Japanese and says why."""
+
+
+class ClaimLost(Exception):
+    """Another worker took the report over (this one was presumed dead)."""
+
+
+def stuck_after() -> dt.timedelta:
+    return dt.timedelta(seconds=getattr(settings, "REPORTS_STUCK_AFTER_SECONDS", 15 * 60))
+
+
+def give_up_after() -> dt.timedelta:
+    return dt.timedelta(seconds=getattr(settings, "REPORTS_GIVE_UP_AFTER_SECONDS", 24 * 3600))
+
+
+def max_attempts() -> int:
+    return getattr(settings, "REPORTS_MAX_ATTEMPTS", 5)
+
+
+def keep_for() -> dt.timedelta:
+    return dt.timedelta(days=getattr(settings, "REPORTS_KEEP_DAYS", 90))
+
+
+def _enqueue_on_commit(report_id: int) -> None:
+    """Send the build message once the row is committed. If the broker cannot be
+    reached the row stays queued and reports_requeue_stuck_task sends it later."""
+
+    def send():
+        from reports.tasks import reports_build_monthly_task
+
+        options = {}
+        queue = getattr(settings, "REPORTS_CELERY_QUEUE", None)
+        if queue:
+            options["queue"] = queue
+        try:
+            reports_build_monthly_task.apply_async(args=[report_id], **options)
+        except Exception:  # the broker is down: the row is the record, beat resends it
+            logger.warning("report %s: could not send the build message", report_id, exc_info=True)
+
+    transaction.on_commit(send)
+
+
+# ---------------------------------------------------------------- requests
+
+
+@transaction.atomic
+def report_request(*, actor, month: dt.date, agency=None) -> MonthlyReport:
+    """A manager or coordinator asks for one month's statistics (agency=None: the whole
+    desk). A request for the same month and scope still on its way is returned instead
+    of a second one. Side effects: action log; the build message after commit."""
+    if not selectors.may_request(actor, agency):
+        raise ReportRefused(_("この範囲の統計を依頼する権限がありません。"))
+    month = month.replace(day=1)
+    today = timezone.localdate()
+    first = desk_opened_on().replace(day=1)
+    if month > today.replace(day=1):
+        raise ReportRefused(_("まだ始まっていない月の統計は作成できません。"))
+    if month < first:
+        raise ReportRefused(
+            _("窓口の開設（%(month)s）より前の月の統計は作成できません。")
+            % {"month": format_month(first.year, first.month)}
+        )
+    pending = MonthlyReport.objects.filter(
+        requested_by=actor, month=month, scope_agency=agency, status__in=PENDING_STATUSES
+    ).first()
+    if pending is not None:
+        return pending
+    report = MonthlyReport(
+        month=month, scope_agency=agency, requested_by=actor, enqueued_at=timezone.now()
+    )
+    save_as(report, actor)
+    log_action(
+        actor=actor,
+        action="reports.report.requested",
+        obj=report,
+        month=month.isoformat(),
+        scope=agency.pk if agency is not None else "desk",
+    )
+    _enqueue_on_commit(report.pk)
+    return report
+
+
+def report_schedule_previous_month(*, today: dt.date | None = None) -> MonthlyReport | None:
+    """Beat on the 1st: the desk-wide report of the previous month, requested by the
+    system user. Idempotent: nothing new when one exists that did not fail."""
+    today = today or timezone.localdate()
+    month = add_months(today.replace(day=1), -1)
+    actor = system_user()
+    if month < desk_opened_on().replace(day=1):
+        return None
+    exists = (
+        MonthlyReport.objects.filter(requested_by=actor, month=month, scope_agency__isnull=True)
+        .exclude(status=ReportStatus.FAILED)
+        .exists()
+    )
+    if exists:
+        return None
+    return report_request(actor=actor, month=month)
+
+
+# ---------------------------------------------------------------- the build's steps
+
+
+def _takeable(report: MonthlyReport, token: str, now: dt.datetime) -> bool:
+    if report.status == ReportStatus.QUEUED:
+        return True
+    if report.status != ReportStatus.RUNNING:
+        return False
+    if report.claim_token == token:
+        return True  # this very message again: its previous run died
+    last_sign = report.heartbeat_at or report.started_at or report.enqueued_at
+    return last_sign < now - stuck_after()
+
+
+def report_claim(*, report_id: int, token: str, worker: str) -> MonthlyReport | None:
+    """Claim the row for one build, or None when it is not this message's to build
+    (done, failed, gone, or held by a live worker)."""
+    with transaction.atomic():
+        report = (
+            MonthlyReport.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("scope_agency", "requested_by")
+            .filter(pk=report_id)
+            .first()
+        )
+        now = timezone.now()
+        if report is None or not _takeable(report, token, now):
+            return None
+        report.status = ReportStatus.RUNNING
+        report.claim_token = token
+        report.worker = worker[:200]
+        report.attempts += 1
+        report.started_at = now
+        report.heartbeat_at = now
+        report.finished_at = None
+        report.progress = 0
+        report.error = ""
+        save_as(report, system_user())
+    remove_partial_files(report)
+    return report
+
+
+def report_progress(*, report: MonthlyReport, token: str, progress: int) -> None:
+    """Record progress (and that the worker lives); raise ClaimLost if taken over."""
+    updated = MonthlyReport.objects.filter(
+        pk=report.pk, status=ReportStatus.RUNNING, claim_token=token
+    ).update(progress=progress, heartbeat_at=timezone.now())
+    if not updated:
+        raise ClaimLost(report.pk)
+    report.progress = progress
+
+
+@transaction.atomic
+def report_finish(*, report: MonthlyReport, token: str, pdf_name: str, xlsx_name: str) -> bool:
+    """The holder marks the report done with its two files. Side effects: action log."""
+    current = MonthlyReport.objects.select_for_update().get(pk=report.pk)
+    if current.status != ReportStatus.RUNNING or current.claim_token != token:
+        return False
+    now = timezone.now()
+    current.status = ReportStatus.DONE
+    current.progress = 100
+    current.heartbeat_at = now
+    current.finished_at = now
+    current.expires_at = now + keep_for()
+    current.pdf.name = pdf_name
+    current.xlsx.name = xlsx_name
+    actor = system_user()
+    save_as(current, actor)
+    log_action(actor=actor, action="reports.report.done", obj=current)
+    return True
+
+
+@transaction.atomic
+def report_fail(*, report_id: int, token: str | None, error: str) -> bool:
+    """End the build as failed (token None: whoever holds it). Side effects: action log."""
+    current = MonthlyReport.objects.select_for_update().filter(pk=report_id).first()
+    if current is None or current.status not in PENDING_STATUSES:
+        return False
+    if token is not None and current.claim_token != token:
+        return False
+    current.status = ReportStatus.FAILED
+    current.error = error[:1000]
+    current.finished_at = timezone.now()
+    actor = system_user()
+    save_as(current, actor)
+    log_action(actor=actor, action="reports.report.failed", obj=current)
+    return True
+
+
+def report_requeue_stuck(*, now: dt.datetime | None = None) -> list[int]:
+    """Beat: put stuck requests back in the queue (or give up on them). Returns the ids
+    sent again. Each row is re-checked under its lock, so a worker claiming it at the
+    same moment wins and the row is left alone."""
+    now = now or timezone.now()
+    stale = now - stuck_after()
+    running_stale = Q(status=ReportStatus.RUNNING) & (
+        Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True, enqueued_at__lt=stale)
+    )
+    candidates = list(
+        MonthlyReport.objects.filter(
+            Q(status=ReportStatus.QUEUED, enqueued_at__lt=stale) | running_stale
+        ).values_list("pk", flat=True)
+    )
+    requeued = []
+    actor = None
+    for pk in candidates:  # a handful of stuck rows, each needs its own locked write
+        with transaction.atomic():
+            report = MonthlyReport.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if report is None or report.status not in PENDING_STATUSES:
+                continue
+            if report.status == ReportStatus.RUNNING and not _takeable(report, "", now):
+                continue
+            if report.status == ReportStatus.QUEUED and report.enqueued_at >= stale:
+                continue
+            actor = actor or system_user()
+            if report.attempts >= max_attempts() or report.created_at < now - give_up_after():
+                report.status = ReportStatus.FAILED
+                report.finished_at = now
+                report.error = _("統計を作成できませんでした。もう一度依頼してください。")
+                save_as(report, actor)
+                log_action(actor=actor, action="reports.report.failed", obj=report, stuck=True)
+                continue
+            report.status = ReportStatus.QUEUED
+            report.claim_token = ""
+            report.worker = ""
+            report.progress = 0
+            report.enqueued_at = now
+            save_as(report, actor)
+            log_action(actor=actor, action="reports.report.requeued", obj=report)
+            _enqueue_on_commit(report.pk)
+            requeued.append(report.pk)
+    return requeued
+
+
+def report_purge_expired(*, now: dt.datetime | None = None) -> int:
+    """Beat: delete the files of reports past their expiry; the row stays as a record."""
+    now = now or timezone.now()
+    expired = MonthlyReport.objects.filter(status=ReportStatus.DONE, expires_at__lt=now).exclude(
+        pdf="", xlsx=""
+    )
+    count = 0
+    actor = None
+    for report in expired:  # at most a few a day
+        actor = actor or system_user()
+        with transaction.atomic():
+            for field in (report.pdf, report.xlsx):
+                if field.name:
+                    default_storage.delete(field.name)
+            report.pdf.name = ""
+            report.xlsx.name = ""
+            save_as(report, actor)
+            log_action(actor=actor, action="reports.report.purged", obj=report)
+        count += 1
+    return count
+
+
+# ---------------------------------------------------------------- files
+
+
+def report_file_name(report: MonthlyReport, extension: str) -> str:
+    """The same name for every build of one request, so a rebuild replaces the file."""
+    scope = f"agency{report.scope_agency_id}" if report.scope_agency_id else "desk"
+    return f"reports/{report.month:%Y}/{report.pk}/monthly-{report.month:%Y-%m}-{scope}.{extension}"
+
+
+def write_report_file(name: str, data: bytes, token: str) -> None:
+    """Write atomically: a partial file under a hidden name, then rename over the final
+    one. A worker killed half-way leaves only a .part file, removed at the next claim.
+    (Needs a filesystem storage: settings.STORAGES["default"] is FileSystemStorage.)"""
+    path = Path(default_storage.path(name))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{token[:40]}.part")
+    partial.write_bytes(data)
+    partial.replace(path)
+
+
+def remove_partial_files(report: MonthlyReport) -> None:
+    directory = Path(default_storage.path(report_file_name(report, "pdf"))).parent
+    if directory.is_dir():
+        for leftover in directory.glob(".*.part"):
+            leftover.unlink(missing_ok=True)

@@ -1,0 +1,93 @@
+"""月次統計: request a report, watch it being made, download it.
+
+Only managers and coordinators (their statistics scopes) reach these pages; a report
+that is not theirs, or a user without the role, gets 404. Downloads re-check the
+owner and the role on every request.
+"""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from reports import selectors, services
+from reports.forms import ReportRequestForm
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _scopes(request) -> selectors.Scopes:
+    scopes = selectors.statistics_scopes(request.user)
+    if not scopes.any:
+        raise Http404
+    return scopes
+
+
+def _report(request, pk):
+    return selectors.get_report_for_user(request.user, pk, _scopes(request))
+
+
+def _render_list(request, scopes, form):
+    reports = selectors.report_list(request.user, scopes)
+    page = Paginator(reports, 20).get_page(request.GET.get("page"))
+    return render(request, "reports/report_list.html", {"form": form, "page": page})
+
+
+def report_list(request):
+    scopes = _scopes(request)
+    return _render_list(request, scopes, ReportRequestForm(scopes=scopes))
+
+
+@require_POST
+def report_request(request):
+    scopes = _scopes(request)
+    form = ReportRequestForm(request.POST, scopes=scopes)
+    if form.is_valid():
+        try:
+            report = services.report_request(
+                actor=request.user,
+                month=form.cleaned_data["month"],
+                agency=form.cleaned_data["scope"],
+            )
+        except services.ReportRefused as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("月次統計の作成を受け付けました。"))
+            return redirect("reports:report_detail", pk=report.pk)
+    return _render_list(request, scopes, form)
+
+
+def report_detail(request, pk):
+    report = _report(request, pk)
+    return render(request, "reports/report_detail.html", {"report": report})
+
+
+def report_status(request, pk):
+    """The fragment the pages poll (htmx, every 2 s) until the report is done or failed."""
+    report = _report(request, pk)
+    return render(request, "reports/_status.html", {"report": report})
+
+
+def _download(request, pk, field: str, content_type: str):
+    report = _report(request, pk)
+    file = getattr(report, field)
+    if not report.can_download or not file.storage.exists(file.name):
+        raise Http404
+    filename = _("月次統計_%(month)s_%(scope)s.%(ext)s") % {
+        "month": report.month_label,
+        "scope": report.scope_label,
+        "ext": field,
+    }
+    return FileResponse(
+        file.open("rb"), as_attachment=True, filename=filename, content_type=content_type
+    )
+
+
+def download_pdf(request, pk):
+    return _download(request, pk, "pdf", "application/pdf")
+
+
+def download_xlsx(request, pk):
+    return _download(request, pk, "xlsx", XLSX_TYPE)
