@@ -50,7 +50,13 @@ def navigation(request):
     current_ns = match.namespace if match else ""
     current_name = match.view_name if match else ""
     items, sub = [], []
+    works_on_cases = user.works_on_cases
     for key, label, pages in PILLARS:
+        if not works_on_cases:
+            # 庁内職員 (and administrators) only send つなぐシート.
+            pages = [p for p in pages if p[0] == "intake:sheet_list"]
+        if key == "reports" and not user.can_request_statistics:
+            continue
         children = []
         for name, child_label in pages:
             url = _reverse(name)

@@ -24,6 +24,7 @@ PDF_LAYOUT = [
     [["came_from"], ["households"]],
     [["meetings"]],
     [["projects"], ["outreach"]],
+    [["participation"], ["community"]],
 ]
 XLSX_ORDER = [
     "counts",
@@ -35,6 +36,8 @@ XLSX_ORDER = [
     "households",
     "projects",
     "outreach",
+    "participation",
+    "community",
 ]
 
 

@@ -186,6 +186,23 @@ DEFINITIONS = [
         ),
     ),
     (
+        "participation",
+        gettext_lazy("参加支援"),
+        gettext_lazy(
+            "調整開始・体験開始・定着・終了は、それぞれの日付が期間内にある参加（人×参加先）の件数。"
+            "定着支援は期間内のフォローアップ（延べ）、受入先開拓は期間内の訪問・聞き取り（延べ）。"
+        ),
+    ),
+    (
+        "community",
+        gettext_lazy("地域づくり"),
+        gettext_lazy(
+            "活動中の地域資源は期間内に活動していた資源の数。活動・参加者・ボランティアは期間内の活動記録の合計"
+            "（参加者は年代別の人数の合計、延べ）。多世代は3つ以上の年代が参加した活動。地域課題は期間内に"
+            "提起された件数と解決した件数（人や事例の名前は含まない）。"
+        ),
+    ),
+    (
         "scope",
         gettext_lazy("集計の範囲"),
         gettext_lazy(
@@ -582,6 +599,44 @@ def new_case_trend(month: dt.date, agency=None, *, months: int = 12) -> list[tup
     return [(add_months(first, i), found.get(add_months(first, i), 0)) for i in range(months)]
 
 
+def participation_figures(periods) -> dict[str, list[int]]:
+    """参加支援 (pillar ④) from participation.selectors.participation_counts (whole desk)."""
+    from participation.selectors import participation_counts
+
+    figures = [participation_counts(p.start, p.end) for p in periods]
+    keys = [
+        "placements_started",
+        "trials_started",
+        "placements_settled",
+        "placements_ended",
+        "follow_ups",
+        "host_developments",
+    ]
+    return {k: [f[k] for f in figures] for k in keys}
+
+
+def community_figures(periods) -> dict[str, list[int]]:
+    """地域づくり (pillar ⑤) from community.selectors.community_counts (whole desk)."""
+    from community.selectors import community_counts
+
+    figures = [community_counts(p.start, p.end) for p in periods]
+    out = {
+        k: [f[k] for f in figures]
+        for k in (
+            "active_resources",
+            "activities",
+            "participants",
+            "volunteers",
+            "multigenerational_activities",
+            "issues_raised",
+            "issues_resolved",
+        )
+    }
+    for band in ("children", "youth", "middle_aged", "elderly"):
+        out[band] = [f["participants_by_age_band"][band] for f in figures]
+    return out
+
+
 def outreach_figures(periods) -> dict[str, list[int]] | None:
     """アウトリーチ (pillar ③) from outreach.selectors.outreach_counts; None when the
     outreach app offers no such selector. Counted for the whole desk only."""
@@ -792,6 +847,43 @@ def _monthly_statistics(month: dt.date, agency=None) -> MonthlyStatistics:
                 Row(_("世帯訪問調査（延べ）"), outreach["survey_visits"]),
             ],
             notes=["outreach"],
+        )
+
+    if agency is None:
+        part = participation_figures(periods)
+        tables["participation"] = Table(
+            "participation",
+            _("参加支援"),
+            columns,
+            [
+                Row(_("調整を始めた参加"), part["placements_started"]),
+                Row(_("体験を始めた参加"), part["trials_started"]),
+                Row(_("定着した参加"), part["placements_settled"]),
+                Row(_("終了した参加"), part["placements_ended"]),
+                Row(_("定着支援（延べ）"), part["follow_ups"]),
+                Row(_("受入先開拓（延べ）"), part["host_developments"]),
+            ],
+            notes=["participation"],
+        )
+        comm = community_figures(periods)
+        tables["community"] = Table(
+            "community",
+            _("地域づくり"),
+            columns,
+            [
+                Row(_("活動中の地域資源"), comm["active_resources"]),
+                Row(_("活動（延べ）"), comm["activities"]),
+                Row(_("参加者（延べ）"), comm["participants"]),
+                Row(_("うち子ども（0〜17歳）"), comm["children"]),
+                Row(_("うち若者（18〜39歳）"), comm["youth"]),
+                Row(_("うち中高年（40〜64歳）"), comm["middle_aged"]),
+                Row(_("うち高齢者（65歳以上）"), comm["elderly"]),
+                Row(_("ボランティア（延べ）"), comm["volunteers"]),
+                Row(_("多世代の活動"), comm["multigenerational_activities"]),
+                Row(_("提起された地域課題"), comm["issues_raised"]),
+                Row(_("解決した地域課題"), comm["issues_resolved"]),
+            ],
+            notes=["community"],
         )
 
     return MonthlyStatistics(

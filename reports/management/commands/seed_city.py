@@ -141,6 +141,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--create-database", action="store_true", help="create the database and migrate"
         )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="do nothing (exit 0) when the city is already seeded here",
+        )
 
     # ---------------------------------------------------------------- plumbing
 
@@ -201,6 +206,9 @@ class Command(BaseCommand):
                 "seed_city needs PostgreSQL (it writes with COPY): set DATABASE_URL, e.g. "
                 "postgres://postgres@127.0.0.1:5432/jusou_city"
             )
+        if options["if_empty"] and Agency.objects.filter(name=CITY_DESK).exists():
+            self.stdout.write("the city is already seeded here; nothing to do")
+            return
         if Household.objects.exists() or Case.objects.exists():
             raise CommandError(
                 "This database already holds households or cases: seed the city into an "

@@ -1,0 +1,337 @@
+"""manage.py bench_pages: time the busiest pages against a seeded city (seed_city).
+
+A benchmark, not a test. The default mode drives the pages in-process with Django's
+test client (force_login as a desk counsellor and as a partner agency's staff) and
+prints, per page: median and 95th percentile server time, the number of queries, the
+time spent in the database (every query timed through connection.execute_wrapper) and
+the ratio page time / SQL time.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/jusou_city \
+        python manage.py bench_pages --repeat 100
+
+The second mode starts gunicorn on 127.0.0.1 (loopback only) and drives it with N
+concurrent users (threads, urllib, a logged-in session cookie) for S seconds:
+
+    python manage.py bench_pages --concurrent 20 --seconds 60
+"""
+
+import datetime as dt
+import os
+import random
+import socket
+import statistics as pystats
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.db.models import Count
+from django.test import Client
+from django.test.utils import override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from cases import sharing
+from cases.choices import Project, RecordKind
+from cases.models import Case, SupportRecord
+from households.models import Person
+
+DESK_USER = "city_desk03"
+PARTNER_USER = "city_a01_1"
+TIMELINE_RECORDS = 300
+
+BENCH_SETTINGS = {
+    # In-process runs see production-like settings without TLS or a collected manifest.
+    "SECURE_SSL_REDIRECT": False,
+    "ALLOWED_HOSTS": ["127.0.0.1", "localhost", "testserver"],
+    "STORAGES": {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    },
+}
+
+
+def percentile(values, pct: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+class QueryTimer:
+    """Counts and times every query the connection runs (an execute_wrapper)."""
+
+    def __init__(self):
+        self.count = 0
+        self.seconds = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
+            self.count += 1
+
+
+class Command(BaseCommand):
+    help = "Benchmark the busiest pages against a seeded city (PostgreSQL)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--repeat", type=int, default=100, help="timed requests per page")
+        parser.add_argument("--warmup", type=int, default=3)
+        parser.add_argument("--stat-repeat", type=int, default=10)
+        parser.add_argument("--concurrent", type=int, default=0, help="users for the load mode")
+        parser.add_argument("--seconds", type=int, default=60)
+        parser.add_argument("--port", type=int, default=0)
+        parser.add_argument("--workers", type=int, default=3)
+
+    def handle(self, *args, **options):
+        if connection.vendor != "postgresql":
+            raise CommandError("bench_pages runs against PostgreSQL (DATABASE_URL).")
+        self.desk = User.objects.filter(username=DESK_USER).first()
+        self.partner = User.objects.filter(username=PARTNER_USER).first()
+        if self.desk is None or self.partner is None:
+            raise CommandError("No city here: run manage.py seed_city first.")
+        self.stdout.write(
+            f"{timezone.now():%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, "
+            f"{Case.objects.count():,} cases, {Person.objects.count():,} persons, "
+            f"{SupportRecord.objects.count():,} support records"
+        )
+        with override_settings(**BENCH_SETTINGS):
+            pages = self._pages()
+            if options["concurrent"]:
+                self._load(pages, options)
+            else:
+                self._measure(pages, options)
+
+    # ---------------------------------------------------------------- what to request
+
+    def _timeline_case(self) -> Case:
+        """A case the desk leads, with TIMELINE_RECORDS support records (topped up once)."""
+        visible = sharing.cases_visible_to(self.desk, action="change")
+        best = (
+            SupportRecord.objects.filter(case__in=visible.values("pk"))
+            .values("case")
+            .annotate(n=Count("pk"))
+            .order_by("-n")
+            .first()
+        )
+        case = Case.objects.get(pk=best["case"]) if best else visible.first()
+        have = best["n"] if best else 0
+        if have < TIMELINE_RECORDS:
+            # Benchmark data only: bulk rows without history, as in seed_city.
+            start = timezone.now() - dt.timedelta(days=TIMELINE_RECORDS)
+            SupportRecord.objects.bulk_create(
+                [
+                    SupportRecord(
+                        case=case,
+                        occurred_at=start + dt.timedelta(days=k),
+                        kind=RecordKind.PHONE,
+                        project=Project.COLLABORATION,
+                        agency_id=case.lead_agency_id,
+                        staff_id=case.lead_staff_id,
+                        minutes=15,
+                        narrative="電話で近況を確認した。",
+                    )
+                    for k in range(TIMELINE_RECORDS - have)
+                ],
+                batch_size=1000,
+            )
+        return case
+
+    def _pages(self):
+        phone = (
+            Person.objects.filter(registered_by_agency__is_desk=True)
+            .exclude(mobile_phone="")
+            .order_by("pk")
+            .values_list("mobile_phone", flat=True)
+            .first()
+        )
+        case = self._timeline_case()
+        pages = [
+            ("case list, page 1", self.desk, reverse("cases:case_list") + "?status=all"),
+            ("case list, page 50", self.desk, reverse("cases:case_list") + "?page=50&status=all"),
+            ("household search, kana やま", self.desk, reverse("households:search") + "?q=やま"),
+            ("person search, phone", self.desk, reverse("households:search") + f"?q={phone}"),
+            (
+                f"case page, {TIMELINE_RECORDS}-entry timeline",
+                self.desk,
+                reverse("cases:case_detail", args=[case.pk]),
+            ),
+            ("partner inbox", self.partner, reverse("referrals:inbox")),
+            ("meeting list", self.desk, reverse("meetings:meeting_list")),
+            ("case list (partner)", self.partner, reverse("cases:case_list") + "?status=all"),
+        ]
+        return pages
+
+    # ---------------------------------------------------------------- in-process
+
+    def _measure(self, pages, options):
+        clients = {}
+        for user in (self.desk, self.partner):
+            client = Client(HTTP_HOST="127.0.0.1")
+            client.force_login(user)
+            clients[user.pk] = client
+        header = (
+            f"{'page':<36} {'n':>4} {'median':>8} {'p95':>8} {'queries':>7} "
+            f"{'SQL med':>8} {'page/SQL':>8}"
+        )
+        self.stdout.write(header)
+        self.stdout.write("-" * len(header))
+        for name, user, url in pages:
+            client = clients[user.pk]
+            for _ in range(options["warmup"]):
+                response = client.get(url)
+                if response.status_code != 200:
+                    raise CommandError(f"{url} answered {response.status_code}")
+            times, sql, queries = [], [], []
+            for _ in range(options["repeat"]):
+                timer = QueryTimer()
+                with connection.execute_wrapper(timer):
+                    started = time.perf_counter()
+                    response = client.get(url)
+                    elapsed = time.perf_counter() - started
+                assert response.status_code == 200, (url, response.status_code)
+                times.append(elapsed)
+                sql.append(timer.seconds)
+                queries.append(timer.count)
+            self._row(name, times, sql, queries)
+        self._statistics(options)
+
+    def _row(self, name, times, sql, queries):
+        median, p95 = pystats.median(times) * 1000, percentile(times, 95) * 1000
+        sql_median = pystats.median(sql) * 1000
+        ratio = median / sql_median if sql_median else float("inf")
+        self.stdout.write(
+            f"{name:<36} {len(times):>4} {median:>6.1f}ms {p95:>6.1f}ms "
+            f"{pystats.median(queries):>7.0f} {sql_median:>6.1f}ms {ratio:>7.1f}x"
+        )
+
+    def _statistics(self, options):
+        try:
+            from reports.statistics import monthly_statistics
+        except ImportError:
+            self.stdout.write("monthly statistics: reports.statistics not available, skipped")
+            return
+        month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+        monthly_statistics(month)  # warm-up
+        times, sql, queries = [], [], []
+        for _ in range(options["stat_repeat"]):
+            timer = QueryTimer()
+            with connection.execute_wrapper(timer):
+                started = time.perf_counter()
+                monthly_statistics(month)
+                times.append(time.perf_counter() - started)
+            sql.append(timer.seconds)
+            queries.append(timer.count)
+        self._row(f"monthly statistics {month:%Y-%m}", times, sql, queries)
+
+    # ---------------------------------------------------------------- gunicorn load
+
+    def _free_port(self) -> int:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            return sock.getsockname()[1]
+
+    def _session_cookie(self, user) -> str:
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(user)
+        return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    def _load(self, pages, options):
+        port = options["port"] or self._free_port()
+        base = f"http://127.0.0.1:{port}"
+        env = {
+            **os.environ,
+            "DJANGO_SECURE_SSL_REDIRECT": "false",
+            "DJANGO_SECURE_COOKIES": "false",
+            "STATIC_MANIFEST": "false",
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        }
+        gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+        cmd = [
+            gunicorn, "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
+            "--workers", str(options["workers"]), "--log-level", "warning",
+        ]  # fmt: skip
+        cookies = {user.pk: self._session_cookie(user) for user in (self.desk, self.partner)}
+        server = subprocess.Popen(cmd, env=env, cwd=settings.BASE_DIR)
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    urllib.request.urlopen(base + "/healthz", timeout=2).read()
+                    break
+                except (urllib.error.URLError, ConnectionError):
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        raise CommandError("gunicorn did not start") from None
+                    time.sleep(0.3)
+            self._drive(base, pages, cookies, options)
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+    def _drive(self, base, pages, cookies, options):
+        users, seconds = options["concurrent"], options["seconds"]
+        stop_at = time.monotonic() + seconds
+        results: list[tuple[str, float, int]] = []
+        lock = threading.Lock()
+
+        def worker(index: int):
+            rng = random.Random(index)
+            local = []
+            while time.monotonic() < stop_at:
+                name, user, url = rng.choice(pages)
+                request = urllib.request.Request(
+                    base + url,
+                    headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookies[user.pk]}"},
+                )
+                started = time.perf_counter()
+                try:
+                    with urllib.request.urlopen(request, timeout=30) as response:
+                        response.read()
+                        status = response.status
+                except urllib.error.HTTPError as error:
+                    status = error.code
+                except (urllib.error.URLError, TimeoutError, ConnectionError):
+                    status = 0
+                local.append((name, time.perf_counter() - started, status))
+            with lock:
+                results.extend(local)
+
+        self.stdout.write(
+            f"{users} concurrent users for {seconds} s against gunicorn "
+            f"({options['workers']} workers) on {base}"
+        )
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(users)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=seconds + 60)
+        ok = [r for r in results if r[2] == 200]
+        errors = len(results) - len(ok)
+        times = [r[1] for r in ok]
+        self.stdout.write(
+            f"requests {len(results):,} ({errors} not 200), throughput "
+            f"{len(ok) / seconds:.1f} req/s, median {pystats.median(times) * 1000:.0f} ms, "
+            f"p95 {percentile(times, 95) * 1000:.0f} ms"
+            if times
+            else f"no successful request ({errors} errors)"
+        )
+        for name in dict.fromkeys(r[0] for r in results):
+            page = [r[1] for r in ok if r[0] == name]
+            if page:
+                self.stdout.write(
+                    f"  {name:<36} {len(page):>5} req  median {pystats.median(page) * 1000:6.0f} "
+                    f"ms  p95 {percentile(page, 95) * 1000:6.0f} ms"
+                )
