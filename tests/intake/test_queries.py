@@ -73,9 +73,10 @@ def test_awaiting_filter_query_count(
 # The sheet list:
 #   1 session, 2 user, 3 primary_agency (may the user send sheets at all),
 #   4 is_desk_staff, 5 COUNT for the paginator, 6 primary_agency in the top bar,
-#   7 the page of sheets with sender and sender_agency joined,
-#   8-10 savepoint, session save, release.
-SHEET_LIST_QUERIES = 10
+#   7 the user's roles for the menu (which pillars to show),
+#   8 the page of sheets with sender and sender_agency joined,
+#   9-11 savepoint, session save, release.
+SHEET_LIST_QUERIES = 11
 
 
 @pytest.mark.parametrize("rows", [2, 20])
