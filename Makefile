@@ -14,13 +14,14 @@ PYTEST_ARGS ?=
 RUNSERVER_ADDR ?= 127.0.0.1:8000
 DEPLOY_CHECK_HOST ?= soudan.example.jp
 
-.PHONY: help venv install demo test check-deploy lint fmt migrate run worker beat bench-report
+.PHONY: help venv install demo test check-deploy lint fmt migrate run worker beat bench-report bench
 
 help:
 	@echo "make demo          install, migrate, seed demo data, run on http://$(RUNSERVER_ADDR)/"
 	@echo "make test          ruff, migration check, deploy check (with DATABASE_URL), pytest"
 	@echo "make lint | fmt | migrate | run | worker | beat | check-deploy | install"
 	@echo "make bench-report  time the monthly statistics on a seeded city-scale year (PostgreSQL)"
+	@echo "make bench         seed a synthetic city once, time the busy pages, then 20 users on gunicorn"
 
 venv install: $(STAMP)
 
@@ -93,3 +94,17 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/jusou_bench
 BENCH_ARGS ?=
 bench-report: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_report --create-database $(BENCH_ARGS)
+
+# The page benchmark: a synthetic city (seed_city, once, into a database of its own),
+# then every busy page timed in-process (median, p95, queries, page/SQL), then 20
+# concurrent users against gunicorn on 127.0.0.1 for 60 s. A quick look first:
+#   make bench CITY_HOUSEHOLDS=2000 CITY_DATABASE_URL=postgres://postgres@127.0.0.1:5432/jusou_city_small
+CITY_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/jusou_city)
+CITY_HOUSEHOLDS ?= 100000
+CITY_SEED ?= 1
+BENCH_PAGES_ARGS ?= --repeat 100
+BENCH_LOAD_ARGS ?= --concurrent 20 --seconds 60
+bench: install
+	DATABASE_URL=$(CITY_DATABASE_URL) $(PY) manage.py seed_city --create-database --if-empty --households $(CITY_HOUSEHOLDS) --seed $(CITY_SEED)
+	DATABASE_URL=$(CITY_DATABASE_URL) $(PY) manage.py bench_pages $(BENCH_PAGES_ARGS)
+	DATABASE_URL=$(CITY_DATABASE_URL) $(PY) manage.py bench_pages $(BENCH_LOAD_ARGS)

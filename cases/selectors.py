@@ -73,7 +73,9 @@ def case_timeline(case: Case, user, *, limit: int | None = None) -> list[Timelin
         if change.from_status:
             title = f"{CaseStatus(change.from_status).label} → {title}"
         # Shown on the business date the change took effect, at the time it was entered.
-        at = timezone.make_aware(dt.datetime.combine(change.on, timezone.localtime(change.at).time()))
+        at = timezone.make_aware(
+            dt.datetime.combine(change.on, timezone.localtime(change.at).time())
+        )
         entries.append(
             TimelineEntry(
                 at=at,

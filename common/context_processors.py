@@ -4,34 +4,58 @@ from django.utils.translation import gettext_lazy as _
 # The five 重層 pillars and 統計, in the order the desk speaks of them, each with its
 # pages. A page that does not exist in this installation is left out of the menu.
 PILLARS = [
-    ("intake", _("相談受付"), [
-        ("intake:consultation_list", _("相談受付")),
-        ("households:search", _("世帯を探す")),
-        ("intake:sheet_list", _("つなぐシート")),
-    ]),
-    ("cases", _("多機関協働"), [
-        ("cases:case_list", _("ケース")),
-        ("meetings:meeting_list", _("会議")),
-        ("referrals:inbox", _("繋ぎ")),
-        ("referrals:agency_list", _("繋ぎ先一覧")),
-    ]),
-    ("outreach", _("アウトリーチ"), [
-        ("outreach:target_list", _("対象者")),
-        ("outreach:campaign_list", _("世帯訪問調査")),
-    ]),
-    ("participation", _("参加支援"), [
-        ("participation:opportunity_list", _("参加先")),
-        ("participation:placement_list", _("参加の調整")),
-        ("participation:host_log_list", _("受入先開拓")),
-    ]),
-    ("community", _("地域づくり"), [
-        ("community:district_list", _("地区")),
-        ("community:resource_list", _("地域資源")),
-        ("community:issue_list", _("地域課題")),
-    ]),
-    ("reports", _("統計"), [
-        ("reports:report_list", _("月次統計")),
-    ]),
+    (
+        "intake",
+        _("相談受付"),
+        [
+            ("intake:consultation_list", _("相談受付")),
+            ("households:search", _("世帯を探す")),
+            ("intake:sheet_list", _("つなぐシート")),
+        ],
+    ),
+    (
+        "cases",
+        _("多機関協働"),
+        [
+            ("cases:case_list", _("ケース")),
+            ("meetings:meeting_list", _("会議")),
+            ("referrals:inbox", _("繋ぎ")),
+            ("referrals:agency_list", _("繋ぎ先一覧")),
+        ],
+    ),
+    (
+        "outreach",
+        _("アウトリーチ"),
+        [
+            ("outreach:target_list", _("対象者")),
+            ("outreach:campaign_list", _("世帯訪問調査")),
+        ],
+    ),
+    (
+        "participation",
+        _("参加支援"),
+        [
+            ("participation:opportunity_list", _("参加先")),
+            ("participation:placement_list", _("参加の調整")),
+            ("participation:host_log_list", _("受入先開拓")),
+        ],
+    ),
+    (
+        "community",
+        _("地域づくり"),
+        [
+            ("community:district_list", _("地区")),
+            ("community:resource_list", _("地域資源")),
+            ("community:issue_list", _("地域課題")),
+        ],
+    ),
+    (
+        "reports",
+        _("統計"),
+        [
+            ("reports:report_list", _("月次統計")),
+        ],
+    ),
 ]
 
 

@@ -65,7 +65,13 @@ def household_lookup(request):
     _agency_or_404(request)
     q = request.GET.get("q", "")[:100]
     households = household_search(request.user, q)[:10] if q.strip() else []
-    return render(request, "households/_lookup.html", {"households": households, "q": q})
+    # A result list replaced while the user had already picked a household keeps the
+    # pick (two lookups can answer out of order while typing).
+    selected = request.GET.get("household", "")
+    selected = int(selected) if selected.isdigit() else None
+    return render(
+        request, "households/_lookup.html", {"households": households, "q": q, "selected": selected}
+    )
 
 
 def household_create(request):

@@ -26,12 +26,28 @@ GET_URLS = [
     ("households:consent_add", lambda c, p, pl: {"pk": c.household_id}, "change"),
 ]
 POST_URLS = [
-    ("cases:case_status", lambda c, p, pl: {"pk": c.pk}, {"to_status": "closed", "on": "2024-01-01", "close_reason_kind": "other"}),
-    ("cases:plan_consent", lambda c, p, pl: {"pk": c.pk, "plan_pk": pl.pk}, {"consent": "1", "consented_on": "2024-01-01"}),
+    (
+        "cases:case_status",
+        lambda c, p, pl: {"pk": c.pk},
+        {"to_status": "closed", "on": "2024-01-01", "close_reason_kind": "other"},
+    ),
+    (
+        "cases:plan_consent",
+        lambda c, p, pl: {"pk": c.pk, "plan_pk": pl.pk},
+        {"consent": "1", "consented_on": "2024-01-01"},
+    ),
     ("cases:plan_approve", lambda c, p, pl: {"pk": c.pk, "plan_pk": pl.pk}, {}),
-    ("cases:plan_review", lambda c, p, pl: {"pk": c.pk, "plan_pk": pl.pk}, {"reviewed_on": "2024-01-01", "evaluation": "x", "outcome": "continue"}),
+    (
+        "cases:plan_review",
+        lambda c, p, pl: {"pk": c.pk, "plan_pk": pl.pk},
+        {"reviewed_on": "2024-01-01", "evaluation": "x", "outcome": "continue"},
+    ),
     ("cases:plan_revise", lambda c, p, pl: {"pk": c.pk, "plan_pk": pl.pk}, {}),
-    ("cases:record_add", lambda c, p, pl: {"pk": c.pk}, {"occurred_on": "2024-01-01", "kind": "phone", "project": "2", "narrative": "不正な記録"}),
+    (
+        "cases:record_add",
+        lambda c, p, pl: {"pk": c.pk},
+        {"occurred_on": "2024-01-01", "kind": "phone", "project": "2", "narrative": "不正な記録"},
+    ),
 ]
 
 DESK = {"own": "change", "shared": "change", "withdrawn": "change", "confidential": "change"}
@@ -56,9 +72,12 @@ def allowed(have, need):
 
 def db_state():
     return (
-        Case.objects.filter(status="closed").count(), CaseStatusChange.objects.count(),
-        SupportPlan.objects.filter(status="consented").count(), PlanReview.objects.count(),
-        SupportPlan.objects.count(), AccessGrant.objects.count(),
+        Case.objects.filter(status="closed").count(),
+        CaseStatusChange.objects.count(),
+        SupportPlan.objects.filter(status="consented").count(),
+        PlanReview.objects.count(),
+        SupportPlan.objects.count(),
+        AccessGrant.objects.count(),
         __import__("cases.models", fromlist=["SupportRecord"]).SupportRecord.objects.count(),
     )
 
@@ -104,14 +123,17 @@ def test_anonymous_is_sent_to_login(client, scenario):
         assert response.status_code == 302 and "/accounts/login/" in response["Location"], name
 
 
-@pytest.mark.parametrize("persona,expected", [
-    ("desk", {"自機関ケース", "sharedケース", "withdrawnケース", "confidentialケース"}),
-    ("manager", {"自機関ケース", "sharedケース", "withdrawnケース", "confidentialケース"}),
-    ("partner", {"sharedケース", "confidentialケース"}),
-    ("outsider", set()),
-    ("municipal", set()),
-    ("admin_user", set()),
-])
+@pytest.mark.parametrize(
+    "persona,expected",
+    [
+        ("desk", {"自機関ケース", "sharedケース", "withdrawnケース", "confidentialケース"}),
+        ("manager", {"自機関ケース", "sharedケース", "withdrawnケース", "confidentialケース"}),
+        ("partner", {"sharedケース", "confidentialケース"}),
+        ("outsider", set()),
+        ("municipal", set()),
+        ("admin_user", set()),
+    ],
+)
 def test_case_list_shows_exactly_the_visible_cases(persona, expected, request, client, scenario):
     client.force_login(request.getfixturevalue(persona))
     response = client.get(reverse("cases:case_list"), {"status": "all"})
@@ -128,12 +150,16 @@ def test_confidential_never_in_partner_pdf(client, partner, scenario, tmp_path):
     case, person, plan = scenario["confidential"]
     client.force_login(partner)
     for name in ("cases:records_pdf", "cases:plan_pdf"):
-        kwargs = {"pk": case.pk} if name == "cases:records_pdf" else {"pk": case.pk, "plan_pk": plan.pk}
+        kwargs = (
+            {"pk": case.pk} if name == "cases:records_pdf" else {"pk": case.pk, "plan_pk": plan.pk}
+        )
         response = client.get(reverse(name, kwargs=kwargs))
         assert response.status_code == 200
         pdf = tmp_path / "out.pdf"
         pdf.write_bytes(response.content)
-        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        text = subprocess.run(
+            ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
         assert "confidentialケース" in text
         assert SECRET_ADDRESS not in text and "秘匿町" not in text
         assert "9876" not in text

@@ -14,22 +14,31 @@ from tests.cases.conftest import make_case
 from tests.factories import ConsentFactory
 
 
-def test_withdrawing_consent_removes_access_in_the_same_request(client, desk, desk_agency, partner, partner_agency):
+def test_withdrawing_consent_removes_access_in_the_same_request(
+    client, desk, desk_agency, partner, partner_agency
+):
     case, person, plan = make_case(desk=desk, desk_agency=desk_agency, title="撤回")
     consent = ConsentFactory(person=person, agencies=[partner_agency], recorded_by=desk)
-    services.case_share(actor=desk, case=case, agency=partner_agency, scope=GrantScope.RECORDS, consent=consent)
+    services.case_share(
+        actor=desk, case=case, agency=partner_agency, scope=GrantScope.RECORDS, consent=consent
+    )
     assert sharing.can(partner, case, "records")
 
     client.force_login(desk)
     response = client.post(
-        reverse("households:consent_withdraw", kwargs={"pk": case.household_id, "consent_pk": consent.pk}),
+        reverse(
+            "households:consent_withdraw",
+            kwargs={"pk": case.household_id, "consent_pk": consent.pk},
+        ),
         {"withdrawn_on": timezone.localdate().isoformat()},
     )
     assert response.status_code == 302
     # Same request: the ledger row is revoked and guardian's rows are gone.
     grant = AccessGrant.objects.get(case=case, agency=partner_agency)
     assert grant.revoked_at is not None and grant.revoke_reason
-    assert not CaseGroupObjectPermission.objects.filter(content_object=case, group=partner_agency.group).exists()
+    assert not CaseGroupObjectPermission.objects.filter(
+        content_object=case, group=partner_agency.group
+    ).exists()
     assert not HouseholdGroupObjectPermission.objects.filter(
         content_object=case.household, group=partner_agency.group
     ).exists()
@@ -37,12 +46,21 @@ def test_withdrawing_consent_removes_access_in_the_same_request(client, desk, de
     assert client.get(reverse("cases:case_detail", kwargs={"pk": case.pk})).status_code == 404
 
 
-def test_expired_consent_grants_are_gone_after_the_beat_task(desk, desk_agency, partner, partner_agency):
+def test_expired_consent_grants_are_gone_after_the_beat_task(
+    desk, desk_agency, partner, partner_agency
+):
     case, person, plan = make_case(desk=desk, desk_agency=desk_agency, title="期限")
     today = timezone.localdate()
-    consent = ConsentFactory(person=person, agencies=[partner_agency], recorded_by=desk,
-                             obtained_on=today - dt.timedelta(days=30), expires_on=today)
-    services.case_share(actor=desk, case=case, agency=partner_agency, scope=GrantScope.SUMMARY, consent=consent)
+    consent = ConsentFactory(
+        person=person,
+        agencies=[partner_agency],
+        recorded_by=desk,
+        obtained_on=today - dt.timedelta(days=30),
+        expires_on=today,
+    )
+    services.case_share(
+        actor=desk, case=case, agency=partner_agency, scope=GrantScope.SUMMARY, consent=consent
+    )
     assert cases_revoke_lapsed_consents_task.delay().get() == 0  # still valid today
     assert sharing.can(partner, case, "summary")
 
@@ -56,30 +74,50 @@ def test_expired_consent_grants_are_gone_after_the_beat_task(desk, desk_agency, 
     assert cases_revoke_lapsed_consents_task.delay().get() == 0  # idempotent
 
 
-def test_share_without_covering_consent_is_refused_and_changes_nothing(desk, desk_agency, partner_agency, outsider_agency):
+def test_share_without_covering_consent_is_refused_and_changes_nothing(
+    desk, desk_agency, partner_agency, outsider_agency
+):
     case, person, plan = make_case(desk=desk, desk_agency=desk_agency, title="同意なし")
     consent = ConsentFactory(person=person, agencies=[outsider_agency], recorded_by=desk)
     before = AccessGrant.objects.count()
     with pytest.raises(sharing.SharingRefused, match="本人同意"):
-        services.case_share(actor=desk, case=case, agency=partner_agency, scope=GrantScope.RECORDS, consent=consent)
+        services.case_share(
+            actor=desk, case=case, agency=partner_agency, scope=GrantScope.RECORDS, consent=consent
+        )
     with pytest.raises(sharing.SharingRefused, match="理由"):
-        services.case_share(actor=desk, case=case, agency=partner_agency, scope=GrantScope.RECORDS,
-                            exemption_reason="life", note=" ")
+        services.case_share(
+            actor=desk,
+            case=case,
+            agency=partner_agency,
+            scope=GrantScope.RECORDS,
+            exemption_reason="life",
+            note=" ",
+        )
     assert AccessGrant.objects.count() == before
 
 
 def test_exemption_share_with_reason(desk, desk_agency, partner, partner_agency):
     case, person, plan = make_case(desk=desk, desk_agency=desk_agency, title="例外")
-    grant = services.case_share(actor=desk, case=case, agency=partner_agency, scope=GrantScope.SUMMARY,
-                                exemption_reason="life", note="本人が意識不明のため救急搬送先と共有")
+    grant = services.case_share(
+        actor=desk,
+        case=case,
+        agency=partner_agency,
+        scope=GrantScope.SUMMARY,
+        exemption_reason="life",
+        note="本人が意識不明のため救急搬送先と共有",
+    )
     assert grant.basis == GrantBasis.EXEMPTION
     assert sharing.can(partner, case, "summary") and not sharing.can(partner, case, "records")
 
 
 def test_scope_summary_hides_records(client, desk, desk_agency, partner, partner_agency):
-    case, person, plan = make_case(desk=desk, desk_agency=desk_agency, title="概要", narrative="借金の詳細な事情")
+    case, person, plan = make_case(
+        desk=desk, desk_agency=desk_agency, title="概要", narrative="借金の詳細な事情"
+    )
     consent = ConsentFactory(person=person, agencies=[partner_agency], recorded_by=desk)
-    services.case_share(actor=desk, case=case, agency=partner_agency, scope=GrantScope.SUMMARY, consent=consent)
+    services.case_share(
+        actor=desk, case=case, agency=partner_agency, scope=GrantScope.SUMMARY, consent=consent
+    )
     client.force_login(partner)
     body = client.get(reverse("cases:case_detail", kwargs={"pk": case.pk})).content.decode()
     assert "概要" in body and "借金の詳細な事情" not in body
@@ -89,8 +127,13 @@ def test_scope_summary_hides_records(client, desk, desk_agency, partner, partner
 def test_lead_change_moves_the_lead_grant(desk, desk_agency, partner, partner_agency):
     case, person, plan = make_case(desk=desk, desk_agency=desk_agency, title="移管")
     case.refresh_from_db()
-    services.case_update(actor=desk, case=case, expected_version=case.version, lead_agency=partner_agency,
-                         lead_staff=partner)
+    services.case_update(
+        actor=desk,
+        case=case,
+        expected_version=case.version,
+        lead_agency=partner_agency,
+        lead_staff=partner,
+    )
     assert sharing.can(partner, case, "change")
     assert not sharing.can(desk, case, "summary")
 
@@ -99,11 +142,15 @@ def test_every_case_read_is_logged(client, desk, desk_agency, outsider):
     case, person, plan = make_case(desk=desk, desk_agency=desk_agency, title="閲覧記録")
     client.force_login(desk)
     client.get(reverse("cases:case_detail", kwargs={"pk": case.pk}))
-    assert AccessLog.objects.filter(user=desk, object_type="cases.case", object_id=str(case.pk), outcome="read").exists()
+    assert AccessLog.objects.filter(
+        user=desk, object_type="cases.case", object_id=str(case.pk), outcome="read"
+    ).exists()
     assert AccessLog.objects.filter(user=desk, person_id=person.pk).exists()
     client.force_login(outsider)
     client.get(reverse("cases:case_detail", kwargs={"pk": case.pk}))
-    assert AccessLog.objects.filter(user=outsider, object_id=str(case.pk), outcome="denied").exists()
+    assert AccessLog.objects.filter(
+        user=outsider, object_id=str(case.pk), outcome="denied"
+    ).exists()
 
 
 def test_administrator_sees_no_case(client, admin_user, desk, desk_agency):

@@ -25,7 +25,9 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
+import warnings
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -94,6 +96,8 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=3)
 
     def handle(self, *args, **options):
+        # No collected static files are needed: templates only build their URLs.
+        warnings.filterwarnings("ignore", message="No directory at")
         if connection.vendor != "postgresql":
             raise CommandError("bench_pages runs against PostgreSQL (DATABASE_URL).")
         self.desk = User.objects.filter(username=DESK_USER).first()
@@ -101,7 +105,7 @@ class Command(BaseCommand):
         if self.desk is None or self.partner is None:
             raise CommandError("No city here: run manage.py seed_city first.")
         self.stdout.write(
-            f"{timezone.now():%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, "
+            f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, "
             f"{Case.objects.count():,} cases, {Person.objects.count():,} persons, "
             f"{SupportRecord.objects.count():,} support records"
         )
@@ -255,6 +259,7 @@ class Command(BaseCommand):
             "DJANGO_SECURE_COOKIES": "false",
             "STATIC_MANIFEST": "false",
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "PYTHONWARNINGS": "ignore:No directory at",
         }
         gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
         cmd = [
@@ -267,9 +272,9 @@ class Command(BaseCommand):
             deadline = time.monotonic() + 30
             while True:
                 try:
-                    urllib.request.urlopen(base + "/healthz", timeout=2).read()
+                    urllib.request.urlopen(base + "/healthz", timeout=10).read()
                     break
-                except (urllib.error.URLError, ConnectionError):
+                except (urllib.error.URLError, OSError):
                     if time.monotonic() > deadline or server.poll() is not None:
                         raise CommandError("gunicorn did not start") from None
                     time.sleep(0.3)
@@ -293,7 +298,7 @@ class Command(BaseCommand):
             while time.monotonic() < stop_at:
                 name, user, url = rng.choice(pages)
                 request = urllib.request.Request(
-                    base + url,
+                    base + urllib.parse.quote(url, safe="/?=&"),
                     headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookies[user.pk]}"},
                 )
                 started = time.perf_counter()
