@@ -24,6 +24,14 @@ def classify_query(q: str) -> tuple[str, object]:
     return "text", q
 
 
+def _with_current_member(person_q: Q):
+    """Ids of households with a current member matching person_q (a Q over Person)."""
+    persons = Person.objects.filter(person_q).values("pk")
+    return HouseholdMembership.objects.filter(until__isnull=True, person_id__in=persons).values(
+        "household_id"
+    )
+
+
 def household_search(user, q: str) -> QuerySet[Household]:
     """Households the user may see whose members or address match q.
 
@@ -39,18 +47,24 @@ def household_search(user, q: str) -> QuerySet[Household]:
     # 住所秘匿: a search by address or phone must not confirm where a hidden household lives.
     contact = contact_visible_q(user)
     if kind == "kana":
-        match = current & (
-            Q(**{f"{member}name_kana__startswith": value})
-            | Q(**{f"{member}given_name_kana__startswith": value})
+        # Driven from Person (two prefix index scans) rather than an OR across the
+        # membership join, which no index can serve (make bench: 2.7 s -> ~20 ms).
+        match = Q(
+            pk__in=_with_current_member(
+                Q(name_kana__startswith=value) | Q(given_name_kana__startswith=value)
+            )
         )
     elif kind == "phone":
         match = contact & (
             Q(phone_digits__startswith=value)
-            | current & Q(**{f"{member}phone_digits__startswith": value})
-            | current & Q(**{f"{member}mobile_digits__startswith": value})
+            | Q(
+                pk__in=_with_current_member(
+                    Q(phone_digits__startswith=value) | Q(mobile_digits__startswith=value)
+                )
+            )
         )
     elif kind == "birth_date":
-        match = current & Q(**{f"{member}birth_date": value})
+        match = Q(pk__in=_with_current_member(Q(birth_date=value)))
     else:
         terms = value.split()
         match = Q()
