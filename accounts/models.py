@@ -23,24 +23,35 @@ class User(AbstractUser):
     def active_memberships(self):
         return [m for m in self.memberships.all() if m.is_active and m.agency.is_active]
 
+    def _load_memberships(self) -> None:
+        """One query fills the user's active agencies, their groups and roles (cached on
+        this object, so once per request)."""
+        rows = list(
+            self.memberships.filter(is_active=True, agency__is_active=True).values_list(
+                "agency_id", "agency__group_id", "role"
+            )
+        )
+        self._agency_ids = sorted({a for a, _g, _r in rows})
+        self._group_ids = sorted({g for _a, g, _r in rows if g is not None})
+        self._roles = {r for _a, _g, r in rows}
+
     @property
     def agency_ids(self) -> list[int]:
-        """Agencies whose staff this user is (cached per request object)."""
+        """Agencies whose staff this user is."""
         if not hasattr(self, "_agency_ids"):
-            self._agency_ids = list(
-                self.memberships.filter(is_active=True, agency__is_active=True).values_list(
-                    "agency_id", flat=True
-                )
-            )
+            self._load_memberships()
         return self._agency_ids
+
+    @property
+    def agency_group_ids(self) -> list[int]:
+        """The auth groups of those agencies: guardian grants are held by them."""
+        if not hasattr(self, "_group_ids"):
+            self._load_memberships()
+        return self._group_ids
 
     def roles(self) -> set[str]:
         if not hasattr(self, "_roles"):
-            self._roles = set(
-                self.memberships.filter(is_active=True, agency__is_active=True).values_list(
-                    "role", flat=True
-                )
-            )
+            self._load_memberships()
         return self._roles
 
     def has_role(self, *roles) -> bool:

@@ -35,7 +35,7 @@ def _perm_exists(user, codename: str):
     return Exists(
         HouseholdGroupObjectPermission.objects.filter(
             content_object=OuterRef("pk"),
-            group__user=user,
+            group_id__in=user.agency_group_ids,
             permission__codename=codename,
         )
     )
