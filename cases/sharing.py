@@ -247,12 +247,29 @@ def revoke(*, grants, actor, reason: str) -> int:
     return len(rows)
 
 
-def revoke_for_basis(*, basis_object, actor, reason: str) -> int:
+def revoke_for_basis(*, basis_object, actor, reason: str, user=None, case=None) -> int:
+    """End the grants resting on basis_object (a referral, a meeting, a plan); narrowed
+    to one holder user or one case when given (a member leaves, an agenda item goes)."""
     ct = ContentType.objects.get_for_model(basis_object)
     rows = AccessGrant.objects.filter(
         basis_type=ct, basis_id=basis_object.pk, revoked_at__isnull=True
     )
+    if user is not None:
+        rows = rows.filter(user=user)
+    if case is not None:
+        rows = rows.filter(case=case)
     return revoke(grants=list(rows), actor=actor, reason=reason)
+
+
+def ended_grants_on(case: Case, basis_model) -> list[AccessGrant]:
+    """Grants of this case that rested on a basis_model object (e.g. a Referral) and
+    have ended, oldest end first: for marking records of agencies whose access ended."""
+    ct = ContentType.objects.get_for_model(basis_model)
+    return list(
+        AccessGrant.objects.filter(case=case, basis_type=ct, revoked_at__isnull=False)
+        .select_related("agency")
+        .order_by("revoked_at")
+    )
 
 
 def revoke_for_consent(*, consent: Consent, actor, reason: str) -> int:

@@ -13,7 +13,6 @@ Decisions flow into the case only through cases.services.
 
 import datetime as dt
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -25,7 +24,7 @@ from cases import selectors as case_selectors
 from cases import services as case_services
 from cases import sharing
 from cases.choices import CaseStatus, GrantBasis, GrantScope, PlanStatus
-from cases.models import AccessGrant, Case
+from cases.models import Case
 from common.services import bump_version, check_version, save_as
 from households.models import Consent
 from meetings.choices import Decision, MeetingStatus, Topic
@@ -142,23 +141,6 @@ def _grant_brief(*, actor, meeting: Meeting, case: Case, user) -> None:
         actor=actor,
         note=_("%(kind)s（%(date)s）の構成員")
         % {"kind": meeting.get_kind_display(), "date": meeting_date(meeting).isoformat()},
-    )
-
-
-def _meeting_grants(meeting: Meeting, **filters):
-    """Active ledger rows resting on this meeting, narrowed to a member or a case.
-
-    sharing.revoke_for_basis ends every grant of the meeting at once; removing one
-    member (or one case) must end only theirs, so the rows are picked here and handed
-    to sharing.revoke.
-    """
-    return list(
-        AccessGrant.objects.filter(
-            basis_type=ContentType.objects.get_for_model(Meeting),
-            basis_id=meeting.pk,
-            revoked_at__isnull=True,
-            **filters,
-        )
     )
 
 
@@ -290,10 +272,8 @@ def member_remove(*, actor, member: MeetingMember) -> None:
     支援会議 their attendance goes too (only members attend)."""
     meeting = member.meeting
     _require_open(meeting)
-    sharing.revoke(
-        grants=_meeting_grants(meeting, user=member.user),
-        actor=actor,
-        reason=_("会議の構成員から外れた"),
+    sharing.revoke_for_basis(
+        basis_object=meeting, user=member.user, actor=actor, reason=_("会議の構成員から外れた")
     )
     if meeting.is_confidential:
         for row in MeetingAttendee.objects.filter(meeting=meeting, user=member.user):
@@ -477,10 +457,8 @@ def agenda_item_remove(*, actor, item: AgendaItem) -> None:
     if item.decision:
         raise MeetingRuleError(_("決定を記録した議題は削除できません。"))
     if item.case_id:
-        sharing.revoke(
-            grants=_meeting_grants(meeting, case_id=item.case_id),
-            actor=actor,
-            reason=_("会議の議題から外れた"),
+        sharing.revoke_for_basis(
+            basis_object=meeting, case=item.case, actor=actor, reason=_("会議の議題から外れた")
         )
     pk = item.pk
     item._history_user = actor

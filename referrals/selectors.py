@@ -27,8 +27,8 @@ from accounts.audit import log_access
 from accounts.choices import AgencyKind
 from accounts.models import AccessLog, Agency
 from cases import sharing
-from cases.models import AccessGrant, SupportRecord
 from cases.models import Case as CaseModel
+from cases.models import SupportRecord
 from households.models import Person
 from referrals.choices import GRANTED_STATUSES, ReferralStatus
 from referrals.models import Notification, Referral, ReferralEvent
@@ -152,16 +152,9 @@ def case_referral_events(case) -> list[ReferralEvent]:
     )
 
 
-def ended_referral_grants(case) -> list[AccessGrant]:
-    """Grants that rested on a referral of this case and have ended."""
-    from django.contrib.contenttypes.models import ContentType
-
-    ct = ContentType.objects.get_for_model(Referral)
-    return list(
-        AccessGrant.objects.filter(case=case, basis_type=ct, revoked_at__isnull=False)
-        .select_related("agency")
-        .order_by("revoked_at")
-    )
+def ended_referral_grants(case) -> list:
+    """Grants that rested on a referral of this case and have ended (cases.sharing)."""
+    return sharing.ended_grants_on(case, Referral)
 
 
 def awaiting_answer(user) -> QuerySet[Referral]:
