@@ -14,11 +14,12 @@ PYTEST_ARGS ?=
 RUNSERVER_ADDR ?= 127.0.0.1:8000
 DEPLOY_CHECK_HOST ?= soudan.example.jp
 
-.PHONY: help venv install demo test check-deploy lint fmt migrate run worker beat bench-report bench
+.PHONY: help venv install demo test check-deploy audit lint fmt migrate run worker beat bench-report bench
 
 help:
 	@echo "make demo          install, migrate, seed demo data, run on http://$(RUNSERVER_ADDR)/"
 	@echo "make test          ruff, migration check, deploy check (with DATABASE_URL), pytest"
+	@echo "make audit         pip-audit over the locked requirements (waivers: .ci/pip-audit-waivers.txt)"
 	@echo "make lint | fmt | migrate | run | worker | beat | check-deploy | install"
 	@echo "make bench-report  time the monthly statistics on a seeded city-scale year (PostgreSQL)"
 	@echo "make bench         seed a synthetic city once, time the busy pages, then 20 users on gunicorn"
@@ -65,6 +66,9 @@ check-deploy: install
 	else \
 		echo "check-deploy: DATABASE_URL is not set, skipped"; \
 	fi
+
+audit: install
+	$(PY) .ci/audit_deps.py requirements/dev.txt
 
 lint: install
 	$(RUFF) check .
