@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "accounts"
     verbose_name = _("利用者と機関")
+
+    def ready(self):
+        from accounts import security  # noqa: F401  (login signal receivers)

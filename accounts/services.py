@@ -55,7 +55,7 @@ def _sync_user_groups(user: User) -> None:
     current = set(user.groups.values_list("pk", flat=True))
     user.groups.remove(*((current & agency_groups) - wanted))
     user.groups.add(*(wanted - current))
-    for attr in ("_agency_ids", "_group_ids", "_roles"):
+    for attr in ("_agency_ids", "_group_ids", "_roles", "_primary_agency", "_is_desk_staff"):
         if hasattr(user, attr):
             delattr(user, attr)
 

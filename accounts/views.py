@@ -1,16 +1,248 @@
+"""Login, two-factor authentication, re-authentication, password change, account page."""
+
+import base64
+from urllib.parse import urlencode
+
+import segno
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.forms import LoginForm
+from accounts import security
+from accounts.audit import log_access, log_action
+from accounts.forms import (
+    JapanesePasswordChangeForm,
+    LoginForm,
+    OTPEnrolForm,
+    OTPVerifyForm,
+    ReauthForm,
+    is_totp_code,
+)
+from accounts.middleware import otp_not_required
+from accounts.models import AccessLog
+from accounts.reauth import recent_auth_required, safe_next
+from common.ratelimit import ratelimit
+
+# ---------------------------------------------------------------- login and logout
+
+
+def _with_next(url_name: str, next_url: str) -> str:
+    return f"{reverse(url_name)}?{urlencode({'next': next_url})}"
+
+
+def second_step_url(user, next_url: str) -> str:
+    """Where a user who entered the right password goes: the code entry, or enrolment."""
+    step = "accounts:otp_verify" if security.totp_device(user) else "accounts:otp_setup"
+    return _with_next(step, next_url)
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def get_success_url(self):
+        next_url = self.get_redirect_url() or reverse("home")
+        user = self.request.user
+        if getattr(user, "is_verified", lambda: False)():  # already logged in and past 2FA
+            return next_url
+        return second_step_url(user, next_url)
 
 
 @login_not_required
+@ratelimit(key="ip", scope="login", methods=("POST",))
 def login_view(request, *args, **kwargs):
-    return auth_views.LoginView.as_view(
-        template_name="accounts/login.html",
-        authentication_form=LoginForm,
-        redirect_authenticated_user=True,
-    )(request, *args, **kwargs)
+    return LoginView.as_view()(request, *args, **kwargs)
 
 
-logout_view = auth_views.LogoutView.as_view()
+logout_view = otp_not_required(auth_views.LogoutView.as_view())
+
+
+# ---------------------------------------------------------------- two-factor authentication
+
+
+def _next(request) -> str:
+    return safe_next(request, request.POST.get("next") or request.GET.get("next") or "")
+
+
+def _throttle_message(device) -> str | None:
+    allowed, _info = device.verify_is_allowed()
+    if allowed:
+        return None
+    return _(
+        "確認コードを続けて間違えたため、しばらく入力できません。少し待ってからもう一度お試しください。"
+    )
+
+
+def _log_2fa_failure(request, detail):
+    log_access(
+        user=request.user,
+        obj=request.user,
+        outcome=AccessLog.Outcome.DENIED,
+        request=request,
+        detail=detail,
+    )
+
+
+@otp_not_required
+@ratelimit(key="ip", scope="login", methods=("POST",))
+def otp_verify(request):
+    """The second step of login: a code from the authenticator app or a recovery code."""
+    user = request.user
+    next_url = _next(request)
+    if user.is_verified():
+        return redirect(next_url)
+    totp = security.totp_device(user)
+    if totp is None:
+        return redirect(_with_next("accounts:otp_setup", next_url))
+    form = OTPVerifyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        code = form.cleaned_data["code"]
+        with transaction.atomic():
+            if is_totp_code(code):
+                devices = list(
+                    TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True)
+                )
+            else:
+                devices = list(
+                    StaticDevice.objects.select_for_update().filter(user=user, confirmed=True)
+                )
+            matched, throttled = None, None
+            for device in devices:
+                throttled = _throttle_message(device)
+                if throttled is None and device.verify_token(code):
+                    matched = device
+                    break
+        if matched is not None:
+            request.session.cycle_key()
+            otp_login(request, matched)
+            if isinstance(matched, StaticDevice):
+                left = security.recovery_codes_remaining(user)
+                log_action(
+                    actor=user, action="accounts.user.recovery_code_used", obj=user, remaining=left
+                )
+                messages.warning(
+                    request,
+                    _(
+                        "回復コードでログインしました（残り%(n)d個）。認証アプリを確認し、"
+                        "必要ならアカウントのページで回復コードを作り直してください。"
+                    )
+                    % {"n": left},
+                )
+            return redirect(next_url)
+        _log_2fa_failure(request, "2fa failed")
+        form.add_error("code", throttled or _("確認コードが違います。"))
+    return render(request, "accounts/otp_verify.html", {"form": form, "next": next_url})
+
+
+def _qr_svg(url: str) -> str:
+    """The provisioning URL as inline SVG (presentation attributes only, no style)."""
+    svg = segno.make(url, error="m").svg_inline(scale=5, dark="#000", light="#fff", border=4)
+    return mark_safe(svg)  # noqa: S308  (segno's own markup around a URL it encoded)
+
+
+def _grouped(secret: str) -> str:
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+@otp_not_required
+def otp_setup(request):
+    """Enrolment: scan the QR code (or type the key), confirm with a code; then the
+    recovery codes are shown once. Only for a user with no confirmed authenticator."""
+    user = request.user
+    next_url = _next(request)
+    if security.totp_device(user) is not None:
+        if user.is_verified():
+            return redirect("accounts:security")
+        return redirect(_with_next("accounts:otp_verify", next_url))
+    device = security.pending_totp_device(user)
+    form = OTPEnrolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        throttled = _throttle_message(device)
+        if throttled is None and device.verify_token(form.cleaned_data["code"]):
+            codes = security.two_factor_enrol(user=user, device=device)
+            request.session.cycle_key()
+            otp_login(request, device)
+            request.session[security.NEW_CODES_KEY] = codes
+            return redirect(_with_next("accounts:otp_codes", next_url))
+        _log_2fa_failure(request, "2fa enrolment code failed")
+        form.add_error(
+            "code", throttled or _("確認コードが違います。時刻が合っているか確認してください。")
+        )
+    secret = base64.b32encode(device.bin_key).decode()
+    return render(
+        request,
+        "accounts/otp_setup.html",
+        {
+            "form": form,
+            "next": next_url,
+            "qr_svg": _qr_svg(device.config_url),
+            "secret": _grouped(secret),
+        },
+    )
+
+
+def otp_codes(request):
+    """The recovery codes just made, shown this once."""
+    codes = request.session.pop(security.NEW_CODES_KEY, None)
+    if not codes:
+        return redirect("accounts:security")
+    return render(request, "accounts/otp_codes.html", {"codes": codes, "next": _next(request)})
+
+
+# ---------------------------------------------------------------- re-authentication
+
+
+def reauth(request):
+    """Enter the password again before an export or a consent override."""
+    next_url = _next(request)
+    form = ReauthForm(request.POST or None, request=request)
+    if request.method == "POST" and form.is_valid():
+        return redirect(next_url)
+    return render(request, "accounts/reauth.html", {"form": form, "next": next_url})
+
+
+# ---------------------------------------------------------------- account page
+
+
+@recent_auth_required
+def account_security(request):
+    user = request.user
+    totp = security.totp_device(user)
+    return render(
+        request,
+        "accounts/security.html",
+        {
+            "totp": totp,
+            "codes_left": security.recovery_codes_remaining(user),
+        },
+    )
+
+
+@require_POST
+@recent_auth_required
+def recovery_codes_regenerate(request):
+    codes = security.recovery_codes_generate(actor=request.user, user=request.user)
+    request.session[security.NEW_CODES_KEY] = codes
+    return redirect(_with_next("accounts:otp_codes", reverse("accounts:security")))
+
+
+def password_change(request):
+    form = JapanesePasswordChangeForm(request.user, request.POST or None, request=request)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        update_session_auth_hash(request, form.user)
+        security.stamp_fresh(request.session)
+        messages.success(request, _("パスワードを変更しました。"))
+        return redirect("accounts:security")
+    return render(request, "accounts/password_change.html", {"form": form})

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import reauth
 from accounts.audit import log_access
 from accounts.models import AccessLog
 from common.pdf import pdf_response, render_pdf
@@ -184,7 +185,7 @@ def household_members(request):
     """htmx: check boxes of a household's current members, for the consultation form."""
     _case_worker_agency(request)
     pk = request.GET.get("household", "")
-    if not pk.isdigit():
+    if not pk.isdecimal():  # isdigit() would let "²" through to int()
         return render(request, "intake/_household_members.html", {"rows": []})
     household = get_household_for_user(request.user, int(pk))
     members = selectors.household_current_members(household)
@@ -295,6 +296,7 @@ def sheet_return(request, pk):
     return render(request, "intake/sheet_detail.html", context)
 
 
+@reauth.recent_auth_required
 def sheet_pdf(request, pk):
     sheet = selectors.get_sheet_for_user(request.user, pk, is_desk=_is_desk(request))
     context = _sheet_context(sheet) | {"printed_at": timezone.localtime()}

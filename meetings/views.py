@@ -12,6 +12,7 @@ from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import reauth
 from accounts.audit import log_access
 from accounts.models import AccessLog
 from cases import sharing
@@ -80,13 +81,15 @@ def _form_errors(request, form):
             messages.error(request, f"{label}: {e}" if label else e)
 
 
-def _log_brief_reads(request, meeting, items, detail):
-    """Reading a brief or minutes is reading the case: one access row per case."""
+def _log_brief_reads(request, meeting, items, detail, outcome=AccessLog.Outcome.READ):
+    """Reading a brief or minutes is reading the case: one access row per case (EXPORT
+    when it leaves as a PDF)."""
     for item in items:
         if item.case_id:
             log_access(
                 user=request.user,
                 obj=item.case,
+                outcome=outcome,
                 request=request,
                 detail=f"meeting:{meeting.pk}:{detail}",
             )
@@ -605,16 +608,18 @@ def _pdf(request, meeting, template, filename, detail):
         outcome=AccessLog.Outcome.EXPORT,
         detail=detail,
     )
-    _log_brief_reads(request, meeting, items, detail)
+    _log_brief_reads(request, meeting, items, detail, outcome=AccessLog.Outcome.EXPORT)
     date = timezone.localtime(meeting.starts_at).strftime("%Y%m%d")
     return pdf_response(data, f"{filename}_{meeting.get_kind_display()}_{date}.pdf")
 
 
+@reauth.recent_auth_required
 def minutes_pdf(request, pk):
     meeting, _access = _readable_meeting(request, pk)
     return _pdf(request, meeting, "meetings/pdf/minutes.html", _("議事録"), "minutes_pdf")
 
 
+@reauth.recent_auth_required
 def agenda_pdf(request, pk):
     meeting, _access = _readable_meeting(request, pk)
     return _pdf(request, meeting, "meetings/pdf/agenda.html", _("会議資料"), "agenda_pdf")

@@ -12,6 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import reauth
+from accounts.audit import log_access
 from reports import selectors, services
 from reports.forms import ReportRequestForm
 
@@ -75,6 +77,8 @@ def _download(request, pk, field: str, content_type: str):
     file = getattr(report, field)
     if not report.can_download or not file.storage.exists(file.name):
         raise Http404
+    # Aggregate figures, no personal record: logged as a read, not a personal-data export.
+    log_access(user=request.user, obj=report, request=request, detail=f"report_{field}")
     filename = _("月次統計_%(month)s_%(scope)s.%(ext)s") % {
         "month": report.month_label,
         "scope": report.scope_label,
@@ -85,9 +89,11 @@ def _download(request, pk, field: str, content_type: str):
     )
 
 
+@reauth.recent_auth_required
 def download_pdf(request, pk):
     return _download(request, pk, "pdf", "application/pdf")
 
 
+@reauth.recent_auth_required
 def download_xlsx(request, pk):
     return _download(request, pk, "xlsx", XLSX_TYPE)

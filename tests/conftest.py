@@ -12,6 +12,7 @@
 import pytest
 
 from accounts.choices import AgencyKind, Role
+from tests.auth_helpers import login_verified
 from tests.factories import AgencyFactory, UserFactory, staff
 
 
@@ -78,10 +79,10 @@ def admin_user(db):
 
 @pytest.fixture
 def client_for(client):
-    """client_for(user) -> the test client logged in as user."""
+    """client_for(user) -> the test client logged in as user, past two-factor
+    authentication and with a freshly entered password (tests/auth_helpers.py)."""
 
     def _login(user):
-        client.force_login(user)
-        return client
+        return login_verified(client, user)
 
     return _login

@@ -4,6 +4,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
+from tests.auth_helpers import login_verified
+
 PERSONAS = [
     "desk",
     "coordinator",
@@ -35,7 +37,7 @@ def as_personas(request, expected: dict, send):
 def client_as(request, client, persona):
     """The test client logged in as the named persona (anonymous: not logged in)."""
     if persona != "anonymous":
-        client.force_login(request.getfixturevalue(persona))
+        login_verified(client, request.getfixturevalue(persona))
     return client
 
 

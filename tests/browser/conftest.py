@@ -122,16 +122,37 @@ def live_url(live_server) -> str:
 def login() -> Callable[..., None]:
     """Return ``login(page, live_url, username, password)``.
 
-    It fills the form at /accounts/login/, submits it and waits for the redirect to /.
+    It fills the form at /accounts/login/, then the two-factor step with the code of the
+    user's authenticator (a confirmed TOTP device is created for the user if they have
+    none; the code is computed from its key), and waits for the redirect to /.
     """
 
     def _login(page: Page, live_url: str, username: str, password: str) -> None:
+        from django.contrib.auth import get_user_model
+
+        from tests.auth_helpers import current_code, totp_device_for
+
+        user = get_user_model().objects.get(username=username)
+        device = totp_device_for(user)
+        # A second login of the same user within one 30-second step would reuse the
+        # step's code, which django-otp rightly refuses: let this login use it.
+        type(device).objects.filter(pk=device.pk).update(last_t=-1)
+        device.refresh_from_db()
+
         page.goto(f"{live_url}/accounts/login/")
         form = page.locator("form:has(input[name='username'])")
         form.locator("input[name='username']").fill(username)
         form.locator("input[name='password']").fill(password)
         with page.expect_navigation():
             form.locator(SUBMIT_BUTTON).first.click()
+        if "/accounts/2fa/" not in page.url:
+            raise AssertionError(
+                f"login as {username!r} did not ask for the second factor; the browser is at {page.url}"
+            )
+        code_form = page.locator("form:has(input[name='code'])")
+        code_form.locator("input[name='code']").fill(current_code(device))
+        with page.expect_navigation():
+            code_form.locator(SUBMIT_BUTTON).first.click()
         if page.url != f"{live_url}/":
             raise AssertionError(
                 f"login as {username!r} did not redirect to /; the browser is at {page.url}"

@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from cases.choices import PlanStatus
 from meetings.models import AgendaItem, Meeting
@@ -97,9 +98,8 @@ def test_support_meeting_then_multilayer_plan_approval(
     section.get_by_label("協議内容").fill(
         "学校と包括の情報を共有した。祖母の介護サービスが途切れている。"
     )
-    page.wait_for_function(
-        f"document.querySelector('#save-state-{item.pk}').innerText.includes('保存しました')"
-    )
+    # (Playwright's string predicates are evaluated with eval, which the CSP forbids.)
+    expect(page.locator(f"#save-state-{item.pk}")).to_contain_text("保存しました")
     section.get_by_label("決定事項").fill("包括が今週中に自宅を訪問する。")
     _eventually(page, lambda: _saved(item).decisions == "包括が今週中に自宅を訪問する。")
     # the browser is closed and opened again: nothing is lost

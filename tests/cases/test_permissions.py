@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from cases.models import AccessGrant, Case, CaseStatusChange, PlanReview, SupportPlan
+from tests.auth_helpers import login_verified
 from tests.cases.conftest import SECRET_ADDRESS, SECRET_PHONE
 
 # (url name, kwargs builder, level) — level is the scope the URL needs.
@@ -85,7 +86,7 @@ def db_state():
 @pytest.mark.parametrize("persona", list(PERSONAS))
 def test_matrix(persona, request, client, scenario):
     user = request.getfixturevalue(persona)
-    client.force_login(user)
+    login_verified(client, user)
     expectations = PERSONAS[persona]
     problems = []
     for situation, (case, person, plan) in scenario.items():
@@ -135,7 +136,7 @@ def test_anonymous_is_sent_to_login(client, scenario):
     ],
 )
 def test_case_list_shows_exactly_the_visible_cases(persona, expected, request, client, scenario):
-    client.force_login(request.getfixturevalue(persona))
+    login_verified(client, request.getfixturevalue(persona))
     response = client.get(reverse("cases:case_list"), {"status": "all"})
     if persona in ("municipal", "admin_user"):
         assert response.status_code == 404
@@ -148,7 +149,7 @@ def test_confidential_never_in_partner_pdf(client, partner, scenario, tmp_path):
     import subprocess
 
     case, person, plan = scenario["confidential"]
-    client.force_login(partner)
+    login_verified(client, partner)
     for name in ("cases:records_pdf", "cases:plan_pdf"):
         kwargs = (
             {"pk": case.pk} if name == "cases:records_pdf" else {"pk": case.pk, "plan_pk": plan.pk}
@@ -167,6 +168,6 @@ def test_confidential_never_in_partner_pdf(client, partner, scenario, tmp_path):
 
 def test_lead_sees_confidential(client, desk, scenario):
     case, person, plan = scenario["confidential"]
-    client.force_login(desk)
+    login_verified(client, desk)
     body = client.get(reverse("cases:case_detail", kwargs={"pk": case.pk})).content.decode()
     assert SECRET_ADDRESS in body and SECRET_PHONE in body

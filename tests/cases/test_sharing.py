@@ -10,6 +10,7 @@ from cases.choices import GrantBasis, GrantScope
 from cases.models import AccessGrant, CaseGroupObjectPermission
 from cases.tasks import cases_revoke_lapsed_consents_task
 from households.models import HouseholdGroupObjectPermission
+from tests.auth_helpers import login_verified
 from tests.cases.conftest import make_case
 from tests.factories import ConsentFactory
 
@@ -24,7 +25,7 @@ def test_withdrawing_consent_removes_access_in_the_same_request(
     )
     assert sharing.can(partner, case, "records")
 
-    client.force_login(desk)
+    login_verified(client, desk)
     response = client.post(
         reverse(
             "households:consent_withdraw",
@@ -42,7 +43,7 @@ def test_withdrawing_consent_removes_access_in_the_same_request(
     assert not HouseholdGroupObjectPermission.objects.filter(
         content_object=case.household, group=partner_agency.group
     ).exists()
-    client.force_login(partner)
+    login_verified(client, partner)
     assert client.get(reverse("cases:case_detail", kwargs={"pk": case.pk})).status_code == 404
 
 
@@ -118,7 +119,7 @@ def test_scope_summary_hides_records(client, desk, desk_agency, partner, partner
     services.case_share(
         actor=desk, case=case, agency=partner_agency, scope=GrantScope.SUMMARY, consent=consent
     )
-    client.force_login(partner)
+    login_verified(client, partner)
     body = client.get(reverse("cases:case_detail", kwargs={"pk": case.pk})).content.decode()
     assert "概要" in body and "借金の詳細な事情" not in body
     assert client.get(reverse("cases:records_pdf", kwargs={"pk": case.pk})).status_code == 404
@@ -140,13 +141,13 @@ def test_lead_change_moves_the_lead_grant(desk, desk_agency, partner, partner_ag
 
 def test_every_case_read_is_logged(client, desk, desk_agency, outsider):
     case, person, plan = make_case(desk=desk, desk_agency=desk_agency, title="閲覧記録")
-    client.force_login(desk)
+    login_verified(client, desk)
     client.get(reverse("cases:case_detail", kwargs={"pk": case.pk}))
     assert AccessLog.objects.filter(
         user=desk, object_type="cases.case", object_id=str(case.pk), outcome="read"
     ).exists()
     assert AccessLog.objects.filter(user=desk, person_id=person.pk).exists()
-    client.force_login(outsider)
+    login_verified(client, outsider)
     client.get(reverse("cases:case_detail", kwargs={"pk": case.pk}))
     assert AccessLog.objects.filter(
         user=outsider, object_id=str(case.pk), outcome="denied"
@@ -156,7 +157,7 @@ def test_every_case_read_is_logged(client, desk, desk_agency, outsider):
 def test_administrator_sees_no_case(client, admin_user, desk, desk_agency):
     case, person, plan = make_case(desk=desk, desk_agency=desk_agency, title="管理者")
     assert not sharing.cases_visible_to(admin_user).exists()
-    client.force_login(admin_user)
+    login_verified(client, admin_user)
     assert client.get(reverse("cases:case_detail", kwargs={"pk": case.pk})).status_code == 404
     # The Django admin exposes no case model either.
     from django.contrib import admin

@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 
 from accounts.choices import AgencyKind, Role
 from accounts.models import AccessLog, ActionLog, Agency, Membership, User
@@ -15,6 +16,11 @@ from households.demo import DEMO_PASSWORD
 from households.models import Consent, District, Household, HouseholdMembership, Person
 
 MODELS = [Agency, User, Membership, District, Household, Person, HouseholdMembership, Consent]
+
+
+def _login_request():
+    """authenticate() needs the request: django-axes checks the lockout per address."""
+    return RequestFactory().post("/accounts/login/")
 
 
 def counts():
@@ -139,12 +145,12 @@ def test_the_town_and_its_staff(db):
     # A user for every role, all with the printed password.
     assert len(DEMO_PASSWORD) >= 12
     for username, agency_name, role in STAFF:
-        user = authenticate(username=username, password=DEMO_PASSWORD)
+        user = authenticate(_login_request(), username=username, password=DEMO_PASSWORD)
         assert user is not None, username
         membership = user.memberships.get()
         assert (membership.agency.name, membership.role) == (agency_name, role)
         assert not user.is_staff
-    admin = authenticate(username="admin", password=DEMO_PASSWORD)
+    admin = authenticate(_login_request(), username="admin", password=DEMO_PASSWORD)
     assert admin.is_staff and admin.is_superuser
     assert not admin.memberships.exists()
     assert not households_visible_to(admin).exists()

@@ -11,6 +11,7 @@ from django.urls import reverse
 from cases import services as case_services
 from cases.choices import CasePersonRole
 from intake.models import ConnectSheet, Consultation
+from tests.auth_helpers import login_verified
 from tests.factories_intake import ConnectSheetFactory, ConsultationFactory
 
 PERSONAS = [
@@ -143,7 +144,7 @@ def test_matrix(request, client, objects, persona, name, method, url, expected):
     # Every persona exists in every run, so "other_municipal" etc. are real users.
     users = {p: request.getfixturevalue(p) for p in PERSONAS if p != "anonymous"}
     if persona != "anonymous":
-        client.force_login(users[persona])
+        login_verified(client, users[persona])
     before = _state()
 
     data = {"note": "担当課で対応してください"} if method == "post" else None

@@ -15,6 +15,7 @@ import pytest
 from django.urls import reverse
 
 from meetings import services
+from tests.auth_helpers import login_verified
 from tests.meetings.conftest import SECRET_BRIEF
 
 pytestmark = pytest.mark.django_db
@@ -100,7 +101,7 @@ def test_permission_matrix(request, client, monkeypatch, persona, situation, des
     for name in ("coordinator", "manager", "partner", "outsider", "municipal", "admin_user"):
         request.getfixturevalue(name)
     if persona != "anonymous":
-        client.force_login(request.getfixturevalue(persona))
+        login_verified(client, request.getfixturevalue(persona))
     readers = (*RUNNERS, "partner")
     for url_name, args, method, expected in MATRIX:
         url = reverse(f"meetings:{url_name}", args=args(s))

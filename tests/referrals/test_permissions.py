@@ -17,6 +17,7 @@ from cases.models import AccessGrant, SupportRecord
 from intake.models import Consultation, ConsultationCategory
 from referrals.choices import ReferralStatus
 from referrals.models import Notification, Referral, ReferralEvent
+from tests.auth_helpers import login_verified
 from tests.factories_referrals import (
     CASE_TITLE,
     CONSULTATION_SECRET,
@@ -162,7 +163,7 @@ def ctx(world, desk, desk_agency, partner, partner_agency, request):
 def test_matrix(persona, situation, request, client, ctx, desk, partner):
     advance(ctx["referral"], situation, sender=desk, receiver=partner)
     user = request.getfixturevalue(persona)
-    client.force_login(user)
+    login_verified(client, user)
     problems = []
     for label, url, rule in get_urls(ctx):
         want = expect(rule, persona, situation)
@@ -276,7 +277,7 @@ def test_the_receiver_sees_the_case_within_the_scope(
     assert (PLAN_SECRET in body) == (scope != GrantScope.SUMMARY)
     assert (CONSULTATION_SECRET in body) == (scope == GrantScope.FULL)
     # The unrelated agency sees nothing, whatever the scope.
-    client.force_login(outsider)
+    login_verified(client, outsider)
     for name, url in urls.items():
         assert client.get(url).status_code == 404, name
     assert client.get(reverse("referrals:referral_detail", args=[referral.pk])).status_code == 404
@@ -309,7 +310,7 @@ def test_a_summary_receiver_logs_through_the_referral_and_the_desk_sees_it(
     )
     detail = client.get(reverse("referrals:referral_detail", args=[referral.pk])).content.decode()
     assert "包括が自宅を訪問した記録" in detail
-    client.force_login(desk)
+    login_verified(client, desk)
     timeline = client.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
     assert "包括が自宅を訪問した記録" in timeline and partner_agency.name in timeline
 
@@ -344,7 +345,7 @@ def test_after_consent_withdrawal_the_receiver_gets_404_and_the_desk_sees_the_ma
     )
     world["consent"].refresh_from_db()
     assert world["consent"].withdrawn_on is not None
-    client.force_login(partner)
+    login_verified(client, partner)
     for url in case_urls(case, case.plans.get()).values():
         assert client.get(url).status_code == 404
     # The referral itself stays in their inbox, without its contents.
@@ -355,7 +356,7 @@ def test_after_consent_withdrawal_the_receiver_gets_404_and_the_desk_sees_the_ma
     assert PERSON_GIVEN not in inbox
     # Their record stays, and the desk's timeline marks that their access ended.
     assert SupportRecord.objects.filter(agency=partner_agency).count() == 1
-    client.force_login(desk)
+    login_verified(client, desk)
     timeline = client.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
     assert "包括の訪問記録" in timeline
     assert f"{partner_agency.name}の閲覧は終了しました" in timeline

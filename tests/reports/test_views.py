@@ -14,6 +14,7 @@ from accounts.choices import Role
 from accounts.system import system_user
 from reports import services
 from reports.models import MonthlyReport
+from tests.auth_helpers import login_verified
 from tests.factories import staff
 from tests.factories_reports import PDF_BYTES, XLSX_BYTES, MonthlyReportFactory, finish_report
 
@@ -42,7 +43,7 @@ def _get(client, name, report):
 @pytest.mark.parametrize("persona", STATISTICS_PERSONAS + OTHER_PERSONAS)
 def test_matrix(persona, request, client, reports):
     user = request.getfixturevalue(persona)
-    client.force_login(user)
+    login_verified(client, user)
     allowed = persona in STATISTICS_PERSONAS
     problems = []
 
