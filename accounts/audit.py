@@ -20,7 +20,9 @@ def log_access(
     return AccessLog.objects.create(
         user=user if user is not None and user.is_authenticated else None,
         object_type=object_type,
-        object_id=str(object_id),
+        # A refused id comes from the request (log_denied) and may be any text: keep
+        # what the column holds (50 characters) and PostgreSQL stores (no NUL).
+        object_id=str(object_id).replace("\x00", "")[:50],
         person_id=person_id,
         outcome=outcome,
         path=(request.path[:300] if request is not None else ""),
@@ -37,4 +39,19 @@ def log_action(*, actor, action: str, obj, **data) -> ActionLog:
         data={
             k: (v if isinstance(v, int | float | bool | None) else str(v)) for k, v in data.items()
         },
+    )
+
+
+def log_denied(*, user, object_type: str, object_id, request=None, detail="") -> None:
+    """A refused read (the view answers 404): logged for signed-in users, so the review
+    shows who tried to open what they may not see."""
+    if user is None or not user.is_authenticated:
+        return
+    log_access(
+        user=user,
+        object_type=object_type,
+        object_id=str(object_id),
+        outcome=AccessLog.Outcome.DENIED,
+        request=request,
+        detail=detail,
     )

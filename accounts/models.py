@@ -67,20 +67,27 @@ class User(AbstractUser):
 
     @property
     def is_desk_staff(self) -> bool:
-        """Staff of the municipal 福祉の相談窓口 (the desk agency)."""
-        return self.memberships.filter(
-            is_active=True, agency__is_desk=True, role__in=CASE_ROLES
-        ).exists()
+        """Staff of the municipal 福祉の相談窓口 (the desk agency). Cached on this object
+        (once per request: the case page asks three times)."""
+        if not hasattr(self, "_is_desk_staff"):
+            self._is_desk_staff = self.memberships.filter(
+                is_active=True, agency__is_desk=True, role__in=CASE_ROLES
+            ).exists()
+        return self._is_desk_staff
 
     @property
     def primary_agency(self):
-        m = (
-            self.memberships.filter(is_active=True, agency__is_active=True)
-            .select_related("agency")
-            .order_by("-agency__is_desk", "pk")
-            .first()
-        )
-        return m.agency if m else None
+        """The agency the user acts for (the desk first). Cached on this object, so once
+        per request however often views and the layout ask."""
+        if not hasattr(self, "_primary_agency"):
+            m = (
+                self.memberships.filter(is_active=True, agency__is_active=True)
+                .select_related("agency")
+                .order_by("-agency__is_desk", "pk")
+                .first()
+            )
+            self._primary_agency = m.agency if m else None
+        return self._primary_agency
 
 
 class Agency(models.Model):
@@ -131,9 +138,27 @@ class Membership(models.Model):
         return f"{self.user} / {self.agency} / {self.get_role_display()}"
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """The audit tables only grow: no QuerySet path updates or deletes their rows.
+
+    Instance save() of an existing row and delete() refuse too (see the models). Rows
+    are written with create() / bulk_create() only.
+    """
+
+    def _refuse(self, *args, **kwargs):
+        raise PermissionError(f"{self.model.__name__} rows are append-only")
+
+    update = _refuse
+    delete = _refuse
+    bulk_update = _refuse
+    # The private paths behind update() and fast deletes.
+    _update = _refuse
+    _raw_delete = _refuse
+
+
 class AccessLog(models.Model):
     """Who read which personal record, when. Append-only: the application never
-    updates or deletes a row (see save/delete below)."""
+    updates or deletes a row (see save/delete below and AppendOnlyQuerySet)."""
 
     class Outcome(models.TextChoices):
         READ = "read", _("閲覧")
@@ -150,6 +175,8 @@ class AccessLog(models.Model):
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.READ)
     path = models.CharField(max_length=300, blank=True)
     detail = models.CharField(max_length=300, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("閲覧記録")
@@ -176,6 +203,8 @@ class ActionLog(models.Model):
     object_type = models.CharField(max_length=50)
     object_id = models.CharField(max_length=50)
     data = models.JSONField(default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("操作記録")

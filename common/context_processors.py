@@ -54,9 +54,18 @@ PILLARS = [
         _("統計"),
         [
             ("reports:report_list", _("月次統計")),
+            ("households:access_log", _("閲覧記録")),
         ],
     ),
 ]
+
+# Pages only managers reach (others would get 404). The role's value is that of
+# accounts.choices.Role.MANAGER: common imports no app.
+MANAGER_ROLE = "manager"
+MANAGER_PAGES = {"households:access_log"}
+# Pages filed under a pillar other than their app's: that pillar is active on exactly
+# these views, and their namespace does not make it active elsewhere.
+BORROWED_PAGES = {"households:access_log"}
 
 
 def _reverse(name):
@@ -81,6 +90,8 @@ def navigation(request):
             pages = [p for p in pages if p[0] == "intake:sheet_list"]
         if key == "reports" and not user.can_request_statistics:
             continue
+        if not user.has_role(MANAGER_ROLE):
+            pages = [p for p in pages if p[0] not in MANAGER_PAGES]
         children = []
         for name, child_label in pages:
             url = _reverse(name)
@@ -88,8 +99,11 @@ def navigation(request):
                 children.append({"label": child_label, "url": url, "active": name == current_name})
         if not children:
             continue
-        namespaces = {name.split(":")[0] for name, _label in pages}
-        active = current_ns in namespaces
+        namespaces = {name.split(":")[0] for name, _label in pages if name not in BORROWED_PAGES}
+        if current_name in BORROWED_PAGES:
+            active = any(name == current_name for name, _label in pages)
+        else:
+            active = current_ns in namespaces
         items.append({"key": key, "label": label, "url": children[0]["url"], "active": active})
         if active and len(children) > 1:
             sub = children

@@ -1,11 +1,13 @@
 from django.urls import path
 
-from households import views
+from households import views, views_audit
 
 app_name = "households"
 urlpatterns = [
     path("", views.household_search_view, name="search"),
     path("lookup/", views.household_lookup, name="lookup"),
+    path("access-log/", views_audit.access_log, name="access_log"),
+    path("access-log/csv/", views_audit.access_log_csv, name="access_log_csv"),
     path("new/", views.household_create, name="create"),
     path("<int:pk>/", views.household_detail, name="detail"),
     path("<int:pk>/edit/", views.household_edit, name="edit"),

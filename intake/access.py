@@ -4,6 +4,7 @@ cases/sharing.py decides without intake importing it."""
 
 from django.db.models import Q, QuerySet
 
+from accounts.audit import log_denied
 from intake.models import Consultation
 
 _EXTRA = []
@@ -27,6 +28,10 @@ def consultations_visible_to(user) -> QuerySet[Consultation]:
 def get_consultation_for_user(user, pk) -> Consultation:
     from django.http import Http404
 
+    try:
+        pk = int(pk)  # a pk from a query string or form may be anything
+    except (TypeError, ValueError):
+        raise Http404 from None
     consultation = (
         consultations_visible_to(user)
         .select_related("household", "received_by", "agency", "caller_agency")
@@ -34,5 +39,6 @@ def get_consultation_for_user(user, pk) -> Consultation:
         .first()
     )
     if consultation is None:
+        log_denied(user=user, object_type="intake.consultation", object_id=pk)
         raise Http404
     return consultation

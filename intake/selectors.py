@@ -9,6 +9,7 @@ import datetime as dt
 from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 from django.http import Http404
 
+from accounts.audit import log_denied
 from households.models import Person
 from intake.access import consultations_visible_to
 from intake.choices import SheetStatus
@@ -116,5 +117,6 @@ def get_sheet_for_user(user, pk, *, is_desk: bool) -> ConnectSheet:
         .first()
     )
     if sheet is None:
+        log_denied(user=user, object_type="intake.connectsheet", object_id=pk)
         raise Http404
     return sheet

@@ -14,6 +14,7 @@ Administrators, 庁内職員 and every other agency see nothing and get 404. A c
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
+from accounts.audit import log_denied
 from cases.sharing import outreach_targets_visible_q
 from households.access import with_access_flags
 from households.models import Household
@@ -57,6 +58,7 @@ def get_target_for_user(user, pk) -> OutreachTarget:
         .first()
     )
     if target is None:
+        log_denied(user=user, object_type="outreach.outreachtarget", object_id=pk)
         raise Http404
     return target
 

@@ -10,6 +10,7 @@ no case is the desk's alone.
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
+from accounts.audit import log_denied
 from accounts.choices import Role
 from cases.sharing import cases_visible_to
 from participation.choices import HostOutcome, OpportunityKind, PlacementStatus
@@ -161,6 +162,7 @@ def get_placement_for_user(user, pk) -> Placement:
         .first()
     )
     if placement is None:
+        log_denied(user=user, object_type="participation.placement", object_id=pk)
         raise Http404
     return placement
 

@@ -25,8 +25,10 @@ from django.utils import timezone
 
 from accounts.choices import AgencyKind, Role
 from accounts.models import Agency, Membership, User
+from accounts.system import system_user
 from cases.choices import CaseStatus, RecordKind
 from cases.models import Case, CaseConsultation, CaseStatusChange, SupportRecord
+from common.services import save_as
 from households.choices import Relationship
 from households.models import Household, HouseholdMembership, Person
 from intake.choices import CameFrom, Channel, Outcome
@@ -171,7 +173,11 @@ class Command(BaseCommand):
             f"{counts['months']} months ({first_month:%Y-%m}〜{last_month:%Y-%m}), "
             f"{counts['meetings']:,} meetings"
         )
-        desk = Agency.objects.create(name=DESK_NAME, kind=AgencyKind.MUNICIPAL_DEPT, is_desk=True)
+        # save_as: the desk's history row names the system user (the bulk rows below have
+        # no history at all, on purpose).
+        desk = save_as(
+            Agency(name=DESK_NAME, kind=AgencyKind.MUNICIPAL_DEPT, is_desk=True), system_user()
+        )
         agencies = [desk] + _bulk(
             Agency, [Agency(name=f"ベンチマーク市 {k.label}", kind=k.value) for k in AgencyKind]
         )

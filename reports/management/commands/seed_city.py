@@ -30,6 +30,7 @@ from django.utils import timezone
 from accounts.choices import AgencyKind, Role
 from accounts.models import Agency, Membership, User
 from accounts.services import agency_create, membership_add, user_create
+from accounts.system import system_user
 from cases.choices import (
     CasePersonRole,
     CaseStatus,
@@ -47,6 +48,7 @@ from cases.models import (
     SupportRecord,
 )
 from cases.sharing import SCOPE_PERMS
+from common.services import save_as
 from households.choices import ConsentMethod, Relationship, Sex
 from households.models import (
     Consent,
@@ -112,6 +114,12 @@ NARRATIVES = [
 ]
 STAFF_PER_AGENCY = 4
 DESK_STAFF = 20
+
+
+def _get_or_create_as(actor, model, *, name, **defaults):
+    """get_or_create(name=...) for the historied master rows, the history naming actor."""
+    row = model.objects.filter(name=name).first()
+    return row if row is not None else save_as(model(name=name, **defaults), actor)
 
 
 class Picker:
@@ -259,7 +267,9 @@ class Command(BaseCommand):
     def _agencies(self):
         t = time.perf_counter()
         password = make_password(PASSWORD, salt="seedcity")  # hashed once, reused
-        admin = User.objects.filter(is_superuser=True).first()
+        # The rows made through the services (and so historied) name a user: on the empty
+        # database this command requires there is no administrator yet.
+        admin = User.objects.filter(is_superuser=True).first() or system_user()
         self.desk = agency_create(
             actor=admin, name=CITY_DESK, kind=AgencyKind.MUNICIPAL_DEPT, is_desk=True
         )
@@ -289,11 +299,11 @@ class Command(BaseCommand):
                 self.staff.setdefault(agency.pk, []).append(user.pk)
         User.objects.filter(username__startswith="city_").update(password=password)
         self.group = {a.pk: a.group_id for a in [self.desk, *self.partners]}
-        self.districts = [District.objects.get_or_create(name=name)[0].pk for name in DISTRICTS]
+        self.districts = [_get_or_create_as(admin, District, name=name).pk for name in DISTRICTS]
         self.categories = [
-            ConsultationCategory.objects.get_or_create(
-                name=name, defaults={"statistics_group": group, "order": i}
-            )[0].pk
+            _get_or_create_as(
+                admin, ConsultationCategory, name=name, statistics_group=group, order=i
+            ).pk
             for i, (name, group) in enumerate(CATEGORIES)
         ]
         agencies = Agency.objects.count()
