@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from common.ratelimit import ratelimit
 from common.services import StaleEdit
 from community import selectors, services
 from community.forms import (
@@ -53,6 +54,7 @@ def district_detail(request, pk):
 # ---------------------------------------------------------------- resources
 
 
+@ratelimit(scope="search")
 def resource_list(request):
     _worker(request)
     form = ResourceFilterForm(request.GET or None)

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.audit import log_access
 from cases import sharing
+from common.ratelimit import ratelimit
 from common.services import StaleEdit
 from households.access import get_household_for_user
 from outreach import selectors, services
@@ -56,6 +57,7 @@ def _log_target_read(request, target):
 # ---------------------------------------------------------------- targets
 
 
+@ratelimit(scope="search")
 def target_list(request):
     _worker(request)
     form = TargetFilterForm(request.GET or None)

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.audit import log_access
 from cases import sharing
+from common.ratelimit import ratelimit
 from common.services import StaleEdit
 from households.access import get_household_for_user
 from participation import selectors, services
@@ -53,6 +54,7 @@ def _placement(request, pk):
 # ---------------------------------------------------------------- opportunities
 
 
+@ratelimit(scope="search")
 def opportunity_list(request):
     _worker(request)
     form = OpportunitySearchForm(request.GET or None)
@@ -138,6 +140,7 @@ def opportunity_edit(request, pk):
 # ---------------------------------------------------------------- host development
 
 
+@ratelimit(scope="search")
 def host_log_list(request):
     _worker(request)
     form = HostLogFilterForm(request.GET or None)

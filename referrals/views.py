@@ -6,11 +6,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts import reauth
 from accounts import services as account_services
 from accounts.audit import log_access
 from accounts.models import Agency
 from cases import sharing
 from cases.choices import GrantScope
+from common.ratelimit import ratelimit
 from referrals import selectors, services
 from referrals.choices import GRANTED_STATUSES, TRANSITIONS, ReferralStatus, Side
 from referrals.forms import (
@@ -81,8 +83,12 @@ def inbox(request):
 
 def referral_new(request):
     case = _case_for_referral_new(request)
-    form = ReferralForm(request.POST or None, case=case)
-    if request.method == "POST" and form.is_valid():
+    form = reauth.add_password_field(ReferralForm(request.POST or None, case=case), request)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and reauth.override_confirmed(request, form, bool(form.cleaned_data["exemption_reason"]))
+    ):
         data = form.cleaned_data
         try:
             referral = services.referral_send(
@@ -358,6 +364,7 @@ def notification_badge(request):
 # ---------------------------------------------------------------- agency directory
 
 
+@ratelimit(scope="search")
 def agency_list(request):
     form = AgencySearchForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}

@@ -1,13 +1,14 @@
 """Logging in and out, and that nothing but the login page, /healthz and static files
 answers an anonymous visitor."""
 
-import uuid
+from urllib.parse import urlsplit
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.urls.converters import IntConverter, SlugConverter, UUIDConverter
+from django.urls import resolve, reverse
 
+from tests.auth_helpers import current_code, totp_device_for
 from tests.factories import UserFactory
+from tests.url_walk import all_routes
 
 PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's password
 LOGIN_URL = "/accounts/login/"
@@ -27,9 +28,15 @@ def test_login_page_is_in_japanese(client):
 
 
 def test_login_and_logout(client, desk):
+    device = totp_device_for(desk)
+
     response = client.post(LOGIN_URL, {"username": "desk", "password": PASSWORD})
 
+    # The password is the first step; the authenticator code is the second.
     assert response.status_code == 302
+    assert response["Location"] == "/accounts/2fa/?next=%2F"
+    assert client.get("/")["Location"] == "/accounts/2fa/?next=%2F"
+    response = client.post("/accounts/2fa/", {"code": current_code(device), "next": "/"})
     assert response["Location"] == "/"
     home = client.get("/")
     assert home.status_code == 200
@@ -44,10 +51,14 @@ def test_login_and_logout(client, desk):
 
 
 def test_login_returns_to_the_page_asked_for(client, desk):
+    device = totp_device_for(desk)
+
     response = client.post(
         f"{LOGIN_URL}?next=/households/",
         {"username": "desk", "password": PASSWORD, "next": "/households/"},
     )
+    assert response["Location"] == "/accounts/2fa/?next=%2Fhouseholds%2F"
+    response = client.post("/accounts/2fa/", {"code": current_code(device), "next": "/households/"})
 
     assert response["Location"] == "/households/"
 
@@ -85,42 +96,57 @@ def test_logout_needs_post(client_for, desk):
     assert client.get("/").status_code == 200
 
 
-SAMPLE = {IntConverter: "1", SlugConverter: "x", UUIDConverter: str(uuid.uuid4())}
+# Where an anonymous visitor may end up: the application's login (the admin's login
+# hands over to it, for lockout and 2FA) or the admin's own, should it come back.
+LOGIN_PAGES = {LOGIN_URL, "/admin/login/"}
+REDIRECTS = (301, 302, 303, 307, 308)
+ROUTES = sorted(((label, url) for label, url, _ in all_routes()), key=lambda r: r[0])
 
 
-def _named_routes(patterns=None, namespace=""):
-    """(name, kwargs) for every named URL pattern, with sample values for its converters."""
-    for entry in get_resolver().url_patterns if patterns is None else patterns:
-        if isinstance(entry, URLResolver):
-            if entry.namespace == "admin":
-                continue  # the admin has its own login page; tested below
-            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from _named_routes(entry.url_patterns, ns)
-        elif isinstance(entry, URLPattern) and entry.name:
-            converters = getattr(entry.pattern, "converters", {})
-            kwargs = {key: SAMPLE.get(type(conv), "x") for key, conv in converters.items()}
-            yield f"{namespace}{entry.name}", kwargs
-
-
-ROUTES = sorted(_named_routes(), key=lambda route: route[0])
-
-
-def test_url_walk_covers_the_household_pages():
-    names = {name for name, _ in ROUTES}
+def test_url_walk_covers_every_pattern():
+    """Every pattern is walked (the admin and unnamed patterns too), each sample URL
+    reaches the pattern it was made from, and the labels are unique."""
+    walked = list(all_routes())
+    labels = [label for label, _url, _entry in walked]
+    assert len(labels) == len(set(labels))
+    for label, url, entry in walked:
+        assert resolve(url).func == entry.callback, (label, url)
+    names = set(labels)
     assert {"home", "households:search", "households:detail", "accounts:logout"} <= names
+    assert {"admin:index", "admin:accounts_user_change", "admin:app_list"} <= names
+    assert any(url.startswith("/admin/") and "None" not in label for label, url in ROUTES)
 
 
-@pytest.mark.parametrize(("name", "kwargs"), ROUTES, ids=[name for name, _ in ROUTES])
-def test_every_page_needs_login(client, db, name, kwargs):
-    url = reverse(name, kwargs=kwargs)
+def _anonymous_outcome(client, method, url):
+    """Follow redirects (GET, as a browser does) and return (first status, final
+    status, final path)."""
+    response = client.get(url) if method == "get" else client.post(url)
+    first, path = response.status_code, urlsplit(url).path
+    for _hop in range(5):
+        if response.status_code not in REDIRECTS:
+            break
+        location = response["Location"]
+        path = urlsplit(location).path
+        response = client.get(location)
+    return first, response.status_code, path
 
-    response = client.get(url)
 
-    if name in PUBLIC:
-        assert response.status_code == 200
-    else:
-        assert response.status_code == 302, url
-        assert response["Location"].startswith(f"{LOGIN_URL}?next="), url
+@pytest.mark.parametrize(("name", "url"), ROUTES, ids=[name for name, _ in ROUTES])
+def test_every_page_needs_login(client, db, name, url):
+    """Anonymous: the public pages answer; anything else ends on a login page (after
+    redirects) or is 404/405, never a page with content. GET and POST alike."""
+    for method in ("get", "post"):
+        first, final, path = _anonymous_outcome(client, method, url)
+        if name in PUBLIC:
+            if method == "get":
+                assert first == 200, (url, first)
+            assert final < 500, (method, url, final)
+            continue
+        assert first != 200, (method, url)
+        if first in REDIRECTS:
+            assert path in LOGIN_PAGES and final == 200, (method, url, path, final)
+        else:
+            assert first in (404, 405), (method, url, first)
 
 
 def test_admin_needs_login(client, db):
@@ -128,6 +154,10 @@ def test_admin_needs_login(client, db):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+    # The admin's own login page hands over to the application's login (lockout, 2FA).
+    response = client.get(response["Location"])
+    assert response.status_code == 302
+    assert response["Location"] == f"{LOGIN_URL}?next=%2Fadmin%2F"
 
 
 def test_healthz_and_static_are_public(client, db):
