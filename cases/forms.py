@@ -302,7 +302,27 @@ class PlanRoleForm(forms.Form):
         return not any(self.cleaned_data.get(k) for k in ("concern", "agency", "method"))
 
 
-PlanRoleFormSet = forms.formset_factory(PlanRoleForm, extra=0, min_num=0)
+# A plan's role rows. Bounded: a posted roles-TOTAL_FORMS of 2,000 (Django's own cap)
+# made the page build and render 2,000 rows, two queries each, for one request.
+MAX_PLAN_ROLES = 100
+
+
+class BasePlanRoleFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        **forms.BaseFormSet.default_error_messages,
+        "too_many_forms": _("役割分担は%(num)d行までです。"),
+    }
+
+
+PlanRoleFormSet = forms.formset_factory(
+    PlanRoleForm,
+    formset=BasePlanRoleFormSet,
+    extra=0,
+    min_num=0,
+    max_num=MAX_PLAN_ROLES,
+    absolute_max=MAX_PLAN_ROLES,
+    validate_max=True,
+)
 
 
 class PlanConsentForm(forms.Form):

@@ -339,17 +339,50 @@ def with_access(queryset: QuerySet[Case], user) -> QuerySet[Case]:
     )
 
 
+def held_on_case(user, pk) -> set[str]:
+    """The codenames of the case permissions the user holds on case pk, through their
+    agencies' groups or directly: one query (a UNION of the two guardian tables)."""
+    by_group = CaseGroupObjectPermission.objects.filter(
+        content_object_id=pk, group_id__in=user.agency_group_ids
+    ).values_list("permission__codename", flat=True)
+    direct = CaseUserObjectPermission.objects.filter(content_object_id=pk, user=user).values_list(
+        "permission__codename", flat=True
+    )
+    return set(by_group.union(direct))
+
+
+def _is_id(pk) -> bool:
+    """Whether pk can be a case's id. A number from a URL or query string may be any
+    size; held_on_case compares it through a foreign key, where Django does not treat an
+    out-of-range number as matching nothing (SQLite raises OverflowError)."""
+    try:
+        return 0 < int(pk) < 2**63
+    except (TypeError, ValueError):
+        return False
+
+
 def get_case_for_user(user, pk, *, action: str = "summary", request=None) -> Case:
     """Fetch a case the user may see at `action` level, or 404 (never 403: a case the
     user may not see is not confirmed to exist). The refusal is logged."""
     case = None
-    if _is_case_worker(user):
-        case = (
-            with_access(cases_visible_to(user, action=action), user)
-            .select_related("household", "household__district", "lead_agency", "lead_staff")
-            .filter(pk=pk)
-            .first()
-        )
+    if _is_case_worker(user) and _is_id(pk):
+        # Two small queries (what the user holds on this case, then the case) instead of
+        # with_access's eight EXISTS: the same flags, for a fraction of the Python time
+        # (make bench: case page -5 ms). Lists keep with_access.
+        held = held_on_case(user, pk)
+        if ACTION_PERM[action] in held:
+            case = (
+                Case.objects.select_related(
+                    "household", "household__district", "lead_agency", "lead_staff"
+                )
+                .filter(pk=pk)
+                .first()
+            )
+        if case is not None:
+            case.can_records = "view_case_records" in held
+            case.can_full = "view_case" in held
+            case.can_change = "change_case" in held
+            case.can_confidential = "view_case_confidential" in held
     if case is None:
         if user is not None and user.is_authenticated:
             log_access(
@@ -389,7 +422,9 @@ def grants_for_case(case: Case) -> QuerySet[AccessGrant]:
 
 
 def user_scope(user, case: Case) -> str | None:
-    """The widest scope the user holds on the case (for showing what they see)."""
+    """The widest scope the user holds on the case (for showing what they see). Uses
+    the flags get_case_for_user annotated (can_change, can_full, can_records) where
+    present, so the case page asks no further query for the common scopes."""
     for scope in reversed(SCOPE_ORDER):
         action = {
             GrantScope.LEAD: "change",
@@ -398,7 +433,10 @@ def user_scope(user, case: Case) -> str | None:
             GrantScope.SUMMARY: "summary",
             GrantScope.MEETING_BRIEF: "brief",
         }[scope]
-        if can(user, case, action):
+        allowed = getattr(case, f"can_{action}", None)
+        if allowed is None:
+            allowed = can(user, case, action)
+        if allowed:
             return scope
     return None
 

@@ -6,3 +6,8 @@ class CommonConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "common"
     verbose_name = _("共通")
+
+    def ready(self):
+        from common import lookups
+
+        lookups.register()

@@ -41,6 +41,13 @@ class WarekiDateField(forms.DateField):
 
     def validate(self, value):
         super().validate(value)
+        # An ISO date may name any year from 1; before 明治 nothing here happened, and a
+        # date of year 1 with a time of day in Japan is a UTC timestamp before year 1,
+        # which PostgreSQL stores as BC and cannot hand back (and SQLite cannot store).
+        if value and value < wareki.ERAS[0].start:
+            raise forms.ValidationError(
+                _("明治元年（1868年10月23日）より前の日付は入力できません。"), code="too_early"
+            )
         if value and not self.allow_future and value > timezone.localdate():
             raise forms.ValidationError(_("未来の日付は入力できません。"), code="future")
 

@@ -462,7 +462,7 @@ class ConsultationForm(forms.Form):
         if self.fixed_household is not None:
             return self.fixed_household
         pk = self._bound_or_initial("household")
-        if not pk.isdigit():
+        if not pk.isdecimal():  # isdigit() would let "²" through to the query
             return None
         return with_members(households_visible_to(self.user).filter(pk=pk)).first()
 
