@@ -2,7 +2,10 @@
 cases app importing them (DESIGN: nothing imports upwards).
 
 - Timeline providers: callable(case, user) -> iterable of TimelineEntry; a provider
-  returns only what that user may see (ask cases.sharing).
+  returns only what that user may see (ask cases.sharing). The case page shows the
+  timeline a page at a time (cases.selectors.case_timeline_page): providers return all
+  their entries (they are few next to the support records) and the page keeps those
+  before its cursor.
 - Home providers: callable(request) -> dict(title, template, context, count, order) | None.
 - Case panels: callable(request, case) -> dict(title, template, context, order) | None,
   shown on the case page; links: callable(request, case) -> list of dict(label, url)
@@ -24,6 +27,13 @@ class TimelineEntry:
     url: str = ""
     by: str = ""
     extra: dict = field(default_factory=dict)
+    # Orders entries of the same moment and marks where a timeline page ended: the
+    # source row ("record:00000000000000000042"); "" means kind, url and title.
+    key: str = ""
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.at, self.key or f"{self.kind}:{self.url}:{self.title}")
 
 
 _TIMELINE = []

@@ -1,6 +1,7 @@
 """Reads for cases, all built on cases/sharing.py."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
@@ -8,11 +9,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import sharing
-from cases.choices import ENDED_STATUSES, OPEN_STATUSES, CaseStatus, PlanStatus
+from cases.choices import (
+    ENDED_STATUSES,
+    OPEN_STATUSES,
+    CaseStatus,
+    PlanStatus,
+    Project,
+    RecordKind,
+)
 from cases.models import Case, CasePerson, CaseStatusChange, SupportPlan, SupportRecord
 from cases.registry import TimelineEntry, timeline_providers
-from common import kana
+from common import kana, paging
 from intake.models import Consultation
+
+CASE_LIST_ORDER = ["-opened_on", "-pk"]
+CASE_LIST_PAGE = 30
 
 
 def case_list(user, *, q: str = "", status: str = "open", mine: bool = False) -> QuerySet[Case]:
@@ -38,7 +49,7 @@ def case_list(user, *, q: str = "", status: str = "open", mine: bool = False) ->
                 queryset=CasePerson.objects.select_related("person").order_by("role", "pk"),
             )
         )
-        .order_by("-opened_on", "-pk")
+        .order_by(*CASE_LIST_ORDER)
     )
 
 
@@ -46,6 +57,25 @@ def case_persons(case: Case):
     return list(
         CasePerson.objects.filter(case=case).select_related("person").order_by("role", "pk")
     )
+
+
+def case_plans(case: Case) -> list[SupportPlan]:
+    """Every version of the case's plan, newest first, read once per case object (the
+    case page shows the active one, the draft and all of them on the timeline). For
+    reads within one request only: services use active_plan."""
+    if "_plans" not in case.__dict__:
+        case.__dict__["_plans"] = list(
+            SupportPlan.objects.filter(case=case).select_related("created_by").order_by("-number")
+        )
+    return case.__dict__["_plans"]
+
+
+def page_plans(case: Case) -> tuple[SupportPlan | None, SupportPlan | None]:
+    """(the active plan, the plan being drafted) for the case page, from case_plans."""
+    plans = case_plans(case)
+    active = next((p for p in plans if p.status in (PlanStatus.ACTIVE, PlanStatus.REVIEWED)), None)
+    draft = next((p for p in plans if p.status in (PlanStatus.DRAFT, PlanStatus.CONSENTED)), None)
+    return active, draft
 
 
 def active_plan(case: Case) -> SupportPlan | None:
@@ -56,10 +86,82 @@ def active_plan(case: Case) -> SupportPlan | None:
     )
 
 
-def case_timeline(case: Case, user, *, limit: int | None = None) -> list[TimelineEntry]:
-    """One timeline mixing consultations, support records, plan versions and status
-    changes, plus whatever higher apps register; each part only at the scope the user
-    holds. Newest first."""
+TIMELINE_PAGE = 50
+_RECORD_KEY = "record:{:020d}"
+
+
+@dataclass
+class TimelinePage:
+    entries: list[TimelineEntry]
+    next_cursor: str  # "" when this page reaches the start of the case
+
+
+def _timeline_cursor(text: str) -> tuple[dt.datetime, str] | None:
+    values = paging.decode_cursor(text, 2)
+    if values is None:
+        return None
+    try:
+        at = dt.datetime.fromisoformat(values[0])
+    except ValueError:
+        return None
+    if timezone.is_naive(at):
+        return None
+    try:  # year 1 in Japan is before year 1 in UTC, which SQLite cannot store
+        at = at.astimezone(dt.UTC)
+    except OverflowError:
+        return None
+    return at, values[1]
+
+
+def _records_before(cursor) -> Q:
+    """Support records that sort before the cursor (at, key), newest first: earlier
+    moments, and at the cursor's moment those whose key is smaller."""
+    at, key = cursor
+    if key.startswith("record:") and key[7:].isdecimal():  # isdigit() lets "²" by
+        same_moment = Q(occurred_at=at, pk__lt=int(key[7:]))
+    elif key > _RECORD_KEY.format(0):  # every record key at that moment is smaller
+        same_moment = Q(occurred_at=at)
+    else:
+        same_moment = Q(pk__in=[])
+    return Q(occurred_at__lte=at) & (Q(occurred_at__lt=at) | same_moment)
+
+
+def _record_entries(records) -> list[TimelineEntry]:
+    # The choice labels translated once per page, not once per record (get_FOO_display
+    # rebuilds the choices and translates on every call).
+    kinds = {value: str(label) for value, label in RecordKind.choices}
+    projects = {value: str(label) for value, label in Project.choices}
+    return [
+        TimelineEntry(
+            at=r.occurred_at,
+            kind="record",
+            label=kinds.get(r.kind, r.kind),
+            title=f"{r.agency.name}{'（' + str(r.minutes) + '分）' if r.minutes else ''}",
+            body=r.narrative,
+            by=str(r.staff),
+            extra={
+                "record": r,
+                "persons": [p.full_name for p in r.persons.all()],
+                "project": projects.get(r.project, r.project),
+            },
+            key=_RECORD_KEY.format(r.pk),
+        )
+        for r in records
+    ]
+
+
+def case_timeline_page(
+    case: Case, user, *, before: str = "", per_page: int = TIMELINE_PAGE
+) -> TimelinePage:
+    """One page of the case's timeline, newest first: consultations, support records,
+    plan versions and status changes, plus whatever higher apps register; each part only
+    at the scope the user holds.
+
+    The support records (hundreds on a long case) are read by keyset, one page past the
+    cursor, through the (case, -occurred_at) index; the other parts are few and are read
+    whole, keeping those before the cursor. `before` is the previous page's
+    next_cursor; one that does not decode starts from the newest entry."""
+    cursor = _timeline_cursor(before) if before else None
     entries: list[TimelineEntry] = []
     can_records = getattr(case, "can_records", None)
     if can_records is None:
@@ -84,33 +186,20 @@ def case_timeline(case: Case, user, *, limit: int | None = None) -> list[Timelin
                 title=title,
                 body=change.reason,
                 by=str(change.by),
+                key=f"status:{change.pk:020d}",
             )
         )
     if can_records:
+        records = SupportRecord.objects.filter(case=case)
+        if cursor is not None:
+            records = records.filter(_records_before(cursor))
         records = (
-            SupportRecord.objects.filter(case=case)
-            .select_related("agency", "staff")
+            records.select_related("agency", "staff")
             .prefetch_related("persons")
+            .order_by("-occurred_at", "-pk")[: per_page + 1]
         )
-        if limit:
-            records = records[:limit]
-        for r in records:
-            entries.append(
-                TimelineEntry(
-                    at=r.occurred_at,
-                    kind="record",
-                    label=r.get_kind_display(),
-                    title=f"{r.agency.name}{'（' + str(r.minutes) + '分）' if r.minutes else ''}",
-                    body=r.narrative,
-                    by=str(r.staff),
-                    extra={
-                        "record": r,
-                        "persons": [p.full_name for p in r.persons.all()],
-                        "project": r.get_project_display(),
-                    },
-                )
-            )
-        for plan in SupportPlan.objects.filter(case=case).select_related("created_by"):
+        entries.extend(_record_entries(records))
+        for plan in case_plans(case):
             entries.append(
                 TimelineEntry(
                     at=plan.created_at,
@@ -121,6 +210,7 @@ def case_timeline(case: Case, user, *, limit: int | None = None) -> list[Timelin
                     body=plan.goals,
                     by=str(plan.created_by),
                     url=reverse("cases:plan_detail", args=[case.pk, plan.pk]),
+                    key=f"plan:{plan.pk:020d}",
                 )
             )
     if can_full:
@@ -137,12 +227,26 @@ def case_timeline(case: Case, user, *, limit: int | None = None) -> list[Timelin
                     body=c.summary,
                     by=str(c.received_by),
                     url=reverse("intake:consultation_detail", args=[c.pk]),
+                    key=f"consultation:{c.pk:020d}",
                 )
             )
     for provider in timeline_providers():
         entries.extend(provider(case, user) or [])
-    entries.sort(key=lambda e: e.at, reverse=True)
-    return entries[:limit] if limit else entries
+    if cursor is not None:
+        entries = [e for e in entries if e.sort_key < cursor]
+    entries.sort(key=lambda e: e.sort_key, reverse=True)
+    if len(entries) <= per_page:
+        return TimelinePage(entries, "")
+    end = per_page
+    # Entries that share one sort key (same moment, same source text) stay together,
+    # so that the cursor never falls between them.
+    while end < len(entries) and entries[end].sort_key == entries[end - 1].sort_key:
+        end += 1
+    page = entries[:end]
+    if end == len(entries):
+        return TimelinePage(page, "")
+    last = page[-1].sort_key
+    return TimelinePage(page, paging.encode_cursor([last[0].isoformat(), last[1]]))
 
 
 def records_for_pdf(case: Case):

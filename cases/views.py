@@ -1,17 +1,21 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import reauth
 from accounts.audit import log_access
 from accounts.models import AccessLog
 from cases import selectors, services, sharing
 from cases.choices import GrantScope, PlanStatus
 from cases.forms import (
+    MAX_PLAN_ROLES,
     AssessmentForm,
     CaseEditForm,
     CaseFilterForm,
@@ -26,7 +30,9 @@ from cases.forms import (
 )
 from cases.models import AccessGrant, SupportPlan
 from cases.registry import case_links, case_panels, home_sections
+from common.paging import keyset_page
 from common.pdf import pdf_response, render_pdf
+from common.ratelimit import ratelimit
 from common.services import StaleEdit
 from households.access import get_household_for_user
 from intake.access import get_consultation_for_user
@@ -61,6 +67,7 @@ def _errors_to_messages(request, exc: ValidationError):
 # ---------------------------------------------------------------- list, open, detail
 
 
+@ratelimit(scope="search")
 def case_list(request):
     if not request.user.works_on_cases:
         raise Http404
@@ -72,7 +79,15 @@ def case_list(request):
         status=data.get("status") or "open",
         mine=data.get("mine", False),
     )
-    page = Paginator(cases, 30).get_page(request.GET.get("page"))
+    # Keyset pages in the list's order (newest opened first): no COUNT, no OFFSET, so
+    # the 50th page of a city's desk costs what the first does.
+    page = keyset_page(
+        cases,
+        selectors.CASE_LIST_ORDER,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+        per_page=selectors.CASE_LIST_PAGE,
+    ).links(request.GET)
     return render(request, "cases/case_list.html", {"form": form, "page": page})
 
 
@@ -135,13 +150,10 @@ def case_detail(request, pk):
     case = _case(request, pk)
     persons = selectors.case_persons(case)
     hide = sharing.hides_whereabouts(request.user, case)
-    timeline = selectors.case_timeline(case, request.user)
-    plan = selectors.active_plan(case) if case.can_records else None
-    draft = (
-        case.plans.filter(status__in=[PlanStatus.DRAFT, PlanStatus.CONSENTED]).first()
-        if case.can_records
-        else None
+    timeline = selectors.case_timeline_page(
+        case, request.user, before=request.GET.get("before", "")
     )
+    plan, draft = selectors.page_plans(case) if case.can_records else (None, None)
     grants = (
         list(sharing.grants_for_case(case).filter(revoked_at__isnull=True)) if case.can_full else []
     )
@@ -169,6 +181,19 @@ def case_detail(request, pk):
             "case_links": case_links(request, case),
         },
     )
+
+
+def case_timeline(request, pk):
+    """htmx: the next page of the case page's timeline (「さらに表示」)."""
+    case = _case(request, pk)
+    timeline = selectors.case_timeline_page(
+        case, request.user, before=request.GET.get("before", "")
+    )
+    if not request.htmx:
+        url = reverse("cases:case_detail", args=[case.pk])
+        return redirect(f"{url}?{urlencode({'before': request.GET.get('before', '')})}#timeline")
+    _log_case_read(request, case, selectors.case_persons(case), detail="timeline")
+    return render(request, "cases/_timeline_entries.html", {"case": case, "timeline": timeline})
 
 
 def case_edit(request, pk):
@@ -254,6 +279,7 @@ def record_add(request, pk):
     return render(request, "cases/record_form.html", {"form": form, "case": case, "agency": agency})
 
 
+@reauth.recent_auth_required
 def records_pdf(request, pk):
     case = _case(request, pk, "records")
     persons = selectors.case_persons(case)
@@ -273,6 +299,15 @@ def records_pdf(request, pk):
         outcome=AccessLog.Outcome.EXPORT,
         detail="records_pdf",
     )
+    for cp in persons:  # the PDF carries each person's record: one row per person
+        log_access(
+            user=request.user,
+            obj=cp.person,
+            person_id=cp.person_id,
+            outcome=AccessLog.Outcome.EXPORT,
+            request=request,
+            detail=f"case:{case.pk}:records_pdf",
+        )
     return pdf_response(data, f"支援経過_{case.pk}.pdf")
 
 
@@ -317,8 +352,8 @@ def _roles_from_formset(formset):
 
 
 def _role_formset(request, case, initial=None):
-    extra_rows = 3
     initial = list(initial or [])
+    extra_rows = max(0, min(3, MAX_PLAN_ROLES - len(initial)))
     return PlanRoleFormSet(
         request.POST or None,
         prefix="roles",
@@ -506,6 +541,7 @@ def plan_revise(request, pk, plan_pk):
     return redirect("cases:plan_edit", pk=case.pk, plan_pk=new.pk)
 
 
+@reauth.recent_auth_required
 def plan_pdf(request, pk, plan_pk):
     case = _case(request, pk, "records")
     plan = _plan(request, case, plan_pk)
@@ -526,6 +562,15 @@ def plan_pdf(request, pk, plan_pk):
         outcome=AccessLog.Outcome.EXPORT,
         detail=f"plan_pdf:{plan.pk}",
     )
+    for cp in context["persons"]:  # one row per person whose plan left as a PDF
+        log_access(
+            user=request.user,
+            obj=cp.person,
+            person_id=cp.person_id,
+            outcome=AccessLog.Outcome.EXPORT,
+            request=request,
+            detail=f"case:{case.pk}:plan_pdf:{plan.pk}",
+        )
     return pdf_response(data, f"支援プラン_{case.pk}_第{plan.number}版.pdf")
 
 
@@ -534,8 +579,12 @@ def plan_pdf(request, pk, plan_pk):
 
 def case_share(request, pk):
     case = _case(request, pk, "change")
-    form = ShareForm(request.POST or None, case=case)
-    if request.method == "POST" and form.is_valid():
+    form = reauth.add_password_field(ShareForm(request.POST or None, case=case), request)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and reauth.override_confirmed(request, form, bool(form.cleaned_data["exemption_reason"]))
+    ):
         data = form.cleaned_data
         try:
             services.case_share(
@@ -568,7 +617,11 @@ def grant_end(request, pk, grant_pk):
     grant = get_object_or_404(AccessGrant, pk=grant_pk, case=case, revoked_at__isnull=True)
     try:
         services.grant_end(
-            actor=request.user, grant=grant, reason=request.POST.get("reason", "")[:200]
+            actor=request.user,
+            grant=grant,
+            # The page posts no reason; one sent anyway is kept, less what PostgreSQL
+            # cannot store (NUL).
+            reason=request.POST.get("reason", "").replace("\x00", "")[:200],
         )
     except services.CaseRuleError as exc:
         _errors_to_messages(request, exc)

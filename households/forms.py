@@ -6,6 +6,7 @@ from accounts.models import Agency
 from common.forms import KanaField, PhoneField, WarekiDateField
 from households.choices import Relationship
 from households.models import Consent, District, Household, Person
+from households.selectors import search_hint
 
 
 class HouseholdForm(forms.ModelForm):
@@ -154,6 +155,8 @@ class SearchForm(forms.Form):
         label=_("検索"),
         required=False,
         max_length=100,
+        # The limits are households.selectors.MIN_KANA and MIN_PHONE.
+        help_text=_("ふりがなは2文字以上、電話番号は4桁以上（先頭から）で探せます。"),
         widget=forms.TextInput(
             attrs={
                 "placeholder": _("ふりがな・氏名・電話・住所・生年月日"),
@@ -162,3 +165,10 @@ class SearchForm(forms.Form):
             }
         ),
     )
+
+    def clean_q(self):
+        q = self.cleaned_data["q"].strip()
+        hint = search_hint(q)
+        if hint:
+            raise forms.ValidationError(hint)
+        return q

@@ -1,10 +1,27 @@
-"""Reads: household and person search, filtered in SQL by what the user may see."""
+"""Reads: household and person search, filtered in SQL by what the user may see.
 
+Kana and phone searches are walked in index order (ふりがな / 電話番号 order) a page at a
+time, so a broad search (「やま」: thousands of households at a city's desk) costs the
+same as a narrow one; other searches page by LIMIT+1. Neither counts the matches.
+"""
+
+from django.db import connections, router
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
-from common import kana, wareki
-from households.access import contact_visible_q, households_visible_to
+from common import kana, paging, wareki
+from households.access import (
+    contact_visible_q,
+    contact_visible_sql,
+    households_visible_to,
+    visible_household_sql,
+)
 from households.models import Household, HouseholdMembership, Person
+
+MIN_KANA = 2  # ふりがな: at least two characters (「や」 alone would match a tenth of the city)
+MIN_PHONE = 4  # 電話番号: at least four digits
+SEARCH_PAGE = 25
+LOOKUP_PAGE = 10
 
 
 def classify_query(q: str) -> tuple[str, object]:
@@ -24,6 +41,18 @@ def classify_query(q: str) -> tuple[str, object]:
     return "text", q
 
 
+def search_hint(q: str) -> str:
+    """A Japanese message when q is too short to search by, else ""."""
+    kind, value = classify_query(q)
+    if kind == "kana" and len(value) < MIN_KANA:
+        return _("ふりがなは%(n)d文字以上で入力してください。") % {"n": MIN_KANA}
+    digits = kana.normalise_phone(q)
+    looks_like_phone = digits and len(digits) >= len((q or "").replace(" ", "")) * 0.6
+    if kind in ("phone", "text") and looks_like_phone and len(digits) < MIN_PHONE:
+        return _("電話番号は%(n)d桁以上で入力してください。") % {"n": MIN_PHONE}
+    return ""
+
+
 def _with_current_member(person_q: Q):
     """Ids of households with a current member matching person_q (a Q over Person)."""
     persons = Person.objects.filter(person_q).values("pk")
@@ -32,51 +61,268 @@ def _with_current_member(person_q: Q):
     )
 
 
-def household_search(user, q: str) -> QuerySet[Household]:
-    """Households the user may see whose members or address match q.
-
-    Accepts kana (hiragana, katakana, half-width; spaces ignored), kanji names, phone
-    numbers (hyphens and full-width digits ignored), address fragments and birth dates.
-    """
-    visible = households_visible_to(user)
-    kind, value = classify_query(q)
-    if kind == "empty":
-        return visible.none()
-    member = "memberships__person__"
-    current = Q(memberships__until__isnull=True)
-    # 住所秘匿: a search by address or phone must not confirm where a hidden household lives.
+def _other_match(user, kind: str, value) -> Q:
+    """The match over Household for searches that no index walks (birth date, text)."""
+    if kind == "birth_date":
+        return Q(pk__in=_with_current_member(Q(birth_date=value)))
+    # 住所秘匿: a search by address must not confirm where a hidden household lives.
     contact = contact_visible_q(user)
-    if kind == "kana":
-        # Driven from Person (two prefix index scans) rather than an OR across the
-        # membership join, which no index can serve (make bench: 2.7 s -> ~20 ms).
-        match = Q(
-            pk__in=_with_current_member(
-                Q(name_kana__startswith=value) | Q(given_name_kana__startswith=value)
-            )
-        )
-    elif kind == "phone":
-        match = contact & (
-            Q(phone_digits__startswith=value)
+    match = Q()
+    for term in value.split():
+        # Members' names through a sub-query of ids (one scan of persons) rather than
+        # an OR across the membership join, which made PostgreSQL walk every household
+        # in name order testing each (make bench city: 「山田」 460 ms).
+        match &= (
+            Q(name__contains=term)
+            | contact & Q(address__contains=term)
             | Q(
                 pk__in=_with_current_member(
-                    Q(phone_digits__startswith=value) | Q(mobile_digits__startswith=value)
+                    Q(family_name__contains=term) | Q(given_name__contains=term)
                 )
             )
         )
-    elif kind == "birth_date":
-        match = Q(pk__in=_with_current_member(Q(birth_date=value)))
-    else:
-        terms = value.split()
-        match = Q()
-        for term in terms:
-            match &= (
-                Q(name__contains=term)
-                | contact & Q(address__contains=term)
-                | current & Q(**{f"{member}family_name__contains": term})
-                | current & Q(**{f"{member}given_name__contains": term})
+    return match
+
+
+# ---------------------------------------------------------------- kana and phone: index walks
+#
+# Each matching column is one "branch": the rows (key, tie, household id) of the items
+# that match, in the column's prefix-index order, where key is the matched value, tie the
+# person's id (0 for the household's own phone). A household is listed once, at its
+# smallest matching (key, tie): a branch skips an item when the same household has an
+# earlier match (NOT EXISTS, a few index probes per row read). The branches are merged
+# in Python and a page ends after SEARCH_PAGE households; the next page starts after the
+# last (key, tie, household). No branch reads further than one page past the cursor.
+#
+# The key order is byte order (varchar_pattern_ops, "~<~" in PostgreSQL), which is the
+# order of those prefix indexes and of Python's str comparison; SQLite compares bytes too.
+
+_M = HouseholdMembership._meta.db_table
+_P = Person._meta.db_table
+_H = Household._meta.db_table
+_LIKE = "LIKE %s ESCAPE '\\'"
+
+
+def _like_prefix(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _byte_ops(vendor: str) -> dict:
+    """Comparison operators in byte order: varchar_pattern_ops' on PostgreSQL (so that
+    the prefix indexes serve them), plain ones on SQLite (which compares bytes)."""
+    if vendor == "postgresql":
+        return {"<": "~<~", "<=": "~<=~", ">": "~>~", ">=": "~>=~"}
+    return {"<": "<", "<=": "<=", ">": ">", ">=": ">="}
+
+
+def _after_sql(ops, key: str, tie: str, hid: str, cursor, *, forward: bool):
+    """Rows after (forward) or before the cursor (key, tie, household) in walk order;
+    the plain range on key lets PostgreSQL start its index walk at the cursor."""
+    ck, ct, ch = cursor
+    strict, bound = (ops[">"], ops[">="]) if forward else (ops["<"], ops["<="])
+    further = ">" if forward else "<"
+    sql = (
+        f"{key} {bound} %s AND ({key} {strict} %s OR ({key} = %s AND "
+        f"({tie} {further} %s OR ({tie} = %s AND {hid} {further} %s))))"
+    )
+    return sql, [ck, ck, ck, ct, ct, ch]
+
+
+def _walk_queries(user, kind, value, cursor, *, forward: bool, limit: int):
+    """(database alias, sql, params) of each branch's walk.
+
+    Written as SQL rather than built with the ORM: the walks are small and fast in the
+    database, and composing them as querysets cost several times their SQL time in
+    Python. Who may see which household comes from households.access as SQL too."""
+    alias = router.db_for_read(Household)
+    ops = _byte_ops(connections[alias].vendor)
+    like = _like_prefix(value)
+    member_columns = (
+        ("name_kana", "given_name_kana") if kind == "kana" else ("phone_digits", "mobile_digits")
+    )
+    order_ops = ("USING ~<~" if forward else "USING ~>~") if ops["<"] == "~<~" else ""
+    direction = "ASC" if forward else "DESC"
+    order = (
+        f'ORDER BY "k" {order_ops or direction}, "tie" {direction}, "hid" {direction} '
+        f"LIMIT {int(limit)}"
+    )
+
+    def earlier_member(household: str, key: str, tie: str | None):
+        """A current member of the household matches before (key, tie); tie None for
+        the household's own row (tie 0, so only a smaller key is earlier)."""
+        parts, params = [], []
+        for column in member_columns:
+            c = f"p2.{column}"
+            same = f" OR ({c} = {key} AND m2.person_id < {tie})" if tie else ""
+            parts.append(f"({c} {_LIKE} AND ({c} {ops['<']} {key}{same}))")
+            params.append(like)
+        sql = (
+            f"EXISTS (SELECT 1 FROM {_M} m2 JOIN {_P} p2 ON p2.id = m2.person_id "
+            f"WHERE m2.household_id = {household} AND m2.until IS NULL "
+            f"AND ({' OR '.join(parts)}))"
+        )
+        return sql, params
+
+    out = []
+    for column in member_columns:
+        key = f"p.{column}"
+        where = [f"m.until IS NULL AND {key} {_LIKE}"]
+        params = [like]
+        visible, visible_params = visible_household_sql(user, "m.household_id")
+        where.append(visible)
+        params += visible_params
+        joins = ""
+        if kind == "phone":
+            # 住所秘匿: a phone search must not confirm a hidden household's number.
+            joins = f" JOIN {_H} h ON h.id = m.household_id"
+            contact, contact_params = contact_visible_sql(user, "h")
+            where.append(contact)
+            params += contact_params
+        earlier, earlier_params = earlier_member("m.household_id", key, "m.person_id")
+        where.append(f"NOT {earlier}")
+        params += earlier_params
+        if kind == "phone":  # the household's own number matching at or before this one
+            where.append(f"NOT (h.phone_digits {_LIKE} AND h.phone_digits {ops['<=']} {key})")
+            params.append(like)
+        if cursor is not None:
+            after, after_params = _after_sql(
+                ops, key, "m.person_id", "m.household_id", cursor, forward=forward
             )
-    ids = visible.filter(match).values("pk")
-    return with_members(Household.objects.filter(pk__in=ids)).order_by("name", "pk")
+            where.append(after)
+            params += after_params
+        sql = (
+            f'SELECT {key} AS "k", m.person_id AS "tie", m.household_id AS "hid" '
+            f"FROM {_M} m JOIN {_P} p ON p.id = m.person_id{joins} "
+            f"WHERE {' AND '.join(where)} {order}"
+        )
+        out.append((alias, sql, params))
+    if kind == "phone":
+        where = [f"h.phone_digits {_LIKE}"]
+        params = [like]
+        for condition, condition_params in (
+            visible_household_sql(user, "h.id"),
+            contact_visible_sql(user, "h"),
+        ):
+            where.append(condition)
+            params += condition_params
+        earlier, earlier_params = earlier_member("h.id", "h.phone_digits", None)
+        where.append(f"NOT {earlier}")
+        params += earlier_params
+        if cursor is not None:
+            after, after_params = _after_sql(
+                ops, "h.phone_digits", "0", "h.id", cursor, forward=forward
+            )
+            where.append(after)
+            params += after_params
+        sql = (
+            f'SELECT h.phone_digits AS "k", 0 AS "tie", h.id AS "hid" FROM {_H} h '
+            f"WHERE {' AND '.join(where)} {order}"
+        )
+        out.append((alias, sql, params))
+    return out
+
+
+def _walk(user, kind, value, cursor, *, forward: bool, limit: int) -> list[tuple]:
+    """Up to `limit` (key, tie, household id) rows after/before cursor, merged."""
+    rows = []
+    for alias, sql, params in _walk_queries(
+        user, kind, value, cursor, forward=forward, limit=limit
+    ):
+        with connections[alias].cursor() as db:
+            db.execute(sql, params)
+            rows += [(k, int(t), int(h)) for k, t, h in db.fetchall()]
+    rows.sort(reverse=not forward)
+    return rows[:limit]
+
+
+def search_walk_sql(user, q: str, *, after: str = "", per_page: int = SEARCH_PAGE):
+    """The SQL (sql, params) a kana or phone search runs for its households, one per
+    branch: for tests that EXPLAIN it. [] for other searches."""
+    kind, value = classify_query(q)
+    if kind not in ("kana", "phone") or search_hint(q):
+        return []
+    cursor = _parse_cursor(after) if after else None
+    queries = _walk_queries(user, kind, value, cursor, forward=True, limit=per_page + 1)
+    return [(sql, params) for _alias, sql, params in queries]
+
+
+def _parse_cursor(text: str):
+    values = paging.decode_cursor(text, 3)
+    if values is None:
+        return None
+    try:
+        return values[0], int(values[1]), int(values[2])
+    except ValueError:
+        return None
+
+
+def _walk_page(user, kind, value, *, after: str, before: str, per_page: int) -> paging.Page:
+    before_cursor = _parse_cursor(before) if before else None
+    after_cursor = _parse_cursor(after) if (after and before_cursor is None) else None
+    forward = before_cursor is None
+    cursor = after_cursor if forward else before_cursor
+    rows = _walk(user, kind, value, cursor, forward=forward, limit=per_page + 1)
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    if not forward:
+        rows.reverse()
+        if not rows:
+            return _walk_page(user, kind, value, after="", before="", per_page=per_page)
+    by_id = with_members(Household.objects.filter(pk__in=[h for _k, _t, h in rows])).in_bulk()
+    households = [by_id[h] for _k, _t, h in rows if h in by_id]
+    first = paging.encode_cursor(rows[0]) if rows else ""
+    last = paging.encode_cursor(rows[-1]) if rows else ""
+    if forward:
+        return paging.Page(
+            households,
+            next_params={"after": last} if more else None,
+            prev_params={"before": first} if (cursor is not None and rows) else None,
+        )
+    return paging.Page(
+        households,
+        next_params={"after": last},
+        prev_params={"before": first} if more else None,
+    )
+
+
+# ---------------------------------------------------------------- the search
+
+
+def household_search_page(
+    user, q: str, *, after: str = "", before: str = "", page=None, per_page: int = SEARCH_PAGE
+) -> paging.Page:
+    """A page of the households the user may see whose members, phone or address match q.
+
+    Accepts kana (hiragana, katakana, half-width; spaces ignored; at least MIN_KANA
+    characters), phone numbers (hyphens and full-width digits ignored; at least MIN_PHONE
+    digits, matched from the start), kanji names, address fragments and birth dates.
+    Kana and phone results come in ふりがな / number order, walked by keyset (after /
+    before); the others in household-name order, numbered pages without a count.
+    """
+    kind, value = classify_query(q)
+    if kind == "empty" or search_hint(q):
+        return paging.Page([])
+    if not user.is_authenticated or not user.works_on_cases:
+        return paging.Page([])
+    if kind in ("kana", "phone"):
+        return _walk_page(user, kind, value, after=after, before=before, per_page=per_page)
+    # The filters on the households themselves (not "pk IN (those ids)"): PostgreSQL
+    # then finds the matches first and sorts only those.
+    households = with_members(
+        households_visible_to(user).filter(_other_match(user, kind, value))
+    ).order_by("name", "pk")
+    return paging.limit_page(households, page, per_page=per_page)
+
+
+def recent_households_page(user, *, after: str = "", before: str = "", per_page=SEARCH_PAGE):
+    """The households the user may see, newest first (the search page before a query)."""
+    return paging.keyset_page(
+        with_members(households_visible_to(user)),
+        ["-pk"],
+        after=after,
+        before=before,
+        per_page=per_page,
+    )
 
 
 def with_members(queryset: QuerySet[Household]) -> QuerySet[Household]:

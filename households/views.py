@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -7,6 +6,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.audit import log_access
+from common.paging import Page
+from common.ratelimit import ratelimit
 from common.services import StaleEdit
 from households import services
 from households.access import get_household_for_user, households_visible_to
@@ -20,7 +21,13 @@ from households.forms import (
     WithdrawConsentForm,
 )
 from households.models import Consent, HouseholdMembership
-from households.selectors import household_members, household_search, with_members
+from households.selectors import (
+    LOOKUP_PAGE,
+    household_members,
+    household_search_page,
+    recent_households_page,
+    search_hint,
+)
 
 
 def _agency_or_404(request):
@@ -43,34 +50,48 @@ def _log_household_read(request, household, members):
         log_access(user=request.user, obj=household, request=request)
 
 
+@ratelimit(scope="search")
 def household_search_view(request):
     _agency_or_404(request)
     form = SearchForm(request.GET or None)
     q = form.cleaned_data["q"] if form.is_valid() else ""
+    cursor = {"after": request.GET.get("after", ""), "before": request.GET.get("before", "")}
     if q:
-        households = household_search(request.user, q)
+        page = household_search_page(request.user, q, page=request.GET.get("page"), **cursor)
+    elif form.is_bound and not form.is_valid():
+        page = Page([])  # too short to search: the message stands beside the field
     else:
-        households = with_members(households_visible_to(request.user)).order_by(
-            "-created_at", "-pk"
-        )
-    page = Paginator(households, 25).get_page(request.GET.get("page"))
+        page = recent_households_page(request.user, **cursor)
+    page.links(request.GET)
     template = "households/search.html"
     if request.htmx and request.htmx.target == "search-results":
         template += "#results"
     return render(request, template, {"form": form, "page": page, "q": q})
 
 
+@ratelimit(scope="search")
 def household_lookup(request):
-    """htmx: inline household lookup for the consultation form."""
+    """htmx: inline household lookup for the consultation form (the first LOOKUP_PAGE
+    matches; more means the search should be narrowed)."""
     _agency_or_404(request)
-    q = request.GET.get("q", "")[:100]
-    households = household_search(request.user, q)[:10] if q.strip() else []
+    # NUL cannot go into a PostgreSQL query (the search page's form refuses it).
+    q = request.GET.get("q", "").replace("\x00", "")[:100].strip()
+    hint = search_hint(q) if q else ""
+    page = household_search_page(request.user, q, per_page=LOOKUP_PAGE) if q and not hint else None
     # A result list replaced while the user had already picked a household keeps the
     # pick (two lookups can answer out of order while typing).
     selected = request.GET.get("household", "")
-    selected = int(selected) if selected.isdigit() else None
+    selected = int(selected) if selected.isdecimal() else None  # isdigit() lets "²" by
     return render(
-        request, "households/_lookup.html", {"households": households, "q": q, "selected": selected}
+        request,
+        "households/_lookup.html",
+        {
+            "households": page.object_list if page else [],
+            "more": bool(page and page.has_next),
+            "hint": hint,
+            "q": q,
+            "selected": selected,
+        },
     )
 
 

@@ -25,10 +25,19 @@ def _entry_body(item) -> str:
     return "\n".join(parts)
 
 
+def _case_items(case, user) -> list:
+    """selectors.case_meeting_items, read once per case object and user: the case page
+    asks for the timeline and for the panel in the same request."""
+    cache = case.__dict__.setdefault("_meeting_items_for", {})
+    if user.pk not in cache:
+        cache[user.pk] = list(selectors.case_meeting_items(case, user))
+    return cache[user.pk]
+
+
 @register_timeline
 def meeting_timeline(case, user):
     entries = []
-    for item in selectors.case_meeting_items(case, user):
+    for item in _case_items(case, user):
         meeting = item.meeting
         entries.append(
             TimelineEntry(
@@ -51,7 +60,7 @@ def meeting_timeline(case, user):
 
 @register_case_panel
 def case_meetings_panel(request, case):
-    items = list(selectors.case_meeting_items(case, request.user))
+    items = _case_items(case, request.user)
     can_create = selectors.can_create_meetings(request.user)
     if not items and not can_create:
         return None

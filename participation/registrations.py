@@ -25,12 +25,21 @@ def _can_records(case, user) -> bool:
     return bool(allowed)
 
 
+def _placements(case, user) -> list:
+    """selectors.placements_for_case, read once per case object and user: the case page
+    asks for the panel and for the timeline in the same request."""
+    cache = case.__dict__.setdefault("_placements_for", {})
+    if user.pk not in cache:
+        cache[user.pk] = list(selectors.placements_for_case(case, user))
+    return cache[user.pk]
+
+
 @register_case_panel
 def case_placements(request, case):
     """Placements of the case's persons, for those who may see the case's records."""
     if not _can_records(case, request.user):
         return None
-    placements = list(selectors.placements_for_case(case, request.user))
+    placements = _placements(case, request.user)
     return {
         "title": _("参加支援"),
         "template": "participation/_case_placements.html",
@@ -45,7 +54,7 @@ def participation_timeline(case, user):
     not already written as 支援経過 (those show as records)."""
     if not _can_records(case, user):
         return []
-    placements = list(selectors.placements_for_case(case, user))
+    placements = _placements(case, user)
     entries = []
     for p in placements:
         url = reverse("participation:placement_detail", args=[p.pk])

@@ -7,6 +7,7 @@ from django.utils import timezone
 from cases import services
 from cases.choices import GrantScope
 from cases.models import Case, PlanRole, SupportPlan, SupportRecord
+from tests.auth_helpers import login_verified
 from tests.cases.conftest import make_case
 from tests.factories import ConsentFactory, HouseholdFactory, PersonFactory
 
@@ -28,7 +29,7 @@ def test_list_query_count_is_constant(url_name, client, desk, desk_agency):
     # Queries: session, user, memberships (agency ids / roles), the count and the page
     # of cases with one EXISTS on the permission table, one prefetch of persons; the home
     # page adds one query per section. None of them grows with the number of cases.
-    client.force_login(desk)
+    login_verified(client, desk)
     _make_cases(2, desk, desk_agency)
     small = _count(client, reverse(url_name))
     _make_cases(18, desk, desk_agency)
@@ -38,10 +39,11 @@ def test_list_query_count_is_constant(url_name, client, desk, desk_agency):
 
 def test_case_page_query_count_does_not_grow_with_records(client, desk, desk_agency):
     case, person, plan = make_case(desk=desk, desk_agency=desk_agency, title="記録数")
-    client.force_login(desk)
+    login_verified(client, desk)
     url = reverse("cases:case_detail", kwargs={"pk": case.pk})
+    client.get(url)  # warm per-process caches (content types) so both sizes start equal
     small = _count(client, url)
-    for i in range(20):
+    for i in range(60):  # more than one timeline page (cases.selectors.TIMELINE_PAGE)
         services.record_create(
             actor=desk,
             case=case,
@@ -56,7 +58,7 @@ def test_case_page_query_count_does_not_grow_with_records(client, desk, desk_age
 
 def test_record_form_errors_are_japanese_and_save_nothing(client, desk, desk_agency):
     case, person, plan = make_case(desk=desk, desk_agency=desk_agency, title="入力誤り")
-    client.force_login(desk)
+    login_verified(client, desk)
     before = SupportRecord.objects.count()
     url = reverse("cases:record_add", kwargs={"pk": case.pk})
     cases = [
@@ -100,7 +102,7 @@ def test_record_form_errors_are_japanese_and_save_nothing(client, desk, desk_age
 
 def test_close_without_reason_shows_message(client, desk, desk_agency):
     case, person, plan = make_case(desk=desk, desk_agency=desk_agency, title="理由なし")
-    client.force_login(desk)
+    login_verified(client, desk)
     response = client.post(
         reverse("cases:case_status", kwargs={"pk": case.pk}),
         {"to_status": "closed", "on": timezone.localdate().isoformat()},
@@ -113,7 +115,7 @@ def test_close_without_reason_shows_message(client, desk, desk_agency):
 def test_stale_case_edit_is_refused_with_what_changed(client, desk, coordinator, desk_agency):
     case, person, plan = make_case(desk=desk, desk_agency=desk_agency, title="同時")
     case.refresh_from_db()
-    client.force_login(desk)
+    login_verified(client, desk)
     form_version = case.version
     services.case_update(
         actor=coordinator, case=case, expected_version=form_version, risk_level="high"
@@ -139,7 +141,7 @@ def test_stale_case_edit_is_refused_with_what_changed(client, desk, coordinator,
 
 def test_plan_approve_without_consent_via_view(client, desk, desk_agency):
     case, person, plan = make_case(desk=desk, desk_agency=desk_agency, title="未同意")
-    client.force_login(desk)
+    login_verified(client, desk)
     response = client.post(
         reverse("cases:plan_approve", kwargs={"pk": case.pk, "plan_pk": plan.pk}), follow=True
     )
@@ -153,7 +155,7 @@ def test_plan_form_creates_roles_and_timeline_shows_everything(
 ):
     household = HouseholdFactory(registered_by_agency=desk_agency, actor=desk)
     person = PersonFactory(household=household, actor=desk)
-    client.force_login(desk)
+    login_verified(client, desk)
     response = client.post(
         reverse("cases:case_open") + f"?household={household.pk}",
         {
@@ -228,7 +230,7 @@ def test_plan_form_creates_roles_and_timeline_shows_everything(
 
 def test_share_view_refuses_without_consent(client, desk, desk_agency, partner_agency):
     case, person, plan = make_case(desk=desk, desk_agency=desk_agency, title="共有画面")
-    client.force_login(desk)
+    login_verified(client, desk)
     response = client.post(
         reverse("cases:case_share", kwargs={"pk": case.pk}),
         {"agency": partner_agency.pk, "scope": GrantScope.RECORDS},

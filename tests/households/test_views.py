@@ -219,8 +219,23 @@ def make_households(desk, desk_agency, n):
         )
 
 
-@pytest.mark.parametrize("q", ["", "やまだ"])
-def test_search_list_query_count_does_not_grow(client_for, desk, desk_agency, q):
+# 1 session, 2 user, 3 the 2FA device, 4 primary_agency (the view's agency check,
+# cached for the top bar), 5 roles (works_on_cases), then the search's own queries, then
+# the page of households with their districts, the current members with their persons
+# (one prefetch), and the session save (SAVEPOINT, UPDATE, RELEASE). No COUNT.
+SEARCH_BASE_QUERIES = 5 + 2 + 3
+
+
+@pytest.mark.parametrize(
+    "q, walks",
+    [
+        ("", 0),  # the newest households: one keyset query, no COUNT
+        ("やまだ", 2),  # one index walk per kana column (name_kana, given_name_kana)
+        ("096-293", 3),  # phones: the household's, each member's home and mobile
+        ("山田", 0),  # text: the page (LIMIT+1) is the households query itself
+    ],
+)
+def test_search_list_query_count_does_not_grow(client_for, desk, desk_agency, q, walks):
     client = client_for(desk)
     url = reverse("households:search")
 
@@ -237,11 +252,132 @@ def test_search_list_query_count_does_not_grow(client_for, desk, desk_agency, q)
     large, response = count_queries()
     assert len(response.context["page"].object_list) == 20
 
-    # 1 session, 2 user, 3 primary_agency (the view's agency check), 4 roles
-    # (works_on_cases), 5 COUNT for the paginator, 6 primary_agency again (the top bar),
-    # 7 the page of households with their districts, 8 the current members with their
-    # persons (one prefetch), 9-11 the session save (SAVEPOINT, UPDATE, RELEASE).
-    assert small == large == 11
+    assert small == large == SEARCH_BASE_QUERIES + walks
+
+
+def test_search_pages_walk_forward_and_back_without_repeats(client_for, desk, desk_agency):
+    """A broad kana search is paged by keyset: 次へ / 前へ, each household once, in
+    ふりがな order, and no page says how many there are."""
+    make_households(desk, desk_agency, 30)  # 30 households of ヤマダ タロウn / ハナコ
+    client = client_for(desk)
+    url = reverse("households:search")
+
+    first = client.get(url, {"q": "やまだ"})
+    page = first.context["page"]
+    assert len(page) == 25 and page.has_next and not page.has_previous
+    html = first.content.decode()
+    assert "次へ" in html and "前へ" not in html
+    assert "/ " not in html.split('class="pagination"')[1][:200]  # no "1 / N" total
+
+    second = client.get(url + page.next_query)
+    page2 = second.context["page"]
+    assert len(page2) == 5 and not page2.has_next and page2.has_previous
+    ids = [h.pk for h in page] + [h.pk for h in page2]
+    assert len(set(ids)) == 30
+    assert set(ids) == set(
+        Household.objects.filter(memberships__person__family_name_kana="ヤマダ").values_list(
+            "pk", flat=True
+        )
+    )
+
+    back = client.get(url + page2.prev_query).context["page"]
+    assert [h.pk for h in back] == [h.pk for h in page]
+
+
+def test_a_household_is_listed_once_at_its_first_matching_member(
+    client_for, desk, desk_agency, yamada
+):
+    """やま matches 太郎 and 花子 (ヤマダ…) and here also a child's given name (ヤマト):
+    the household comes once, at its first match in ふりがな order."""
+    PersonFactory(
+        household=yamada,
+        actor=desk,
+        family_name="山田",
+        given_name="大和",
+        family_name_kana="ヤマダ",
+        given_name_kana="ヤマト",
+        relationship=Relationship.CHILD,
+    )
+    other = HouseholdFactory(registered_by_agency=desk_agency, actor=desk, name="山口さん世帯")
+    PersonFactory(household=other, actor=desk, family_name="山口", family_name_kana="ヤマグチ")
+
+    page = client_for(desk).get(reverse("households:search"), {"q": "やま"}).context["page"]
+
+    # ヤマグチ… < ヤマダ… < ヤマト (byte order of the katakana)
+    assert [h.pk for h in page] == [other.pk, yamada.pk]
+
+
+def test_phone_search_lists_a_household_once_and_hides_confidential_numbers(
+    client_for, desk, partner, partner_agency, desk_agency
+):
+    """The household's number and a member's mobile both match 0963: one row. A hidden
+    (住所秘匿) household is found by its number only by those granted its details."""
+    shared = HouseholdFactory(
+        registered_by_agency=desk_agency, actor=desk, name="共有世帯", phone="0963-11-1111"
+    )
+    PersonFactory(household=shared, actor=desk, mobile_phone="0963-11-2222")
+    hidden = HouseholdFactory(
+        registered_by_agency=desk_agency,
+        actor=desk,
+        name="秘匿世帯",
+        phone="0963-11-3333",
+        is_address_confidential=True,
+    )
+    PersonFactory(household=hidden, actor=desk, mobile_phone="0963-11-4444")
+    for household in (shared, hidden):
+        grant_household(agency=partner_agency, household=household)
+
+    desk_page = client_for(desk).get(reverse("households:search"), {"q": "0963"}).context["page"]
+    assert sorted(h.pk for h in desk_page) == sorted([shared.pk, hidden.pk])
+
+    partner_page = (
+        client_for(partner).get(reverse("households:search"), {"q": "0963-11"}).context["page"]
+    )
+    assert [h.pk for h in partner_page] == [shared.pk]
+
+
+@pytest.mark.parametrize(
+    "q, message",
+    [
+        ("や", "ふりがなは2文字以上で入力してください。"),
+        ("ﾔ", "ふりがなは2文字以上で入力してください。"),
+        ("096", "電話番号は4桁以上で入力してください。"),
+        ("12", "電話番号は4桁以上で入力してください。"),
+    ],
+)
+def test_too_short_searches_say_so_beside_the_field(client_for, desk, yamada, q, message):
+    client = client_for(desk)
+
+    response = client.get(reverse("households:search"), {"q": q})
+    assert response.status_code == 200
+    block = field_block(response.content.decode(), "q")
+    assert block.startswith(" has-error")
+    assert escape(message) in block
+    assert detail_link(yamada) not in response.content.decode()
+    assert "登録された世帯はまだありません。" not in response.content.decode()
+
+    lookup = client.get(reverse("households:lookup"), {"q": q}).content.decode()
+    assert escape(message) in lookup
+    assert f'value="{yamada.pk}"' not in lookup
+
+
+@pytest.mark.parametrize("cursor", ["after=%%%", "before=bm90IGpzb24", "after=WyJhIl0", "page=x"])
+def test_a_broken_page_cursor_shows_the_first_page(client_for, desk, desk_agency, cursor):
+    make_households(desk, desk_agency, 3)
+    client = client_for(desk)
+    for q in ("", "やまだ", "山田"):
+        response = client.get(reverse("households:search") + f"?q={q}&{cursor}")
+        assert response.status_code == 200
+        assert len(response.context["page"]) == 3
+
+
+def test_lookup_shows_the_first_ten_and_asks_to_narrow(client_for, desk, desk_agency):
+    make_households(desk, desk_agency, 12)
+
+    html = client_for(desk).get(reverse("households:lookup"), {"q": "やまだ"}).content.decode()
+
+    assert html.count('name="household"') == 10
+    assert "ほかにも該当があります。最初の10件を表示しています。" in html
 
 
 # -- access -----------------------------------------------------------------------------
