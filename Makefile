@@ -106,7 +106,7 @@ bench-report: install
 CITY_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/jusou_city)
 CITY_HOUSEHOLDS ?= 100000
 CITY_SEED ?= 1
-BENCH_PAGES_ARGS ?= --repeat 100
+BENCH_PAGES_ARGS ?= --repeat 100 --stat-repeat 100
 BENCH_LOAD_ARGS ?= --concurrent 20 --seconds 60
 bench: install
 	DATABASE_URL=$(CITY_DATABASE_URL) $(PY) manage.py seed_city --create-database --if-empty --households $(CITY_HOUSEHOLDS) --seed $(CITY_SEED)
