@@ -99,17 +99,6 @@ def check_user_password(request, user, password: str) -> bool:
 # ---------------------------------------------------------------- django-axes hooks
 
 
-def client_ip(request) -> str | None:
-    """The client's address: REMOTE_ADDR, or behind our reverse proxy the address the
-    proxy appended last to X-Forwarded-For (earlier entries are set by the client)."""
-    if settings.BEHIND_PROXY:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        parts = [p.strip() for p in forwarded.split(",") if p.strip()]
-        if parts:
-            return parts[-1]
-    return request.META.get("REMOTE_ADDR")
-
-
 def lockout_response(request, original_response=None, credentials=None):
     """The login page with the lockout message (HTTP 429) instead of axes' bare text.
     A logged-in user who gets locked out re-entering a password is logged out."""

@@ -58,7 +58,8 @@ def configured_rate(scope: str) -> str:
 def client_ip(request) -> str:
     """REMOTE_ADDR, or behind our reverse proxy (DJANGO_BEHIND_PROXY) the address the
     proxy appended last to X-Forwarded-For (earlier entries come from the client).
-    The same rule as accounts.security.client_ip, which django-axes uses."""
+    django-axes uses it too (AXES_CLIENT_IP_CALLABLE), so lockouts and rate limits
+    count the same address."""
     if getattr(settings, "BEHIND_PROXY", False):
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         parts = [p.strip() for p in forwarded.split(",") if p.strip()]

@@ -12,8 +12,8 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import security
 from accounts.models import AccessLog, ActionLog
+from common.ratelimit import client_ip
 from tests.auth_helpers import current_code, login_verified, make_stale, totp_device_for
 
 PASSWORD = "correct-horse-battery"
@@ -135,12 +135,12 @@ def test_a_locked_out_reauthentication_logs_the_user_out(client, desk):
 @override_settings(BEHIND_PROXY=True)
 def test_behind_the_proxy_the_address_is_the_one_it_appended(rf):
     request = rf.get("/", HTTP_X_FORWARDED_FOR="10.9.9.9, 203.0.113.5", REMOTE_ADDR="127.0.0.1")
-    assert security.client_ip(request) == "203.0.113.5"
+    assert client_ip(request) == "203.0.113.5"
 
 
 def test_directly_the_address_is_the_peer(rf):
     request = rf.get("/", HTTP_X_FORWARDED_FOR="10.9.9.9", REMOTE_ADDR="192.0.2.1")
-    assert security.client_ip(request) == "192.0.2.1"
+    assert client_ip(request) == "192.0.2.1"
 
 
 # ---------------------------------------------------------------- the admin site's login
