@@ -455,6 +455,8 @@ def test_view_only_grant_opens_the_page_but_no_edit(client_for, partner, partner
 def test_consent_withdraw_needs_post(client_for, desk, yamada, yamada_consent):
     url = reverse("households:consent_withdraw", args=[yamada.pk, yamada_consent.pk])
     assert client_for(desk).get(url).status_code == 405
+    yamada_consent.refresh_from_db()
+    assert yamada_consent.withdrawn_on is None
 
 
 # -- 住所秘匿 -------------------------------------------------------------------------------

@@ -478,5 +478,10 @@ class TestEdit:
 
     def test_only_the_receiving_agency_edits(self, client_for, desk, desk_agency, outsider):
         c = ConsultationFactory(agency=desk_agency, received_by=desk)
-        response = client_for(outsider).get(reverse("intake:consultation_edit", args=[c.pk]))
-        assert response.status_code == 404
+        url = reverse("intake:consultation_edit", args=[c.pk])
+        client = client_for(outsider)
+        assert client.get(url).status_code == 404
+        summary = c.summary
+        assert client.post(url, {"summary": "書き換え"}).status_code == 404
+        c.refresh_from_db()
+        assert c.summary == summary

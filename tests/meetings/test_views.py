@@ -65,7 +65,14 @@ def test_meeting_form_errors_are_japanese_and_beside_the_field(client_for, desk,
 
 
 def test_partner_cannot_schedule_meetings(client_for, partner, desk_agency):
-    assert client_for(partner).get(reverse("meetings:meeting_create")).status_code == 404
+    client = client_for(partner)
+    assert client.get(reverse("meetings:meeting_create")).status_code == 404
+    response = client.post(
+        reverse("meetings:meeting_create"),
+        {"kind": MeetingKind.SUPPORT_MEETING, "date": "2026-11-30", "time": "10:00"},
+    )
+    assert response.status_code == 404
+    assert not Meeting.objects.exists()
 
 
 def test_consentless_case_refused_in_the_agenda_form(
