@@ -14,15 +14,22 @@ PYTEST_ARGS ?=
 RUNSERVER_ADDR ?= 127.0.0.1:8000
 DEPLOY_CHECK_HOST ?= soudan.example.jp
 
-.PHONY: help venv install demo test check-deploy audit lint fmt migrate run worker beat bench-report bench
+.PHONY: help system venv install demo demo-code test check-deploy audit lint fmt migrate run worker beat bench-report bench
 
 help:
 	@echo "make demo          install, migrate, seed demo data, run on http://$(RUNSERVER_ADDR)/"
+	@echo "make demo-code USER=soudan   a demo persona's current 2FA code"
 	@echo "make test          ruff, migration check, deploy check (with DATABASE_URL), pytest"
+	@echo "make system        the Debian packages (fonts, poppler, chromium, pango): scripts/setup-system"
 	@echo "make audit         pip-audit over the locked requirements (waivers: .ci/pip-audit-waivers.txt)"
 	@echo "make lint | fmt | migrate | run | worker | beat | check-deploy | install"
 	@echo "make bench-report  time the monthly statistics on a seeded city-scale year (PostgreSQL)"
 	@echo "make bench         seed a synthetic city once, time the busy pages, then 20 users on gunicorn"
+
+# Debian packages the product and its tests need (Japanese fonts, poppler, Chromium,
+# Pango, gettext). Run by demo and test; .ci/run runs the same script.
+system:
+	@bash scripts/setup-system
 
 venv install: $(STAMP)
 
@@ -43,15 +50,19 @@ $(STAMP): $(DEV_REQUIREMENTS)
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-demo: install
-	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
+DEMO_ENV := DJANGO_DEBUG=true DJANGO_DEMO=true
+demo: system install
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput
 	@if [ -d locale ]; then \
-		DJANGO_DEBUG=true $(PY) manage.py compilemessages --ignore=.venv --ignore=var --ignore=node_modules; \
+		$(DEMO_ENV) $(PY) manage.py compilemessages --ignore=.venv --ignore=var --ignore=node_modules; \
 	fi
-	DJANGO_DEBUG=true $(PY) manage.py seed_demo
-	DJANGO_DEBUG=true $(PY) manage.py runserver $(RUNSERVER_ADDR)
+	$(DEMO_ENV) $(PY) manage.py seed_demo
+	$(DEMO_ENV) $(PY) manage.py runserver $(RUNSERVER_ADDR)
 
-test: install check-deploy
+demo-code: install
+	@$(DEMO_ENV) $(PY) manage.py demo_code $(or $(USER_NAME),$(USER))
+
+test: system install check-deploy
 	$(RUFF) check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)

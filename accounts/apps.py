@@ -8,4 +8,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("利用者と機関")
 
     def ready(self):
-        from accounts import security  # noqa: F401  (login signal receivers)
+        from accounts import checks, security  # noqa: F401  (system checks, login signals)

@@ -2,6 +2,7 @@
 page and client address, the audit of failed logins, and the 2FA writes (enrolment,
 recovery codes, administrator reset)."""
 
+import base64
 import time
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.dispatch import receiver
 from django.http import QueryDict
 from django.shortcuts import render
 from django.utils import timezone
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -181,3 +183,40 @@ def two_factor_reset(*, actor, user) -> None:
     log_action(
         actor=actor, action="accounts.user.two_factor_reset", obj=user, sessions_ended=sessions
     )
+
+
+# ---------------------------------------------------------------- the demo's 2FA
+# Only with settings.DEMO_MODE (make demo), which settings refuse without DEBUG and
+# `check --deploy` refuses outright (accounts/checks.py).
+
+
+class DemoModeOff(Exception):
+    """The demo's 2FA shortcuts were asked for outside `make demo`."""
+
+
+def _require_demo_mode() -> None:
+    if not getattr(settings, "DEMO_MODE", False):
+        raise DemoModeOff
+
+
+@transaction.atomic
+def demo_two_factor_enrol(*, user) -> str:
+    """Give a demo persona a confirmed authenticator (if it has none); return its key
+    in base32, the form an authenticator app takes."""
+    _require_demo_mode()
+    device = totp_device(user)
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="デモ用", confirmed=True)
+        log_action(actor=None, action="accounts.user.demo_two_factor_enrolled", obj=user)
+    return base64.b32encode(device.bin_key).decode()
+
+
+def demo_current_code(user) -> str | None:
+    """The code the persona's authenticator would show now (None: not enrolled)."""
+    _require_demo_mode()
+    device = totp_device(user)
+    if device is None:
+        return None
+    token = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    token.time = time.time()
+    return f"{token.token():0{device.digits}d}"

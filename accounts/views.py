@@ -4,6 +4,7 @@ import base64
 from urllib.parse import urlencode
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -142,7 +143,10 @@ def otp_verify(request):
             return redirect(next_url)
         _log_2fa_failure(request, "2fa failed")
         form.add_error("code", throttled or _("確認コードが違います。"))
-    return render(request, "accounts/otp_verify.html", {"form": form, "next": next_url})
+    context = {"form": form, "next": next_url}
+    if settings.DEMO_MODE:  # make demo only: settings refuse it without DEBUG
+        context["demo_code"] = security.demo_current_code(user)
+    return render(request, "accounts/otp_verify.html", context)
 
 
 def _qr_svg(url: str) -> str:

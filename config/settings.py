@@ -13,6 +13,7 @@ import environ
 from celery.schedules import crontab
 from csp.constants import NONE as CSP_NONE
 from csp.constants import SELF as CSP_SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -25,6 +26,17 @@ if env_file.exists():
     environ.Env.read_env(env_file)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+
+# `make demo` only: the demo personas are enrolled in 2FA with keys seed_demo prints,
+# `manage.py demo_code USER` prints a persona's current code and the 2FA page shows it.
+# Never in production: refused here without DEBUG, and by `check --deploy`
+# (accounts/checks.py), so a server cannot run with it.
+DEMO_MODE = env.bool("DJANGO_DEMO", default=False)
+if DEMO_MODE and not DEBUG:
+    raise ImproperlyConfigured(
+        "DJANGO_DEMO=true is for `make demo` only and needs DJANGO_DEBUG=true; "
+        "a production server must not set it."
+    )
 
 
 def _secret_key() -> str:
@@ -92,6 +104,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "common.middleware.NoStoreMiddleware",
+    "common.pdf.PdfFontMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

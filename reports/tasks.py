@@ -20,6 +20,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext as _
 
+from common.pdf import JapaneseFontMissing
 from reports import build, services
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,9 @@ def reports_build_monthly_task(self, report_id: int) -> str:
             _fail(report_id, token, _("データベースに接続できず、統計を作成できませんでした。"))
             return "failed"
         raise self.retry(exc=exc, countdown=5 * 2**self.request.retries) from exc
+    except JapaneseFontMissing as exc:
+        _fail(report_id, token, str(exc))
+        return "failed"
     except SoftTimeLimitExceeded:
         logger.error("report %s: time limit reached", report_id)
         _fail(report_id, token, _("時間内に統計を作成できませんでした。"))

@@ -86,3 +86,14 @@ def client_for(client):
         return login_verified(client, user)
 
     return _login
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Every skipped test is named at the end of the run, where nobody can miss it."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped:
+        return
+    terminalreporter.section(f"{len(skipped)} TEST(S) SKIPPED — NOT RUN", sep="!", red=True)
+    for report in skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        terminalreporter.line(f"SKIPPED {report.nodeid}: {reason}", red=True, bold=True)

@@ -2,7 +2,7 @@
 
 Playwright cannot download its own browser builds here, so the tests launch the
 system Chromium (``/usr/bin/chromium`` or ``$CHROMIUM_PATH``) through
-``executable_path``. Without Chromium the tests are skipped locally and fail in CI.
+``executable_path``. Without Chromium the tests fail (SKIP_SYSTEM_TESTS=1 skips them, loudly).
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import pytest
+
+from tests.system_tools import unavailable
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -58,9 +60,7 @@ def pytest_runtest_makereport(item, call):
 
 
 def _unavailable(reason: str) -> NoReturn:
-    if os.environ.get("CI"):
-        pytest.fail(f"Browser tests cannot run in CI: {reason}", pytrace=False)
-    pytest.skip(reason)
+    unavailable(f"Browser tests cannot run: {reason}")
 
 
 def chromium_path() -> str | None:

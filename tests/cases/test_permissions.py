@@ -8,6 +8,7 @@ from django.urls import reverse
 from cases.models import AccessGrant, Case, CaseStatusChange, PlanReview, SupportPlan
 from tests.auth_helpers import login_verified
 from tests.cases.conftest import SECRET_ADDRESS, SECRET_PHONE
+from tests.system_tools import require
 
 # (url name, kwargs builder, level) — level is the scope the URL needs.
 GET_URLS = [
@@ -159,7 +160,7 @@ def test_confidential_never_in_partner_pdf(client, partner, scenario, tmp_path):
         pdf = tmp_path / "out.pdf"
         pdf.write_bytes(response.content)
         text = subprocess.run(
-            ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+            [require("pdftotext"), str(pdf), "-"], capture_output=True, text=True, check=True
         ).stdout
         assert "confidentialケース" in text
         assert SECRET_ADDRESS not in text and "秘匿町" not in text

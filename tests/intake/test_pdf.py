@@ -1,6 +1,5 @@
 """The printable つなぐシート: real PDFs, read back with poppler's tools."""
 
-import shutil
 import subprocess
 
 import pytest
@@ -8,10 +7,13 @@ from django.urls import reverse
 
 from accounts.models import AccessLog
 from tests.factories_intake import ConnectSheetFactory
+from tests.system_tools import require
 
-pytestmark = pytest.mark.skipif(
-    not (shutil.which("pdftotext") and shutil.which("pdffonts")), reason="poppler-utils missing"
-)
+
+@pytest.fixture(autouse=True)
+def _poppler():
+    require("pdftotext")
+    require("pdffonts")
 
 
 def _pdf_text(tmp_path, data: bytes) -> str:

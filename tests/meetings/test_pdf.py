@@ -1,7 +1,6 @@
 """Minutes and agenda PDFs: the Japanese text is really there (pdftotext), the CJK font
 is embedded (pdffonts), dates are 和暦, 支援会議 pages carry 取扱注意・守秘義務."""
 
-import shutil
 import subprocess
 
 import pytest
@@ -11,11 +10,15 @@ from django.utils import timezone
 from common import wareki
 from meetings import services
 from tests.meetings.conftest import SECRET_BRIEF
+from tests.system_tools import require
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed"),
-]
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _poppler():
+    require("pdftotext")
+    require("pdffonts")
 
 
 def _pdf(client, url, tmp_path):

@@ -4,7 +4,6 @@ the Excel file show exactly the figures statistics.py computed, and no personal 
 
 import io
 import re
-import shutil
 import subprocess
 
 import pytest
@@ -21,6 +20,7 @@ from tests.reports.conftest import (
     MONTH,
     SECRETS,
 )
+from tests.system_tools import require
 
 pytestmark = pytest.mark.django_db
 
@@ -85,8 +85,7 @@ def test_agency_scope_counts_only_that_agencys_work(dataset, partner_agency):
 
 
 def _pdftotext(pdf: bytes) -> str:
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed")
+    require("pdftotext")
     return subprocess.run(
         ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
     ).stdout.decode()
@@ -164,8 +163,7 @@ def test_harfbuzz_subsetting_is_available():
 
 
 def _assert_subset_japanese_fonts(pdf: bytes) -> None:
-    if shutil.which("pdffonts") is None:
-        pytest.skip("pdffonts (poppler-utils) is not installed")
+    require("pdffonts")
     listing = (
         subprocess.run(["pdffonts", "-"], input=pdf, capture_output=True, check=True)
         .stdout.decode()

@@ -38,3 +38,17 @@ class Command(BaseCommand):
             width = max(len(username) for username, _role, _password in credentials)
             for username, role, password in credentials:
                 self.stdout.write(f"  {username.ljust(width)}  {password}  {role}")
+        keys = context.get("demo_totp_keys")
+        if keys:
+            self.stdout.write("")
+            self.stdout.write(
+                _(
+                    "2段階認証（デモ環境）: 確認コードの画面に、いまの確認コードが表示されます。"
+                    "別の端末からは `make demo-code USER=ユーザー名`"
+                    "（または `.venv/bin/python manage.py demo_code ユーザー名`）で表示できます。"
+                    "認証アプリに登録するときのキー:"
+                )
+            )
+            width = max(len(username) for username in keys)
+            for username, key in keys.items():
+                self.stdout.write(f"  {username.ljust(width)}  {key}")
