@@ -30,6 +30,38 @@ def log_access(
     )
 
 
+def log_reads(*, user, objects, request=None, detail="") -> None:
+    """The read of every record a page shows (a list, a picker of persons, the home
+    page's lists), one row per object as log_access writes for a detail page, in one
+    INSERT. A person is named by person_id too: the Person itself, or the person a
+    record is about (an outreach target, a placement)."""
+    if user is None or not user.is_authenticated:
+        return
+    path = request.path[:300] if request is not None else ""
+    rows, seen = [], set()
+    for obj in objects:
+        if obj is None:
+            continue
+        label = obj._meta.label_lower
+        if (label, obj.pk) in seen:
+            continue
+        seen.add((label, obj.pk))
+        person_id = obj.pk if label == "households.person" else getattr(obj, "person_id", None)
+        rows.append(
+            AccessLog(
+                user=user,
+                object_type=label,
+                object_id=str(obj.pk),
+                person_id=person_id,
+                outcome=AccessLog.Outcome.READ,
+                path=path,
+                detail=detail[:300],
+            )
+        )
+    if rows:
+        AccessLog.objects.bulk_create(rows)
+
+
 def log_action(*, actor, action: str, obj, **data) -> ActionLog:
     return ActionLog.objects.create(
         actor=actor,

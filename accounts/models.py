@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.choices import CASE_ROLES, STATISTICS_ROLES, AgencyKind, Role
+from common.models import Versioned
 
 
 class User(AbstractUser):
@@ -20,17 +21,29 @@ class User(AbstractUser):
     def __str__(self):
         return self.display_name or self.get_full_name() or self.username
 
+    @property
+    def is_administrator(self) -> bool:
+        """Staff or superuser: manages users and master data and acts for no agency.
+        accounts.services refuses such an account a membership; should one exist all
+        the same (older data, the shell), it gives no access: the membership readers
+        below ignore it, and the case and household access checks read them."""
+        return self.is_staff or self.is_superuser
+
     def active_memberships(self):
+        if self.is_administrator:
+            return []
         return [m for m in self.memberships.all() if m.is_active and m.agency.is_active]
 
     def _load_memberships(self) -> None:
         """One query fills the user's active agencies, their groups and roles (cached on
         this object, so once per request)."""
-        rows = list(
-            self.memberships.filter(is_active=True, agency__is_active=True).values_list(
-                "agency_id", "agency__group_id", "role"
+        rows = []
+        if not self.is_administrator:
+            rows = list(
+                self.memberships.filter(is_active=True, agency__is_active=True).values_list(
+                    "agency_id", "agency__group_id", "role"
+                )
             )
-        )
         self._agency_ids = sorted({a for a, _g, _r in rows})
         self._group_ids = sorted({g for _a, g, _r in rows if g is not None})
         self._roles = {r for _a, _g, r in rows}
@@ -70,9 +83,12 @@ class User(AbstractUser):
         """Staff of the municipal 福祉の相談窓口 (the desk agency). Cached on this object
         (once per request: the case page asks three times)."""
         if not hasattr(self, "_is_desk_staff"):
-            self._is_desk_staff = self.memberships.filter(
-                is_active=True, agency__is_desk=True, role__in=CASE_ROLES
-            ).exists()
+            self._is_desk_staff = (
+                not self.is_administrator
+                and self.memberships.filter(
+                    is_active=True, agency__is_desk=True, role__in=CASE_ROLES
+                ).exists()
+            )
         return self._is_desk_staff
 
     @property
@@ -80,6 +96,9 @@ class User(AbstractUser):
         """The agency the user acts for (the desk first). Cached on this object, so once
         per request however often views and the layout ask."""
         if not hasattr(self, "_primary_agency"):
+            if self.is_administrator:
+                self._primary_agency = None
+                return None
             m = (
                 self.memberships.filter(is_active=True, agency__is_active=True)
                 .select_related("agency")
@@ -90,7 +109,7 @@ class User(AbstractUser):
         return self._primary_agency
 
 
-class Agency(models.Model):
+class Agency(Versioned):
     """関係機関: the desk itself, partner agencies, other municipal departments."""
 
     name = models.CharField(_("機関名"), max_length=200, unique=True)

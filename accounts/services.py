@@ -2,11 +2,13 @@
 here: django-guardian grants are given to that group."""
 
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.audit import log_action
 from accounts.models import Agency, Membership, User
-from common.services import save_as
+from common.services import bump_version, check_version, save_as
 
 
 def _group_name(agency: Agency) -> str:
@@ -32,9 +34,12 @@ def agency_group(agency: Agency) -> Group:
 
 
 @transaction.atomic
-def agency_update(*, actor, agency: Agency, **fields) -> Agency:
+def agency_update(*, actor, agency: Agency, expected_version=None, **fields) -> Agency:
+    """Edit an agency's directory entry; a stale version raises StaleEdit."""
+    check_version(agency, expected_version)
     for key, value in fields.items():
         setattr(agency, key, value)
+    bump_version(agency)
     save_as(agency, actor)
     if "is_active" in fields:
         _sync_groups_for_agency(agency)
@@ -77,9 +82,35 @@ def user_create(*, actor, username: str, password: str | None, **fields) -> User
     return user
 
 
+class MembershipRuleError(ValidationError):
+    """A refused membership change; the message is Japanese and says why."""
+
+
+def membership_refusal(*, actor, user: User) -> str | None:
+    """Why actor may not give user a membership, or None.
+
+    Nobody grants themselves access (DESIGN.md): a membership is never given by the
+    user concerned. Administrator accounts (staff or superuser) hold none: they manage
+    users and master data and read no case, so an administrator cannot reach cases by
+    making another administrator account a member either."""
+    if actor is not None and user.pk is not None and actor.pk == user.pk:
+        return _(
+            "自分自身の所属を追加・変更することはできません。所属は本人以外の担当者が付与します。"
+        )
+    if user.is_staff or user.is_superuser:
+        return _(
+            "管理者アカウント（スタッフ権限・スーパーユーザー）には機関の所属を付与できません。"
+            "管理者はケースの内容を閲覧しません。"
+        )
+    return None
+
+
 @transaction.atomic
 def membership_add(*, actor, user: User, agency: Agency, role: str) -> Membership:
-    """Add (or reactivate) a membership and put the user in the agency's group."""
+    """Add (or reactivate) a membership and put the user in the agency's group.
+    Refused (MembershipRuleError) by membership_refusal."""
+    if reason := membership_refusal(actor=actor, user=user):
+        raise MembershipRuleError(reason)
     membership = Membership.objects.filter(user=user, agency=agency).first()
     if membership is None:
         membership = Membership(user=user, agency=agency, role=role)

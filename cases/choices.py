@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from households.choices import ExemptionReason as ExemptionReason
+
 
 class CaseStatus(models.TextChoices):
     RECEIVED = "received", _("受付")
@@ -136,8 +138,6 @@ SCOPE_ORDER = [
 ]
 
 
-class ExemptionReason(models.TextChoices):
-    LIFE = "life", _("人の生命、身体又は財産の保護のために必要")
-    LAW = "law", _("法令に基づく場合")
-    PUBLIC_HEALTH = "public_health", _("公衆衛生の向上・児童の健全な育成のために特に必要")
-    PUBLIC_DUTY = "public_duty", _("国の機関等の法令事務への協力")
+# ExemptionReason (imported above) is the one list of exemptions for every basis
+# (grants, referrals, つなぐシート); it lives in households so that intake, below cases,
+# records the same reasons.

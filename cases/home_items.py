@@ -1,5 +1,6 @@
 """ホーム: what waits for the user, from cases and intake (intake sits below cases and
-so registers nothing itself)."""
+so registers nothing itself). A section's "reads" are the records its rows show; the
+home view logs each read (cases.views.home)."""
 
 import datetime as dt
 
@@ -37,6 +38,7 @@ def my_open_cases(request):
         "context": {"cases": rows},
         "count": len(rows),
         "order": 10,
+        "reads": rows,
     }
 
 
@@ -63,6 +65,7 @@ def plan_reviews_due(request):
         "context": {"plans": plans, "today": timezone.localdate()},
         "count": len(plans),
         "order": 20,
+        "reads": [p.case for p in plans],
     }
 
 
@@ -92,6 +95,7 @@ def consents_expiring(request):
         "context": {"consents": consents},
         "count": len(consents),
         "order": 30,
+        "reads": [c.person for c in consents],
     }
 
 
@@ -119,4 +123,6 @@ def intake_waiting(request):
         "context": {"consultations": consultations, "sheets": sheets},
         "count": len(consultations) + len(sheets),
         "order": 5,
+        # The sheets are listed by date and sender only.
+        "reads": consultations,
     }

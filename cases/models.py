@@ -181,6 +181,15 @@ class AccessGrant(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     revoke_reason = models.CharField(max_length=200, blank=True)
+    # The 終結/中断 that ended this grant (cases.sharing.end_for_closure): reopening the
+    # case restores the rows of its last closure whose basis still holds.
+    ended_by_closure = models.ForeignKey(
+        CaseStatusChange,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="ended_grants",
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -20,7 +20,6 @@ from cases.choices import (
     CasePersonRole,
     CaseStatus,
     GrantBasis,
-    GrantScope,
     PlanStatus,
     RecordKind,
     ReviewOutcome,
@@ -45,6 +44,11 @@ class CaseRuleError(ValidationError):
     """A refused action; the message is Japanese and says what is missing."""
 
 
+# The plan versions a closure ends: approved, in force or reviewed. A draft stays a
+# draft (nothing rests on it) but cannot be approved while the case is ended.
+PLANS_IN_FORCE = [PlanStatus.APPROVED, PlanStatus.ACTIVE, PlanStatus.REVIEWED]
+
+
 # ---------------------------------------------------------------- cases
 
 
@@ -63,7 +67,12 @@ def case_open(
     summary: str = "",
 ) -> Case:
     """Open a case for a household. Side effects: the lead agency is granted it (LEAD),
-    a status row 受付 is written, the consultation (if any) is linked, action log."""
+    a status row 受付 is written, the consultation (if any) is linked, action log.
+    Refused when the sharing policy keeps the lead agency from leading a case there
+    (住所秘匿: sharing.case_opening_refusal)."""
+    refusal = sharing.case_opening_refusal(agency=lead_agency, household=household)
+    if refusal:
+        raise CaseRuleError(refusal)
     case = Case(
         household=household,
         lead_agency=lead_agency,
@@ -150,7 +159,12 @@ def case_transition(
     close_reason_kind: str = "",
 ) -> Case:
     """Move the case along its lifecycle. 終結 needs a reason; reopening keeps the
-    earlier 終結 in the status history."""
+    earlier 終結 in the status history.
+
+    Side effects (DESIGN: closing ends the plan and the grants that rested on it):
+    終結/中断 closes the plan in force (its plan-role grants end) and ends the direct
+    shares (sharing.end_for_closure); reopening restores what their recorded bases
+    still allow (sharing.restore_after_reopening), never the closed plan's roles."""
     case = Case.objects.select_for_update().get(pk=case.pk)
     on = on or timezone.localdate()
     allowed = CASE_TRANSITIONS.get(case.status, set())
@@ -177,9 +191,13 @@ def case_transition(
     case.status = to_status
     bump_version(case)
     save_as(case, actor)
-    CaseStatusChange.objects.create(
+    change = CaseStatusChange.objects.create(
         case=case, from_status=previous, to_status=to_status, on=on, by=actor, reason=reason
     )
+    if to_status in ENDED_STATUSES:
+        case_end_plan_and_shares(actor=actor, case=case, closure=change)
+    elif previous in ENDED_STATUSES:
+        sharing.restore_after_reopening(case=case, actor=actor)
     action = {CaseStatus.CLOSED: "closed", CaseStatus.SUSPENDED: "suspended"}.get(
         to_status, "status_changed"
     )
@@ -187,6 +205,16 @@ def case_transition(
         action = "reopened"
     log_action(actor=actor, action=f"cases.case.{action}", obj=case, to=to_status)
     return case
+
+
+@transaction.atomic
+def case_end_plan_and_shares(*, actor, case: Case, closure: CaseStatusChange) -> int:
+    """What a 終結/中断 (closure, its status row) does: the plan versions in force close
+    (their plan-role grants end) and the direct shares end (sharing.end_for_closure).
+    Idempotent: also applied to cases closed before this rule (cases_apply_closure)."""
+    for plan in case.plans.filter(status__in=PLANS_IN_FORCE).order_by("number"):
+        plan_close(actor=actor, plan=plan)
+    return sharing.end_for_closure(case=case, actor=actor, closure=closure)
 
 
 @transaction.atomic
@@ -364,9 +392,14 @@ def plan_approve(
     """Approve a consented plan (e.g. at a 重層的支援会議) and make it the active plan.
 
     Refused without a recorded 本人同意, or when the consent does not cover an agency
-    given a role. Side effects: the previous active plan becomes 改訂済み; each role
-    agency is granted the case (basis PLAN_ROLE, scope RECORDS) on that consent.
+    given a role, or on an ended case. Side effects: the previous active plan becomes
+    改訂済み; each role agency is granted the case (basis PLAN_ROLE, scope RECORDS) on
+    that consent (sharing.preview_plan_approval shows this beforehand).
     """
+    if plan.case.status in ENDED_STATUSES:
+        raise CaseRuleError(
+            _("終結・中断したケースのプランは承認できません。先にケースを再開してください。")
+        )
     if plan.status == PlanStatus.DRAFT or plan.consent is None:
         raise CaseRuleError(_("本人同意が記録されていないプランは承認できません。"))
     _check_plan_transition(plan, PlanStatus.APPROVED)
@@ -396,6 +429,10 @@ def plan_approve(
 def plan_activate(*, actor, plan: SupportPlan) -> SupportPlan:
     _check_plan_transition(plan, PlanStatus.ACTIVE)
     case = plan.case
+    if case.status in ENDED_STATUSES:
+        raise CaseRuleError(
+            _("終結・中断したケースのプランは実施できません。先にケースを再開してください。")
+        )
     for old in case.plans.filter(status__in=[PlanStatus.ACTIVE, PlanStatus.REVIEWED]).exclude(
         pk=plan.pk
     ):
@@ -413,7 +450,7 @@ def plan_activate(*, actor, plan: SupportPlan) -> SupportPlan:
             case=case,
             agency=agency,
             basis=GrantBasis.PLAN_ROLE,
-            scope=GrantScope.RECORDS,
+            scope=sharing.PLAN_ROLE_SCOPE,
             actor=actor,
             consent=plan.consent,
             basis_object=plan,

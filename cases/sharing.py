@@ -17,7 +17,18 @@ Rules (DESIGN.md "Who may see what"):
 - Administrators hold no membership and so see no case.
 - Consultations: the receiving agency's staff, and those with FULL scope on its case.
 - Outreach targets (before any consent): the desk and the assigned agency only.
+- An agency's effective access is the widest scope of its active rows; screens that
+  create a basis show preview_access() first, pages show effective_access().
+- Closing a case (終結/中断) ends the plan (its PLAN_ROLE rows end with it) and the direct
+  shares, which served the case's support; the lead keeps LEAD, and a referral's grant
+  (ended by its own 完了/取消) and a meeting member's brief stay. Reopening restores the
+  direct shares of the last closure whose consent still covers the agency; a legal
+  exemption was judged for its moment and is recorded again, a closed plan stays closed.
+- Leading a case opens the household's whereabouts, so a case on a 住所秘匿 household
+  is opened only by the desk or an agency that already sees them (case_opening_refusal).
 """
+
+from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
@@ -30,8 +41,14 @@ from django.utils.translation import gettext as _
 from accounts.audit import log_access, log_action
 from accounts.models import AccessLog, Agency
 from accounts.services import agency_group
-from cases.choices import SCOPE_ORDER, GrantBasis, GrantScope
-from cases.models import AccessGrant, Case, CaseGroupObjectPermission, CaseUserObjectPermission
+from cases.choices import ENDED_STATUSES, SCOPE_ORDER, GrantBasis, GrantScope, PlanStatus
+from cases.models import (
+    AccessGrant,
+    Case,
+    CaseGroupObjectPermission,
+    CaseStatusChange,
+    CaseUserObjectPermission,
+)
 from households import access as household_access
 from households.models import Consent
 
@@ -67,6 +84,10 @@ ACTION_PERM = {
 }
 # Bases that rest on the person's consent; they end when it does.
 CONSENT_BASES = {GrantBasis.CONSENT, GrantBasis.REFERRAL, GrantBasis.PLAN_ROLE}
+# What a plan role opens to its agency (cases.services.plan_activate).
+PLAN_ROLE_SCOPE = GrantScope.RECORDS
+# Bases of a direct share (the share page): with no basis object, they rest on the case.
+DIRECT_SHARE_BASES = {GrantBasis.CONSENT, GrantBasis.EXEMPTION}
 
 
 class SharingRefused(Exception):
@@ -223,8 +244,9 @@ def grant(
 
 
 @transaction.atomic
-def revoke(*, grants, actor, reason: str) -> int:
-    """Revoke ledger rows and take the permissions they implied away, at once."""
+def revoke(*, grants, actor, reason: str, closure: CaseStatusChange | None = None) -> int:
+    """Revoke ledger rows and take the permissions they implied away, at once. closure:
+    the 終結/中断 that ends them (reopening looks for it)."""
     now = timezone.now()
     rows = list(
         AccessGrant.objects.select_for_update(of=("self",))
@@ -233,8 +255,9 @@ def revoke(*, grants, actor, reason: str) -> int:
     )
     for row in rows:
         row.revoked_at, row.revoked_by, row.revoke_reason = now, actor, reason[:200]
+        row.ended_by_closure = closure
         row._history_user = actor
-        row.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+        row.save(update_fields=["revoked_at", "revoked_by", "revoke_reason", "ended_by_closure"])
     for case, agency, user in {(r.case, r.agency, r.user) for r in rows}:
         _sync(case, agency=agency, user=user if agency is None else None)
         log_action(
@@ -287,6 +310,81 @@ def revoke_lapsed_consents(*, actor=None, day=None) -> int:
         revoked_at__isnull=True, basis__in=CONSENT_BASES, consent__isnull=False
     ).filter(Q(consent__withdrawn_on__lte=day) | Q(consent__expires_on__lt=day))
     return revoke(grants=list(lapsed), actor=actor, reason=_("本人同意の期限切れ・撤回"))
+
+
+def end_for_closure(*, case: Case, actor, closure: CaseStatusChange) -> int:
+    """終結/中断: the grants that rested on the case's support end. Plan roles end with
+    the plan (cases.services closes it first; any row left ends here), direct shares
+    with the case. LEAD, referral grants (they end with their referral) and meeting
+    briefs stay. The rows remember the closure so reopening can find them."""
+    rows = AccessGrant.objects.filter(case=case, revoked_at__isnull=True).filter(
+        Q(basis=GrantBasis.PLAN_ROLE)
+        | Q(basis__in=DIRECT_SHARE_BASES, basis_type__isnull=True, user__isnull=True)
+    )
+    reason = _("ケースの%(status)s") % {"status": closure.get_to_status_display()}
+    return revoke(grants=list(rows), actor=actor, reason=reason, closure=closure)
+
+
+def _still_allowed(row: AccessGrant) -> bool:
+    """Whether a grant ended by a closure may come back on reopening: a direct share on
+    consent while that consent still covers the agency. A legal exemption was judged
+    for its moment (record it again); a plan role's plan is closed."""
+    return row.basis == GrantBasis.CONSENT and consent_covers(row.consent, row.agency, row.case)
+
+
+@transaction.atomic
+def restore_after_reopening(*, case: Case, actor) -> list[AccessGrant]:
+    """再開: the grants the last 終結/中断 ended come back as new ledger rows where their
+    recorded basis still allows them; the others stay ended."""
+    closure = (
+        CaseStatusChange.objects.filter(case=case, to_status__in=ENDED_STATUSES)
+        .order_by("-at", "-pk")
+        .first()
+    )
+    if closure is None:
+        return []
+    ended = closure.ended_grants.select_related("case", "case__household", "agency", "consent")
+    return [
+        grant(
+            case=case,
+            agency=row.agency,
+            basis=row.basis,
+            scope=row.scope,
+            actor=actor,
+            consent=row.consent,
+            note=row.note,
+        )
+        for row in ended.order_by("pk")
+        if row.agency is not None and _still_allowed(row)
+    ]
+
+
+def holds_whereabouts(agency: Agency, household) -> bool:
+    """Whether the agency may see what 住所秘匿 hides on the household: it registered it
+    or leads one of its cases (the rule _sync_household gives that permission by)."""
+    if household.registered_by_agency_id == agency.pk:
+        return True
+    return AccessGrant.objects.filter(
+        case__household=household, agency=agency, scope=GrantScope.LEAD, revoked_at__isnull=True
+    ).exists()
+
+
+def case_opening_refusal(*, agency: Agency, household) -> str:
+    """Why the agency may not open (and so lead) a case on the household, or "".
+
+    The lead sees the household's whereabouts; on a 住所秘匿 household being lead of a
+    case must not by itself open them. So only the desk and an agency that already
+    holds the whereabouts open a case there; another agency that sees the household
+    (through a referral, a plan role, a share) works inside the existing case."""
+    if not household.is_address_confidential or agency.is_desk:
+        return ""
+    if holds_whereabouts(agency, household):
+        return ""
+    return _(
+        "住所秘匿の世帯のケースを開始できるのは、福祉の相談窓口と、この世帯の所在を知る機関"
+        "（世帯を登録した機関・ケースの主担当機関）だけです。"
+        "支援が必要なときは、主担当機関に繋ぎや共有を依頼してください。"
+    )
 
 
 def set_lead(*, case: Case, agency: Agency, actor) -> None:
@@ -460,3 +558,175 @@ def outreach_targets_visible_q(user) -> Q | None:
 def consultations_visible_q(user) -> Q:
     """Consultations visible beyond the receiving agency: those on a case the user sees in full."""
     return Q(case_link__case__in=cases_visible_to(user, action="full").values("pk"))
+
+
+# ---------------------------------------------------------------- effective access
+
+
+def _widest(scopes) -> str | None:
+    scopes = [s for s in scopes if s]
+    return max(scopes, key=SCOPE_ORDER.index) if scopes else None
+
+
+def _scope_label(scope: str | None) -> str:
+    return GrantScope(scope).label if scope else _("なし")
+
+
+def _basis_text(basis: str, scope: str) -> str:
+    return _("%(basis)s・%(scope)s") % {
+        "basis": GrantBasis(basis).label,
+        "scope": GrantScope(scope).label,
+    }
+
+
+@dataclass
+class Access:
+    """What one holder (an agency, or a meeting member) sees of a case, and why: the
+    widest scope of its active ledger rows (DESIGN: effective access)."""
+
+    holder: object
+    scope: str
+    bases: list[AccessGrant] = field(default_factory=list)
+
+    @property
+    def scope_label(self) -> str:
+        return _scope_label(self.scope)
+
+    @property
+    def line(self) -> str:
+        return _("%(holder)s：%(scope)s") % {"holder": self.holder, "scope": self.scope_label}
+
+    @property
+    def bases_text(self) -> str:
+        return "、".join(_basis_text(g.basis, g.scope) for g in self.bases)
+
+    def is_wider_than(self, scope: str) -> bool:
+        return SCOPE_ORDER.index(self.scope) > SCOPE_ORDER.index(scope)
+
+
+def effective_access(case: Case, *, agency_ids=None) -> list[Access]:
+    """Each holder's effective access to the case with the bases it rests on (one
+    query), the lead first, then the widest; agency_ids narrows it to those agencies."""
+    rows = AccessGrant.objects.filter(case=case, revoked_at__isnull=True).select_related(
+        "agency", "user"
+    )
+    if agency_ids is not None:
+        rows = rows.filter(agency_id__in=list(agency_ids))
+    by_holder: dict[tuple, Access] = {}
+    for row in rows.order_by("granted_at", "pk"):
+        key = ("agency", row.agency_id) if row.agency_id else ("user", row.user_id)
+        access = by_holder.setdefault(key, Access(holder=row.agency or row.user, scope=row.scope))
+        access.scope = _widest([access.scope, row.scope])
+        access.bases.append(row)
+    for access in by_holder.values():
+        access.bases.sort(key=lambda g: -SCOPE_ORDER.index(g.scope))
+    return sorted(
+        by_holder.values(),
+        key=lambda a: (-SCOPE_ORDER.index(a.scope), str(a.holder)),
+    )
+
+
+def agency_access(case: Case, agency: Agency) -> Access:
+    """One agency's effective access (scope None and no bases when it sees nothing)."""
+    found = effective_access(case, agency_ids=[agency.pk])
+    return found[0] if found else Access(holder=agency, scope=None)
+
+
+@dataclass
+class AccessChange:
+    """What a new basis (or the end of old ones) would change for one agency."""
+
+    agency: Agency
+    before: str | None
+    after: str | None
+    basis: str = ""  # the basis being created, "" when only old rows end
+    scope: str = ""  # the scope it opens
+    kept: list[AccessGrant] = field(default_factory=list)  # the rows that stay
+
+    @property
+    def line(self) -> str:
+        return _("%(agency)s：「%(before)s」→「%(after)s」") % {
+            "agency": self.agency.name,
+            "before": _scope_label(self.before),
+            "after": _scope_label(self.after),
+        }
+
+    @property
+    def basis_text(self) -> str:
+        return _basis_text(self.basis, self.scope) if self.basis else ""
+
+    @property
+    def scope_label(self) -> str:
+        return _scope_label(self.scope or None)
+
+    @property
+    def wider_elsewhere(self) -> bool:
+        """The agency will see more than this basis opens, through its other bases."""
+        return bool(self.scope and self.after != self.scope)
+
+    @property
+    def kept_text(self) -> str:
+        return "、".join(_basis_text(g.basis, g.scope) for g in self.kept)
+
+
+def preview_access(case: Case, *, add=(), end=()) -> list[AccessChange]:
+    """Which agencies would gain (or lose) which scope if the ledger rows in `end` ended
+    and a grant (agency, basis, scope) in `add` were recorded: for the screens that
+    create a basis, before it is created. Agencies in the order given."""
+    ending = {g.pk for g in end}
+    agencies = [a for a, _basis, _scope in add] + [g.agency for g in end if g.agency]
+    current = {a.holder.pk: a for a in effective_access(case, agency_ids={a.pk for a in agencies})}
+    changes: dict[int, AccessChange] = {}
+    for agency in agencies:
+        if agency.pk in changes:
+            continue
+        access = current.get(agency.pk)
+        kept = [g for g in (access.bases if access else []) if g.pk not in ending]
+        changes[agency.pk] = AccessChange(
+            agency=agency,
+            before=access.scope if access else None,
+            after=_widest(g.scope for g in kept),
+            kept=kept,
+        )
+    for agency, basis, scope in add:
+        change = changes[agency.pk]
+        change.basis, change.scope = basis, scope
+        change.after = _widest([change.after, scope])
+    return list(changes.values())
+
+
+def preview_plan_approval(plan) -> list[AccessChange]:
+    """What approving (and activating) the plan does: each role agency but the lead gains
+    PLAN_ROLE_SCOPE; the role grants of the plan it replaces end."""
+    case = plan.case
+    roles = sorted(
+        {
+            r.agency
+            for r in plan.roles.select_related("agency")
+            if r.agency_id != case.lead_agency_id
+        },
+        key=lambda a: a.name,
+    )
+    replaced = case.plans.filter(status__in=[PlanStatus.ACTIVE, PlanStatus.REVIEWED]).exclude(
+        pk=plan.pk
+    )
+    ct = ContentType.objects.get_for_model(plan)
+    ending = AccessGrant.objects.filter(
+        case=case,
+        revoked_at__isnull=True,
+        basis_type=ct,
+        basis_id__in=replaced.values("pk"),
+    ).select_related("agency")
+    return preview_access(
+        case,
+        add=[(a, GrantBasis.PLAN_ROLE, PLAN_ROLE_SCOPE) for a in roles],
+        end=list(ending),
+    )
+
+
+def share_basis(*, kind: str, exemption_reason: str = "") -> str:
+    """The basis a share (kind "share") or an accepted referral (kind "referral") rests
+    on: a recorded legal exemption, else the person's consent."""
+    if exemption_reason:
+        return GrantBasis.EXEMPTION
+    return GrantBasis.REFERRAL if kind == "referral" else GrantBasis.CONSENT

@@ -23,6 +23,7 @@ urlpatterns = [
     path("cases/<int:pk>/plans/<int:plan_pk>.pdf", views.plan_pdf, name="plan_pdf"),
     path("cases/<int:pk>/sharing/", views.case_share, name="case_share"),
     path("cases/<int:pk>/sharing/<int:grant_pk>/end/", views.grant_end, name="grant_end"),
+    path("cases/<int:pk>/sharing/preview/", views.access_preview, name="access_preview"),
 ]
 
 # 相談受付 on cases (cases/views_intake.py).

@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import reauth
-from accounts.audit import log_access
-from accounts.models import AccessLog
+from accounts.audit import log_access, log_reads
+from accounts.models import AccessLog, Agency
 from cases import selectors, services, sharing
-from cases.choices import GrantScope, PlanStatus
+from cases.choices import ExemptionReason, GrantScope, PlanStatus
 from cases.forms import (
     MAX_PLAN_ROLES,
     AssessmentForm,
@@ -40,6 +40,12 @@ from intake.access import get_consultation_for_user
 
 def home(request):
     sections = sorted(home_sections(request), key=lambda s: s.get("order", 100))
+    log_reads(
+        user=request.user,
+        objects=[obj for s in sections for obj in s.get("reads", ())],
+        request=request,
+        detail="home",
+    )
     return render(request, "cases/home.html", {"sections": sections})
 
 
@@ -88,6 +94,7 @@ def case_list(request):
         before=request.GET.get("before", ""),
         per_page=selectors.CASE_LIST_PAGE,
     ).links(request.GET)
+    log_reads(user=request.user, objects=page.object_list, request=request, detail="list")
     return render(request, "cases/case_list.html", {"form": form, "page": page})
 
 
@@ -116,6 +123,10 @@ def case_open(request):
         except ValueError:
             raise Http404 from None
         household = get_household_for_user(request.user, household_pk)
+    refusal = sharing.case_opening_refusal(agency=agency, household=household)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("households:detail", pk=household.pk)
     initial = {"lead_staff": request.user, "title": _("%(name)sの支援") % {"name": household.name}}
     if consultation is not None:
         persons = list(consultation.persons.all())
@@ -139,6 +150,10 @@ def case_open(request):
         )
         messages.success(request, _("ケースを開始しました。"))
         return redirect("cases:case_detail", pk=case.pk)
+    # The form shows the household's members (and the consultation's summary).
+    log_reads(
+        user=request.user, objects=[household, consultation], request=request, detail="case_open"
+    )
     return render(
         request,
         "cases/case_open.html",
@@ -149,13 +164,14 @@ def case_open(request):
 def case_detail(request, pk):
     case = _case(request, pk)
     persons = selectors.case_persons(case)
-    hide = sharing.hides_whereabouts(request.user, case)
     timeline = selectors.case_timeline_page(
         case, request.user, before=request.GET.get("before", "")
     )
     plan, draft = selectors.page_plans(case) if case.can_records else (None, None)
-    grants = (
-        list(sharing.grants_for_case(case).filter(revoked_at__isnull=True)) if case.can_full else []
+    # Who sees the case and why: every holder for those who see it in full, else the
+    # viewer's own agencies only.
+    access = sharing.effective_access(
+        case, agency_ids=None if case.can_full else request.user.agency_ids
     )
     assessment = (
         case.assessments.prefetch_related("issues", "members__issues").first()
@@ -169,11 +185,10 @@ def case_detail(request, pk):
         {
             "case": case,
             "persons": persons,
-            "hide_whereabouts": hide,
             "timeline": timeline,
             "plan": plan,
             "draft": draft,
-            "grants": grants,
+            "access": access,
             "assessment": assessment,
             "status_form": CaseStatusForm(case=case) if case.can_change else None,
             "scope": sharing.user_scope(request.user, case),
@@ -217,6 +232,7 @@ def case_edit(request, pk):
             if sharing.can(request.user, case, "summary"):
                 return redirect("cases:case_detail", pk=case.pk)
             return redirect("cases:case_list")
+    log_access(user=request.user, obj=case, request=request, detail="edit")
     return render(request, "cases/case_edit.html", {"form": form, "case": case})
 
 
@@ -276,6 +292,7 @@ def record_add(request, pk):
             if "add_another" in request.POST:
                 return redirect("cases:record_add", pk=case.pk)
             return redirect("cases:case_detail", pk=case.pk)
+    log_access(user=request.user, obj=case, request=request, detail="record_add")
     return render(request, "cases/record_form.html", {"form": form, "case": case, "agency": agency})
 
 
@@ -287,7 +304,7 @@ def records_pdf(request, pk):
         "case": case,
         "persons": persons,
         "records": selectors.records_for_pdf(case),
-        "hide_whereabouts": sharing.hides_whereabouts(request.user, case),
+        "user": request.user,  # the reader {% contact %} asks about (no request here)
         "printed_at": timezone.localtime(),
         "printed_by": request.user,
     }
@@ -329,6 +346,7 @@ def assessment_add(request, pk):
         )
         messages.success(request, _("アセスメントを記録しました。"))
         return redirect("cases:case_detail", pk=case.pk)
+    log_access(user=request.user, obj=case, request=request, detail="assessment_add")
     return render(request, "cases/assessment_form.html", {"form": form, "case": case})
 
 
@@ -384,6 +402,7 @@ def plan_add(request, pk):
                 request, _("支援プラン（案）を作成しました。本人の同意を記録してください。")
             )
             return redirect("cases:plan_detail", pk=case.pk, plan_pk=plan.pk)
+    log_access(user=request.user, obj=case, request=request, detail="plan_add")
     return render(request, "cases/plan_form.html", {"form": form, "formset": formset, "case": case})
 
 
@@ -430,6 +449,7 @@ def plan_edit(request, pk, plan_pk):
         else:
             messages.success(request, _("支援プランを保存しました。"))
             return redirect("cases:plan_detail", pk=case.pk, plan_pk=plan.pk)
+    log_access(user=request.user, obj=case, request=request, detail=f"plan_edit:{plan.pk}")
     return render(
         request,
         "cases/plan_form.html",
@@ -460,6 +480,9 @@ def plan_detail(request, pk, plan_pk):
             "consent_form": consent_form,
             "review_form": review_form,
             "uncovered": services.plan_uncovered_agencies(plan) if plan.consent_id else [],
+            "preview": sharing.preview_plan_approval(plan)
+            if case.can_change and plan.status == PlanStatus.CONSENTED
+            else [],
         },
     )
 
@@ -550,7 +573,7 @@ def plan_pdf(request, pk, plan_pk):
         "plan": plan,
         "roles": plan.roles.select_related("agency", "person"),
         "persons": selectors.case_persons(case),
-        "hide_whereabouts": sharing.hides_whereabouts(request.user, case),
+        "user": request.user,  # the reader {% contact %} asks about (no request here)
         "printed_at": timezone.localtime(),
         "printed_by": request.user,
     }
@@ -604,10 +627,42 @@ def case_share(request, pk):
             )
             return redirect("cases:case_detail", pk=case.pk)
     grants = sharing.grants_for_case(case)
+    log_access(user=request.user, obj=case, request=request, detail="share")
     return render(
         request,
         "cases/share_form.html",
-        {"form": form, "case": case, "grants": grants, "scopes": GrantScope},
+        {
+            "form": form,
+            "case": case,
+            "grants": grants,
+            "scopes": GrantScope,
+            "access": sharing.effective_access(case),
+        },
+    )
+
+
+def access_preview(request, pk):
+    """htmx: what sharing with (or referring to) the chosen agency in the chosen scope
+    would give it, before the share or referral form is sent (sharing.preview_access).
+    kind=referral for the referral form, whose basis is recorded on acceptance."""
+    case = _case(request, pk, "change")
+    raw_agency = request.GET.get("agency") or request.GET.get("to_agency") or ""
+    scope = request.GET.get("scope") or ""
+    agency = None
+    if raw_agency.isascii() and raw_agency.isdigit() and scope in GrantScope.values:
+        agency = Agency.objects.filter(pk=int(raw_agency), is_active=True).first()
+    changes = []
+    if agency is not None and agency.pk != case.lead_agency_id:
+        kind = request.GET.get("kind", "share")
+        exemption = request.GET.get("exemption_reason", "")
+        basis = sharing.share_basis(
+            kind=kind, exemption_reason=exemption if exemption in ExemptionReason.values else ""
+        )
+        changes = sharing.preview_access(case, add=[(agency, basis, scope)])
+    return render(
+        request,
+        "cases/_access_preview.html",
+        {"changes": changes, "is_lead": agency is not None and agency.pk == case.lead_agency_id},
     )
 
 

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from accounts.audit import log_access
 from cases import services, sharing
 from cases.choices import OPEN_STATUSES
 from intake import services as intake_services
@@ -62,6 +63,7 @@ def consultation_add(request, pk):
         else:
             messages.success(request, _("継続相談を記録しました。"))
             return redirect("cases:case_detail", pk=case.pk)
+    log_access(user=request.user, obj=case, request=request, detail="consultation_add")
     return render(request, "intake/consultation_form.html", {"form": form, "case": case})
 
 

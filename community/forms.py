@@ -77,6 +77,7 @@ _COUNT_ERRORS = {
 
 class ActivityForm(forms.ModelForm):
     held_on = WarekiDateField(label=_("開催日"), allow_future=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = ActivityLog
@@ -91,6 +92,8 @@ class ActivityForm(forms.ModelForm):
             self.fields[name].widget.attrs["min"] = 0
         if not self.instance.pk:
             self.fields["held_on"].initial = timezone.localdate()
+        else:
+            self.initial.setdefault("version", self.instance.version)
 
     def clean(self):
         data = super().clean()

@@ -66,7 +66,7 @@ class CommunityResource(Versioned):
         return self.ended_on is None
 
 
-class ActivityLog(models.Model):
+class ActivityLog(Versioned):
     """One meeting of a resource: how many took part by age band, and volunteers."""
 
     resource = models.ForeignKey(

@@ -86,15 +86,20 @@ def activity_create(*, actor, resource: CommunityResource, **fields) -> Activity
 
 
 @transaction.atomic
-def activity_update(*, actor, activity: ActivityLog, **fields) -> ActivityLog:
-    """Correct an activity (the person who logged it, or desk staff)."""
+def activity_update(
+    *, actor, activity: ActivityLog, expected_version=None, **fields
+) -> ActivityLog:
+    """Correct an activity (the person who logged it, or desk staff). A stale version
+    raises StaleEdit and nothing is saved."""
     if not selectors.can_edit_activity(actor, activity):
         raise CommunityRuleError(
             _("この活動記録を修正できるのは、記録した人と福祉の相談窓口です。")
         )
+    check_version(activity, expected_version)
     for key, value in fields.items():
         setattr(activity, key, value)
     _check_activity(activity)
+    bump_version(activity)
     save_as(activity, actor)
     log_action(actor=actor, action="community.activity.updated", obj=activity)
     return activity

@@ -141,8 +141,9 @@ def activity_add(request, pk):
     resource = selectors.get_resource_for_user(request.user, pk)
     form = ActivityForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         try:
-            services.activity_create(actor=request.user, resource=resource, **form.cleaned_data)
+            services.activity_create(actor=request.user, resource=resource, **data)
         except services.CommunityRuleError as exc:
             form.add_error(None, exc)
         else:
@@ -168,9 +169,15 @@ def activity_edit(request, pk):
         raise Http404
     form = ActivityForm(request.POST or None, instance=activity)
     if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         try:
-            services.activity_update(actor=request.user, activity=activity, **form.cleaned_data)
-        except services.CommunityRuleError as exc:
+            services.activity_update(
+                actor=request.user,
+                activity=activity,
+                expected_version=form.cleaned_data.get("version"),
+                **data,
+            )
+        except (StaleEdit, services.CommunityRuleError) as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, _("活動記録を保存しました。"))

@@ -5,13 +5,23 @@ adds and removes further grants through grant_household/revoke_household when it
 a case; this module is the only place in households that touches guardian.
 """
 
+from dataclasses import dataclass, field
+
 from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.audit import log_denied
 from accounts.services import agency_group
-from households.models import Household, HouseholdGroupObjectPermission
+from households.choices import ExemptionReason
+from households.models import (
+    Household,
+    HouseholdGroupObjectPermission,
+    HouseholdMembership,
+    Person,
+)
 
 VIEW = "households.view_household"
 CHANGE = "households.change_household"
@@ -47,10 +57,10 @@ def _permission_id(codename: str) -> Subquery:
     )
 
 
-def _perm_exists(user, codename: str):
+def _perm_exists(user, codename: str, ref: str = "pk"):
     return Exists(
         HouseholdGroupObjectPermission.objects.filter(
-            content_object=OuterRef("pk"),
+            content_object=OuterRef(ref),
             group_id__in=user.agency_group_ids,
             permission_id=_permission_id(codename),
         )
@@ -121,3 +131,210 @@ def get_household_for_user(user, pk, *, action="view") -> Household:
         log_denied(user=user, object_type="households.household", object_id=pk, detail=action)
         raise Http404
     return household
+
+
+# ---------------------------------------------------------------- passing a person on
+
+
+class NoBasisToPassOn(ValidationError):
+    """A person's details were to go to another agency without a recorded basis. The
+    code names what is missing: no_basis, consent_date, exemption_reason, exemption_note."""
+
+
+def require_basis_to_pass_on(
+    *, consent_given: bool, consent_on=None, exemption_reason: str = "", exemption_note: str = ""
+) -> None:
+    """The one rule for an agency passing a person's name, birth date and contact to
+    another outside a shared case (a つなぐシート to the desk, a partner's referral into
+    the desk): the person's consent, with the day it was given, or a legal exemption
+    recorded with its reason (DESIGN "Who may see what"). Raises NoBasisToPassOn, whose
+    Japanese message says what to record; returns when the basis holds."""
+    note = (exemption_note or "").strip()
+    if exemption_reason or note:
+        if exemption_reason not in ExemptionReason.values:
+            raise NoBasisToPassOn(
+                _("法令上の例外とする場合は、その根拠を選んでください。"), code="exemption_reason"
+            )
+        if not note:
+            raise NoBasisToPassOn(
+                _("法令上の例外とする具体的な理由を入力してください。"), code="exemption_note"
+            )
+        return
+    if not consent_given:
+        raise NoBasisToPassOn(
+            _(
+                "本人の同意がなく、法令上の例外の記録もないため送れません。"
+                "本人の同意を得て同意日を記録するか、法令上の例外に当たる場合は"
+                "その根拠と具体的な理由を記録してください。"
+            ),
+            code="no_basis",
+        )
+    if consent_on is None:
+        raise NoBasisToPassOn(_("本人が同意した日を入力してください。"), code="consent_date")
+
+
+# ---------------------------------------------------------------- 住所秘匿: contact details
+#
+# What 住所秘匿 hides (a household's address, postal code and phone; its members' phones
+# and mail: where they are and how to reach them) reaches a page or PDF only through
+# households.contact, which asks the functions below. The rule: a household not under
+# 住所秘匿 shows them to every case worker a page about it is shown to; one under 住所秘匿
+# only to the agencies granted its confidential details (its registering agency and the
+# lead of one of its cases, cases/sharing.py). A person is "in hiding" when they are or
+# were a member of a 住所秘匿 household: their own phones moved with them, so they are
+# hidden wherever the person appears unless the user holds that household's details.
+# Decisions are remembered on the instance per user, so a page asks each one once.
+
+_SEEN = "_contact_visible_to"
+
+
+def _reads_cases(user) -> bool:
+    return bool(
+        user is not None and user.is_authenticated and user.is_active and user.works_on_cases
+    )
+
+
+def _remembered(obj, user) -> bool | None:
+    return getattr(obj, _SEEN, {}).get(user.pk)
+
+
+def _remember(obj, user, allowed: bool) -> bool:
+    obj.__dict__.setdefault(_SEEN, {})[user.pk] = allowed
+    return allowed
+
+
+def _confidential_granted(user, household_ids) -> set[int]:
+    """Of these households, those whose confidential details the user's agencies hold."""
+    if not household_ids:
+        return set()
+    return set(
+        HouseholdGroupObjectPermission.objects.filter(
+            content_object_id__in=list(household_ids),
+            group_id__in=user.agency_group_ids,
+            permission_id=_permission_id("view_confidential_household"),
+        ).values_list("content_object_id", flat=True)
+    )
+
+
+def _in_hiding_from(user, person_ids) -> set[int]:
+    """Of these persons, those with a membership (now or before) in a 住所秘匿 household
+    whose details the user's agencies do not hold."""
+    if not person_ids:
+        return set()
+    return set(
+        HouseholdMembership.objects.filter(
+            person_id__in=list(person_ids), household__is_address_confidential=True
+        )
+        .filter(~_perm_exists(user, "view_confidential_household", ref="household_id"))
+        .values_list("person_id", flat=True)
+    )
+
+
+def may_see_contact(user, household: Household) -> bool:
+    """Whether the user may see the household's address, postal code and phone. Nobody
+    unknown does; a flag with_access_flags annotated for the user is used as is."""
+    if not _reads_cases(user):
+        return False
+    if not household.is_address_confidential:
+        return True
+    known = _remembered(household, user)
+    if known is None:
+        flag = getattr(household, "can_see_confidential", None)
+        if flag is None:
+            flag = household.pk in _confidential_granted(user, [household.pk])
+        known = _remember(household, user, bool(flag))
+    return known
+
+
+def may_see_person_contact(user, person: Person) -> bool:
+    """Whether the user may see the person's phones and mail (see the rule above)."""
+    if not _reads_cases(user):
+        return False
+    known = _remembered(person, user)
+    if known is None:
+        known = _remember(person, user, person.pk not in _in_hiding_from(user, [person.pk]))
+    return known
+
+
+def prime_contact(user, *, households=(), persons=()) -> None:
+    """Decide may_see_contact / may_see_person_contact for a whole page at once: at most
+    one query for the 住所秘匿 households among them and one for the persons, so a list
+    asks nothing per row (and nothing at all when no household on it is hidden)."""
+    if not _reads_cases(user):
+        return
+    households = [
+        h for h in households if h.is_address_confidential and _remembered(h, user) is None
+    ]
+    for household in households:
+        flag = getattr(household, "can_see_confidential", None)  # with_access_flags
+        if flag is not None:
+            _remember(household, user, bool(flag))
+    households = [h for h in households if _remembered(h, user) is None]
+    granted = _confidential_granted(user, {h.pk for h in households})
+    for household in households:
+        _remember(household, user, household.pk in granted)
+    persons = [p for p in persons if _remembered(p, user) is None]
+    hiding = _in_hiding_from(user, {p.pk for p in persons})
+    for person in persons:
+        _remember(person, user, person.pk not in hiding)
+
+
+# ---------------------------------------------------------------- possible duplicates
+
+
+@dataclass(frozen=True)
+class DuplicateMatches:
+    """What a registering user is told about persons already registered with the same
+    ふりがな and birth date.
+
+    shown: persons currently in a household the user sees (listed, with its link).
+    counted: others not in hiding. Told as a bare count ("another agency registered
+      n"): it prevents a second record of the same person across agencies and says
+      nothing about who or where; the existing tests and desks rely on it.
+    concealed_households: the 住所秘匿 households of the others, who are in hiding.
+      The user is told nothing at all of them: even a count would confirm to whoever
+      is looking for a person in hiding that the person is known here. The lead of those
+      households is notified instead (households.signals.hidden_duplicate_registered).
+    """
+
+    shown: list = field(default_factory=list)
+    counted: int = 0
+    concealed_households: list[int] = field(default_factory=list)
+
+
+def sort_duplicates(user, persons) -> DuplicateMatches:
+    """Sort possible duplicates (Person rows) into what the user may be told."""
+    persons = list({p.pk: p for p in persons}.values())
+    if not persons:
+        return DuplicateMatches()
+    ids = [p.pk for p in persons]
+    visible = set()
+    if _reads_cases(user):
+        visible = set(
+            Person.objects.filter(
+                pk__in=ids,
+                household_memberships__until__isnull=True,
+                household_memberships__household__in=households_visible_to(user).values("pk"),
+            ).values_list("pk", flat=True)
+        )
+    hiding: dict[int, list[int]] = {}
+    for person_id, household_id in (
+        HouseholdMembership.objects.filter(
+            person_id__in=ids, household__is_address_confidential=True
+        )
+        .order_by("pk")
+        .values_list("person_id", "household_id")
+    ):
+        hiding.setdefault(person_id, []).append(household_id)
+    shown = [p for p in persons if p.pk in visible]
+    unseen = [p for p in persons if p.pk not in visible]
+    concealed: list[int] = []
+    for person in unseen:
+        for household_id in hiding.get(person.pk, []):
+            if household_id not in concealed:
+                concealed.append(household_id)
+    return DuplicateMatches(
+        shown=shown,
+        counted=sum(1 for p in unseen if p.pk not in hiding),
+        concealed_households=concealed,
+    )

@@ -27,6 +27,17 @@ class ConsentMethod(models.TextChoices):
     ORAL = "oral", _("口頭")
 
 
+class ExemptionReason(models.TextChoices):
+    """The legal exemptions under which a person's data passes between agencies without
+    their consent (個人情報保護法の例外). Kept here, below intake and cases, so that
+    both ask one rule (households.access.require_basis_to_pass_on)."""
+
+    LIFE = "life", _("人の生命、身体又は財産の保護のために必要")
+    LAW = "law", _("法令に基づく場合")
+    PUBLIC_HEALTH = "public_health", _("公衆衛生の向上・児童の健全な育成のために特に必要")
+    PUBLIC_DUTY = "public_duty", _("国の機関等の法令事務への協力")
+
+
 class ConsentState(models.TextChoices):
     VALID = "valid", _("有効")
     EXPIRED = "expired", _("期限切れ")

@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Agency
-from common.forms import KanaField, PhoneField, WarekiDateField
+from common.forms import KanaField, PhoneField, VersionedFormMixin, WarekiDateField
 from households.choices import Relationship
 from households.models import Consent, District, Household, Person
 from households.selectors import search_hint
@@ -41,7 +41,7 @@ class HouseholdForm(forms.ModelForm):
         return name
 
 
-class PersonForm(forms.ModelForm):
+class PersonForm(VersionedFormMixin, forms.ModelForm):
     family_name_kana = KanaField(label=_("せい（ふりがな）"))
     given_name_kana = KanaField(label=_("めい（ふりがな）"), required=False)
     birth_date = WarekiDateField(label=_("生年月日"), required=False, allow_future=False)
@@ -69,6 +69,11 @@ class PersonForm(forms.ModelForm):
         widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
         error_messages = {"family_name": {"required": _("姓を入力してください。")}}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:  # editing: the version the page was loaded at
+            self.add_version_field()
+
     def clean_family_name(self):
         value = self.cleaned_data["family_name"].strip()
         if not value:
@@ -93,6 +98,7 @@ class MembershipForm(forms.Form):
     relationship = forms.ChoiceField(label=_("続柄"), choices=Relationship.choices)
     since = WarekiDateField(label=_("加入日"), required=False)
     until = WarekiDateField(label=_("転出・離脱日"), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def clean(self):
         data = super().clean()

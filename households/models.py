@@ -87,7 +87,7 @@ class PersonQuerySet(models.QuerySet):
         return self.filter(name_kana__startswith=value) if value else self.none()
 
 
-class Person(models.Model):
+class Person(Versioned):
     family_name = models.CharField(_("姓"), max_length=50)
     given_name = models.CharField(_("名"), max_length=50, blank=True)
     family_name_kana = models.CharField(_("せい（ふりがな）"), max_length=100)
@@ -142,7 +142,7 @@ class Person(models.Model):
         super().save(*args, **kwargs)
 
 
-class HouseholdMembership(models.Model):
+class HouseholdMembership(Versioned):
     """A person's place in a household over time (続柄, since, until)."""
 
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="memberships")

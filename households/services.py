@@ -10,7 +10,11 @@ from accounts.audit import log_action
 from common.services import bump_version, check_version, save_as
 from households import access
 from households.models import Consent, District, Household, HouseholdMembership, Person
-from households.signals import consent_ended, household_confidentiality_changed
+from households.signals import (
+    consent_ended,
+    hidden_duplicate_registered,
+    household_confidentiality_changed,
+)
 
 
 @transaction.atomic
@@ -66,20 +70,44 @@ def possible_duplicates(
 def person_add_to_household(
     *, actor, agency, household: Household, relationship: str, since=None, **fields
 ) -> Person:
-    """Create a person and make them a member of the household."""
+    """Create a person and make them a member of the household. Side effect: when the
+    person may be the same as a person in hiding the actor cannot see,
+    hidden_duplicate_registered is sent (the hidden household's lead is told)."""
     person = Person(registered_by_agency=agency, **fields)
     save_as(person, actor)
     membership_create(
         actor=actor, household=household, person=person, relationship=relationship, since=since
     )
     log_action(actor=actor, action="households.person.created", obj=person)
+    _tell_of_hidden_duplicates(actor=actor, agency=agency, person=person)
     return person
 
 
+def _tell_of_hidden_duplicates(*, actor, agency, person: Person) -> None:
+    """The registering user was not warned of a match in hiding (that would confirm the
+    person exists, access.sort_duplicates); the lead of their household must still be
+    able to resolve the duplicate. A registration with no acting user (a data load)
+    has nobody the match was hidden from, so it sends nothing."""
+    if actor is None or not person.birth_date:
+        return
+    found = possible_duplicates(
+        family_name_kana=person.family_name_kana,
+        given_name_kana=person.given_name_kana,
+        birth_date=person.birth_date,
+        exclude_pk=person.pk,
+    )
+    hidden = access.sort_duplicates(actor, found).concealed_households
+    if hidden:
+        hidden_duplicate_registered.send(Person, household_ids=hidden, agency=agency, actor=actor)
+
+
 @transaction.atomic
-def person_update(*, actor, person: Person, **fields) -> Person:
+def person_update(*, actor, person: Person, expected_version=None, **fields) -> Person:
+    """Edit a person; a stale version raises StaleEdit and nothing is saved."""
+    check_version(person, expected_version)
     for key, value in fields.items():
         setattr(person, key, value)
+    bump_version(person)
     save_as(person, actor)
     log_action(actor=actor, action="households.person.updated", obj=person)
     return person
@@ -95,6 +123,7 @@ def membership_create(*, actor, household, person, relationship, since=None) -> 
     ):
         # A membership that began on the moving day ends that day, never before it began.
         current.until = max(day_before, current.since) if current.since else day_before
+        bump_version(current)
         save_as(current, actor)
     membership = HouseholdMembership(
         household=household, person=person, relationship=relationship, since=since
@@ -104,9 +133,14 @@ def membership_create(*, actor, household, person, relationship, since=None) -> 
 
 
 @transaction.atomic
-def membership_update(*, actor, membership: HouseholdMembership, **fields) -> HouseholdMembership:
+def membership_update(
+    *, actor, membership: HouseholdMembership, expected_version=None, **fields
+) -> HouseholdMembership:
+    """Edit a membership's 続柄 and dates; a stale version raises StaleEdit."""
+    check_version(membership, expected_version)
     for key, value in fields.items():
         setattr(membership, key, value)
+    bump_version(membership)
     save_as(membership, actor)
     return membership
 

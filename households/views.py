@@ -5,12 +5,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.audit import log_access
+from accounts.audit import log_access, log_reads
 from common.paging import Page
 from common.ratelimit import ratelimit
 from common.services import StaleEdit
-from households import services
-from households.access import get_household_for_user, households_visible_to
+from households import contact, services
+from households.access import get_household_for_user, sort_duplicates
 from households.forms import (
     ConsentForm,
     HouseholdForm,
@@ -63,6 +63,7 @@ def household_search_view(request):
     else:
         page = recent_households_page(request.user, **cursor)
     page.links(request.GET)
+    log_reads(user=request.user, objects=page.object_list, request=request, detail="search")
     template = "households/search.html"
     if request.htmx and request.htmx.target == "search-results":
         template += "#results"
@@ -78,6 +79,8 @@ def household_lookup(request):
     q = request.GET.get("q", "").replace("\x00", "")[:100].strip()
     hint = search_hint(q) if q else ""
     page = household_search_page(request.user, q, per_page=LOOKUP_PAGE) if q and not hint else None
+    if page is not None:
+        log_reads(user=request.user, objects=page.object_list, request=request, detail="lookup")
     # A result list replaced while the user had already picked a household keeps the
     # pick (two lookups can answer out of order while typing).
     selected = request.GET.get("household", "")
@@ -116,6 +119,7 @@ def household_detail(request, pk):
         .prefetch_related("agencies")
     )
     _log_household_read(request, household, current)
+    contact.prime(request.user, households=[household], persons=[m.person for m in members])
     history = household.history.select_related("history_user").order_by("-history_date")[:20]
     return render(
         request,
@@ -158,6 +162,7 @@ def household_edit(request, pk):
         else:
             messages.success(request, _("世帯の情報を保存しました。"))
             return redirect("households:detail", pk=household.pk)
+    log_access(user=request.user, obj=household, request=request, detail="edit")
     return render(request, "households/household_form.html", {"form": form, "household": household})
 
 
@@ -173,16 +178,12 @@ def member_add(request, pk):
             given_name_kana=data["given_name_kana"],
             birth_date=data["birth_date"],
         )
-        if found.exists() and not data.get("confirm_not_duplicate"):
-            visible_ids = set(
-                households_visible_to(request.user).values_list("memberships__person_id", flat=True)
-            )
-            for person in found.prefetch_related("household_memberships"):
-                if person.pk in visible_ids:
-                    duplicates.append(person)
-                else:
-                    hidden_duplicates += 1
-        else:
+        if not data.get("confirm_not_duplicate"):
+            # A match in hiding is not mentioned at all (households.access.sort_duplicates);
+            # with no other match the person is saved as if none existed.
+            matches = sort_duplicates(request.user, found.prefetch_related("household_memberships"))
+            duplicates, hidden_duplicates = matches.shown, matches.counted
+        if not (duplicates or hidden_duplicates):
             relationship = data.pop("relationship")
             since = data.pop("since")
             data.pop("confirm_not_duplicate", None)
@@ -231,16 +232,37 @@ def person_edit(request, pk, membership_pk):
             "relationship": membership.relationship,
             "since": membership.since,
             "until": membership.until,
+            "version": membership.version,
         },
     )
     if request.method == "POST" and form.is_valid() and mform.is_valid():
-        with transaction.atomic():
-            services.person_update(actor=request.user, person=person, **form.cleaned_data)
-            services.membership_update(
-                actor=request.user, membership=membership, **mform.cleaned_data
-            )
-        messages.success(request, _("世帯員の情報を保存しました。"))
-        return redirect("households:detail", pk=household.pk)
+        # A form whose fields (and loaded version) match the stored row saves nothing,
+        # so an edit of the 続柄 alone does not make an open person form stale.
+        refused_in = form
+        try:
+            with transaction.atomic():
+                if form.has_changed():
+                    data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+                    services.person_update(
+                        actor=request.user,
+                        person=person,
+                        expected_version=form.cleaned_data.get("version"),
+                        **data,
+                    )
+                refused_in = mform
+                if mform.has_changed():
+                    data = {k: v for k, v in mform.cleaned_data.items() if k != "version"}
+                    services.membership_update(
+                        actor=request.user,
+                        membership=membership,
+                        expected_version=mform.cleaned_data.get("version"),
+                        **data,
+                    )
+        except StaleEdit as exc:
+            refused_in.add_error(None, exc)
+        else:
+            messages.success(request, _("世帯員の情報を保存しました。"))
+            return redirect("households:detail", pk=household.pk)
     log_access(user=request.user, obj=person, person_id=person.pk, request=request)
     return render(
         request,
@@ -270,6 +292,8 @@ def consent_add(request, pk):
         )
         messages.success(request, _("本人同意を記録しました。"))
         return redirect("households:detail", pk=household.pk)
+    # The form lists the current members by name to choose who consented.
+    _log_household_read(request, household, list(household.current_memberships()))
     return render(request, "households/consent_form.html", {"form": form, "household": household})
 
 

@@ -17,7 +17,12 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Agency
 from common.forms import KanaField, PhoneField, WarekiDateField
 from common.wareki import age_on
-from households.access import households_visible_to
+from households.access import (
+    NoBasisToPassOn,
+    households_visible_to,
+    require_basis_to_pass_on,
+    sort_duplicates,
+)
 from households.choices import Relationship, Sex
 from households.models import Household, Person
 from households.selectors import persons_visible_to, with_members
@@ -382,13 +387,11 @@ class ConsultationForm(forms.Form):
             )
         if not found:
             return
-        visible = set(
-            persons_visible_to(self.user)
-            .filter(pk__in=[p.pk for p in found])
-            .values_list("pk", flat=True)
-        )
-        self.duplicates = [p for p in found if p.pk in visible]
-        self.hidden_duplicates = len(found) - len(self.duplicates)
+        # A match in hiding is not mentioned at all (households.access.sort_duplicates).
+        matches = sort_duplicates(self.user, found)
+        self.duplicates, self.hidden_duplicates = matches.shown, matches.counted
+        if not (self.duplicates or self.hidden_duplicates):
+            return
         self.add_error(
             None,
             _(
@@ -558,6 +561,16 @@ class CaseChoiceForm(forms.Form):
 # ---------------------------------------------------------------- つなぐシート
 
 
+PAPER_CONSENT = _("紙で同意をもらう場合は、白紙のシートを印刷して署名してもらうこともできます。")
+# Where each refusal of households.access.require_basis_to_pass_on is shown.
+BASIS_FIELDS = {
+    "no_basis": "consent_given",
+    "consent_date": "consent_date",
+    "exemption_reason": "exemption_reason",
+    "exemption_note": "exemption_note",
+}
+
+
 class SheetForm(forms.ModelForm):
     name_kana = KanaField(
         label=_("ふりがな"), error_messages={"required": _("ふりがなを入力してください。")}
@@ -621,8 +634,13 @@ class SheetForm(forms.ModelForm):
             "contact_hours",
             "consent_given",
             "consent_date",
+            "exemption_reason",
+            "exemption_note",
         ]
-        widgets = {"details": forms.Textarea(attrs={"rows": 5})}
+        widgets = {
+            "details": forms.Textarea(attrs={"rows": 5}),
+            "exemption_note": forms.Textarea(attrs={"rows": 2}),
+        }
         error_messages = {
             "name": {"required": _("氏名を入力してください。")},
             "details": {"required": _("具体的な内容を入力してください。")},
@@ -651,11 +669,25 @@ class SheetForm(forms.ModelForm):
         ),
         (_("相談内容"), ["topics", "topic_other", "details"]),
         (_("連絡"), ["contact_method", "contact_hours"]),
-        (_("本人同意"), ["consent_given", "consent_date"]),
+        (
+            _("本人同意（または法令上の例外）"),
+            ["consent_given", "consent_date", "exemption_reason", "exemption_note"],
+        ),
     ]
 
     def sections(self):
-        return [(title, [self[name] for name in names]) for title, names in self.SECTIONS]
+        sections = [(title, [self[name] for name in names]) for title, names in self.SECTIONS]
+        # accounts.reauth's password box (sending on an exemption with a stale password)
+        # goes with the basis it confirms.
+        extra = [self[name] for name in self.fields if name not in self._sectioned]
+        if extra:
+            title, fields = sections[-1]
+            sections[-1] = (title, [*fields, *extra])
+        return sections
+
+    @cached_property
+    def _sectioned(self) -> set[str]:
+        return {name for _title, names in self.SECTIONS for name in names}
 
     def clean(self):
         data = super().clean()
@@ -685,17 +717,19 @@ class SheetForm(forms.ModelForm):
             field, message = needs[method]
             if not data.get(field) and field not in self.errors:
                 self.add_error(field, message)
-        if not data.get("consent_given"):
-            self.add_error(
-                "consent_given",
-                _(
-                    "本人の同意がないシートは送付できません。このシートを必要な関係機関と"
-                    "共有することについて、本人の同意を得てください。"
-                    "紙で同意をもらう場合は、白紙のシートを印刷して署名してもらうこともできます。"
-                ),
-            )
-        elif not data.get("consent_date") and "consent_date" not in self.errors:
-            self.add_error("consent_date", _("本人が同意した日を入力してください。"))
+        if "consent_date" not in self.errors:
+            try:
+                require_basis_to_pass_on(
+                    consent_given=bool(data.get("consent_given")),
+                    consent_on=data.get("consent_date"),
+                    exemption_reason=data.get("exemption_reason", ""),
+                    exemption_note=data.get("exemption_note", ""),
+                )
+            except NoBasisToPassOn as exc:
+                message = exc.messages[0]
+                if exc.code == "no_basis":
+                    message += str(PAPER_CONSENT)
+                self.add_error(BASIS_FIELDS[exc.code], message)
         return data
 
 

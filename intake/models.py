@@ -5,6 +5,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Agency
 from common.models import Versioned
+from households.choices import ExemptionReason
 from households.models import Household, Person
 from intake.choices import (
     CameFrom,
@@ -85,6 +86,13 @@ class Consultation(Versioned):
         choices=ConsentAtIntake.choices,
         default=ConsentAtIntake.UNKNOWN,
     )
+    # The basis on which another agency passed the person on (関係機関から, つなぐシート):
+    # the day of the person's consent, or a legal exemption and its reason.
+    consent_on = models.DateField(_("同意日"), null=True, blank=True)
+    exemption_reason = models.CharField(
+        _("法令上の例外の根拠"), max_length=20, choices=ExemptionReason.choices, blank=True
+    )
+    exemption_note = models.TextField(_("例外とする具体的な理由"), blank=True)
     outcome = models.CharField(_("対応結果"), max_length=20, choices=Outcome.choices)
     is_continuation = models.BooleanField(_("継続相談"), default=False)
     received_by = models.ForeignKey(
@@ -168,6 +176,10 @@ class ConnectSheet(models.Model):
     contact_hours = models.CharField(_("連絡希望時間帯"), max_length=100, blank=True)
     consent_given = models.BooleanField(_("本人同意"), default=False)
     consent_date = models.DateField(_("同意日"), null=True, blank=True)
+    exemption_reason = models.CharField(
+        _("法令上の例外の根拠"), max_length=20, choices=ExemptionReason.choices, blank=True
+    )
+    exemption_note = models.TextField(_("例外とする具体的な理由"), blank=True)
     status = models.CharField(
         _("状況"), max_length=20, choices=SheetStatus.choices, default=SheetStatus.SENT
     )

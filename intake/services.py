@@ -16,7 +16,7 @@ from common import kana
 from common.services import bump_version, check_version, save_as
 from common.wareki import age_on
 from households import services as household_services
-from households.access import households_visible_to
+from households.access import NoBasisToPassOn, households_visible_to, require_basis_to_pass_on
 from households.models import Household, HouseholdMembership, Person
 from intake.choices import (
     CameFrom,
@@ -138,8 +138,12 @@ def consultation_create(
     is_continuation: bool = False,
     new_household: dict | None = None,
     new_persons: Sequence[dict] = (),
+    consent_on=None,
+    exemption_reason: str = "",
+    exemption_note: str = "",
 ) -> Consultation:
-    """Record a 相談受付.
+    """Record a 相談受付. consent_on / exemption_reason / exemption_note carry the basis
+    on which another agency passed the person on (a つなぐシート taken up).
 
     new_household (fields of Household) and new_persons (dicts of Person fields plus
     relationship) register a household met for the first time; its persons are then
@@ -169,6 +173,9 @@ def consultation_create(
         wishes=wishes,
         urgency=urgency,
         consent_status=consent_status,
+        consent_on=consent_on,
+        exemption_reason=exemption_reason,
+        exemption_note=exemption_note,
         outcome=outcome,
         is_continuation=is_continuation,
         received_by=actor,
@@ -247,18 +254,23 @@ def consultation_update(
 def sheet_send(*, actor, agency, **fields) -> ConnectSheet:
     """A 庁内職員 (or any member of an agency) passes a resident to the desk.
 
-    Refused without the person's consent to share the sheet (and its date). The age is
-    computed from the birth date when one is given. Side effects: action log.
+    Refused without a basis to pass the person on (households.access.
+    require_basis_to_pass_on: the person's consent and its date, or a legal exemption
+    with its reason). The age is computed from the birth date when one is given.
+    Side effects: action log.
     """
     _check_agency(actor, agency)
-    if not fields.get("consent_given"):
-        raise IntakeRuleError(
-            _(
-                "本人の同意がないシートは送付できません。シートを必要な関係機関と共有することに本人が同意したか確認してください。"
-            )
+    try:
+        require_basis_to_pass_on(
+            consent_given=bool(fields.get("consent_given")),
+            consent_on=fields.get("consent_date"),
+            exemption_reason=fields.get("exemption_reason", ""),
+            exemption_note=fields.get("exemption_note", ""),
         )
-    if not fields.get("consent_date"):
-        raise IntakeRuleError(_("本人が同意した日を入力してください。"))
+    except NoBasisToPassOn as exc:
+        raise IntakeRuleError(exc.messages[0], code=exc.code) from exc
+    if fields.get("exemption_reason"):
+        fields["exemption_note"] = fields.get("exemption_note", "").strip()
     topics = list(fields.pop("topics", []) or [])
     unknown = [t for t in topics if t not in SheetTopic.values]
     if unknown:
@@ -275,7 +287,13 @@ def sheet_send(*, actor, agency, **fields) -> ConnectSheet:
         **fields,
     )
     save_as(sheet, actor)
-    log_action(actor=actor, action="intake.sheet.sent", obj=sheet, agency=agency.pk)
+    log_action(
+        actor=actor,
+        action="intake.sheet.sent",
+        obj=sheet,
+        agency=agency.pk,
+        exemption_reason=sheet.exemption_reason,
+    )
     return sheet
 
 
@@ -365,6 +383,9 @@ def sheet_take_up(*, actor, sheet: ConnectSheet, agency) -> Consultation:
         summary=summary,
         wishes=_sheet_wishes(sheet),
         consent_status=ConsentAtIntake.YES if sheet.consent_given else ConsentAtIntake.UNKNOWN,
+        consent_on=sheet.consent_date if sheet.consent_given else None,
+        exemption_reason=sheet.exemption_reason,
+        exemption_note=sheet.exemption_note,
         outcome=Outcome.ONGOING,
     )
     sheet.status = SheetStatus.TAKEN_UP

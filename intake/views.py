@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import reauth
-from accounts.audit import log_access
+from accounts.audit import log_access, log_reads
 from accounts.models import AccessLog
 from common.pdf import pdf_response, render_pdf
 from common.services import StaleEdit
@@ -76,6 +76,18 @@ def _after_save(consultation):
     return redirect("intake:consultation_detail", pk=consultation.pk)
 
 
+def _log_consultation_read(request, consultation, persons, detail=""):
+    log_access(user=request.user, obj=consultation, request=request, detail=detail)
+    for person in persons:
+        log_access(
+            user=request.user,
+            obj=person,
+            person_id=person.pk,
+            request=request,
+            detail=f"consultation:{consultation.pk}",
+        )
+
+
 # ---------------------------------------------------------------- consultations
 
 
@@ -90,6 +102,7 @@ def consultation_list(request):
         request.user, show=show, start=data.get("start"), end=data.get("end")
     )
     page = Paginator(consultations, 25).get_page(request.GET.get("page"))
+    log_reads(user=request.user, objects=page.object_list, request=request, detail="list")
     return render(
         request,
         "intake/consultation_list.html",
@@ -123,15 +136,7 @@ def consultation_detail(request, pk):
     persons = selectors.consultation_persons(consultation)
     is_desk = _is_desk(request)
     sheet = ConnectSheet.objects.filter(consultation=consultation).first() if is_desk else None
-    log_access(user=request.user, obj=consultation, request=request)
-    for person in persons:
-        log_access(
-            user=request.user,
-            obj=person,
-            person_id=person.pk,
-            request=request,
-            detail=f"consultation:{consultation.pk}",
-        )
+    _log_consultation_read(request, consultation, persons)
     return render(
         request,
         "intake/consultation_detail.html",
@@ -173,6 +178,9 @@ def consultation_edit(request, pk):
         else:
             messages.success(request, _("相談受付の内容を保存しました。"))
             return _after_save(consultation)
+    _log_consultation_read(
+        request, consultation, selectors.consultation_persons(consultation), detail="edit"
+    )
     return render(
         request,
         "intake/consultation_form.html",
@@ -189,6 +197,9 @@ def household_members(request):
         return render(request, "intake/_household_members.html", {"rows": []})
     household = get_household_for_user(request.user, int(pk))
     members = selectors.household_current_members(household)
+    log_reads(
+        user=request.user, objects=members, request=request, detail=f"household:{household.pk}"
+    )
     rows = [{"person": p, "checked": len(members) == 1} for p in members]
     return render(request, "intake/_household_members.html", {"rows": rows, "household": household})
 
@@ -201,6 +212,7 @@ def sheet_list(request):
     is_desk = _is_desk(request)
     sheets = selectors.sheet_list(request.user, is_desk=is_desk)
     page = Paginator(sheets, 25).get_page(request.GET.get("page"))
+    log_reads(user=request.user, objects=page.object_list, request=request, detail="list")
     return render(
         request,
         "intake/sheet_list.html",
@@ -210,10 +222,16 @@ def sheet_list(request):
 
 def sheet_new(request):
     agency = _member_agency(request)
-    form = SheetForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    form = reauth.add_password_field(SheetForm(request.POST or None), request)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        # Sending without the person's consent asks for the password, as a referral does.
+        and reauth.override_confirmed(request, form, bool(form.cleaned_data["exemption_reason"]))
+    ):
+        data = {k: v for k, v in form.cleaned_data.items() if k != reauth.PASSWORD_FIELD}
         try:
-            sheet = services.sheet_send(actor=request.user, agency=agency, **form.cleaned_data)
+            sheet = services.sheet_send(actor=request.user, agency=agency, **data)
         except services.IntakeRuleError as exc:
             form.add_error(None, exc)
         else:

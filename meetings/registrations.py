@@ -86,6 +86,8 @@ def my_agency_tasks(request):
         "context": {"tasks": tasks, "today": timezone.localdate()},
         "count": len(tasks),
         "order": 15,
+        # A task names its case (by title) only where the user may see it.
+        "reads": [t.item.case for t in tasks if t.item.case_id and t.case_named],
     }
 
 

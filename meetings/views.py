@@ -404,6 +404,7 @@ def item_edit(request, pk, item_pk):
         else:
             messages.success(request, _("議題を保存しました。"))
             return _to_detail(meeting, "#agenda")
+    _log_brief_reads(request, meeting, [item], "item_edit")
     return render(
         request, "meetings/item_form.html", {"form": form, "meeting": meeting, "item": item}
     )
@@ -644,6 +645,7 @@ def case_meetings(request, case_pk):
     """A case's meeting history, by the same rule as its timeline."""
     case = sharing.get_case_for_user(request.user, case_pk, request=request)
     items = list(selectors.case_meeting_items(case, request.user))
+    log_access(user=request.user, obj=case, request=request, detail="meetings")
     return render(
         request,
         "meetings/case_meetings.html",

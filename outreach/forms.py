@@ -284,6 +284,7 @@ class VisitForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("気になる点ありのときは、その内容を書いてください。"),
     )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def clean(self):
         data = super().clean()

@@ -208,7 +208,7 @@ class VisitCampaign(Versioned):
         return self.name
 
 
-class VisitRecord(models.Model):
+class VisitRecord(Versioned):
     """One household's row in a campaign; empty result = not visited yet."""
 
     campaign = models.ForeignKey(VisitCampaign, on_delete=models.CASCADE, related_name="visits")

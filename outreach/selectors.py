@@ -16,8 +16,6 @@ from django.http import Http404
 
 from accounts.audit import log_denied
 from cases.sharing import outreach_targets_visible_q
-from households.access import with_access_flags
-from households.models import Household
 from outreach.choices import (
     OPEN_TARGET_STATUSES,
     ContactMethod,
@@ -61,18 +59,6 @@ def get_target_for_user(user, pk) -> OutreachTarget:
         log_denied(user=user, object_type="outreach.outreachtarget", object_id=pk)
         raise Http404
     return target
-
-
-def may_see_address(user, target: OutreachTarget) -> bool:
-    """住所秘匿: the target's household address only for agencies granted its confidential
-    details (households.access decides, as for the household page)."""
-    household = target.household
-    if household is None:
-        return False
-    if not household.is_address_confidential:
-        return True
-    flagged = with_access_flags(Household.objects.filter(pk=household.pk), user).first()
-    return bool(flagged and flagged.can_see_confidential)
 
 
 def target_list(

@@ -250,16 +250,19 @@ def target_connect_case(
         agency = acting_agency(actor, [target.assigned_agency_id])
         persons = [(principal, CasePersonRole.PRINCIPAL)]
         persons += [(p, CasePersonRole.MEMBER) for p in members if p.pk != principal.pk]
-        case = case_services.case_open(
-            actor=actor,
-            household=household,
-            lead_agency=agency,
-            lead_staff=actor,
-            title=title.strip(),
-            opened_on=on,
-            persons=persons,
-            summary=target.concern,
-        )
+        try:
+            case = case_services.case_open(
+                actor=actor,
+                household=household,
+                lead_agency=agency,
+                lead_staff=actor,
+                title=title.strip(),
+                opened_on=on,
+                persons=persons,
+                summary=target.concern,
+            )
+        except case_services.CaseRuleError as exc:  # e.g. a 住所秘匿 household led elsewhere
+            raise OutreachRuleError(exc.messages) from exc
     target.case = case
     target.status = TargetStatus.CONNECTED
     target.connected_on = on
@@ -431,12 +434,20 @@ def campaign_add_households(*, actor, campaign: VisitCampaign) -> int:
 
 @transaction.atomic
 def visit_record(
-    *, actor, visit: VisitRecord, result: str, visited_on: dt.date | None, note: str = ""
+    *,
+    actor,
+    visit: VisitRecord,
+    result: str,
+    visited_on: dt.date | None,
+    note: str = "",
+    expected_version=None,
 ) -> VisitRecord:
-    """Record a household visit (desk or a visiting agency's staff)."""
+    """Record a household visit (desk or a visiting agency's staff). A stale version
+    raises StaleEdit and nothing is saved."""
     campaign = visit.campaign
     if not selectors.campaigns_visible_to(actor).filter(pk=campaign.pk).exists():
         raise OutreachRuleError(_("この調査の訪問を記録する権限がありません。"))
+    check_version(visit, expected_version)
     if result not in VisitResult.values:
         raise OutreachRuleError(_("訪問の結果を選んでください。"))
     if visited_on is None:
@@ -451,6 +462,7 @@ def visit_record(
     visit.note = note
     visit.visited_by = actor
     visit.agency = acting_agency(actor, visiting)
+    bump_version(visit)
     save_as(visit, actor)
     log_action(actor=actor, action="outreach.visit.recorded", obj=visit, result=result)
     return visit

@@ -6,11 +6,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.audit import log_access
+from accounts.audit import log_access, log_reads
 from cases import sharing
 from common.ratelimit import ratelimit
 from common.services import StaleEdit
 from households.access import get_household_for_user
+from households.contact import prime as prime_contact
 from outreach import selectors, services
 from outreach.forms import (
     CampaignForm,
@@ -44,13 +45,14 @@ def _campaign(request, pk, *, manage=False):
     return campaign
 
 
-def _log_target_read(request, target):
+def _log_target_read(request, target, detail=""):
+    where = f"household:{target.household_id}" if target.household_id else ""
     log_access(
         user=request.user,
         obj=target,
         person_id=target.person_id,
         request=request,
-        detail=f"household:{target.household_id}" if target.household_id else "",
+        detail=" ".join(part for part in (detail, where) if part),
     )
 
 
@@ -70,6 +72,7 @@ def target_list(request):
         q=data.get("q", ""),
     )
     page = Paginator(targets, 30).get_page(request.GET.get("page"))
+    log_reads(user=request.user, objects=page.object_list, request=request, detail="list")
     return render(request, "outreach/target_list.html", {"form": form, "page": page})
 
 
@@ -93,6 +96,8 @@ def target_create(request):
         else:
             messages.success(request, _("アウトリーチ対象を登録しました。"))
             return redirect("outreach:target_detail", pk=target.pk)
+    if household is not None:  # the form offers its members by name
+        log_access(user=request.user, obj=household, request=request, detail="target_create")
     return render(
         request, "outreach/target_form.html", {"form": form, "fixed_household": household}
     )
@@ -110,7 +115,6 @@ def target_detail(request, pk):
             "contacts": selectors.contacts_for(target),
             "status_form": TargetStatusForm(target=target),
             "can_open_case": can_open_case,
-            "show_address": selectors.may_see_address(request.user, target),
         },
     )
 
@@ -134,6 +138,7 @@ def target_edit(request, pk):
             if selectors.targets_visible_to(request.user).filter(pk=target.pk).exists():
                 return redirect("outreach:target_detail", pk=target.pk)
             return redirect("outreach:target_list")
+    _log_target_read(request, target, detail="edit")
     return render(request, "outreach/target_form.html", {"form": form, "target": target})
 
 
@@ -176,6 +181,7 @@ def contact_add(request, pk):
             else:
                 messages.success(request, _("接触の記録を保存しました。"))
             return redirect("outreach:target_detail", pk=target.pk)
+    _log_target_read(request, target, detail="contact")
     return render(request, "outreach/contact_form.html", {"form": form, "target": target})
 
 
@@ -203,6 +209,7 @@ def target_connect(request, pk):
         else:
             messages.success(request, _("支援につながりました。ケースに記録を続けてください。"))
             return redirect("cases:case_detail", pk=target.case_id)
+    _log_target_read(request, target, detail="connect")
     return render(request, "outreach/connect_form.html", {"form": form, "target": target})
 
 
@@ -247,6 +254,15 @@ def campaign_detail(request, pk):
     result = filter_form.cleaned_data.get("result", "") if filter_form.is_valid() else ""
     visits = selectors.campaign_visits(campaign, result=result)
     page = Paginator(visits, 50).get_page(request.GET.get("page"))
+    # 住所秘匿 for the page's rows in one query (none when no row is hidden).
+    prime_contact(request.user, households=[v.household for v in page])
+    # The rows show each household's name and address: a read of each.
+    log_reads(
+        user=request.user,
+        objects=[v.household for v in page],
+        request=request,
+        detail=f"campaign:{campaign.pk}",
+    )
     visible_targets = set(
         selectors.targets_visible_to(request.user)
         .filter(visit__in=[v.pk for v in page])
@@ -324,18 +340,26 @@ def visit_edit(request, pk, visit_pk):
         "result": visit.result,
         "visited_on": visit.visited_on or timezone.localdate(),
         "note": visit.note,
+        "version": visit.version,
     }
     form = VisitForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         try:
-            services.visit_record(actor=request.user, visit=visit, **form.cleaned_data)
-        except services.OutreachRuleError as exc:
+            services.visit_record(
+                actor=request.user,
+                visit=visit,
+                expected_version=form.cleaned_data.get("version"),
+                **data,
+            )
+        except (StaleEdit, services.OutreachRuleError) as exc:
             form.add_error(None, exc)
         else:
             messages.success(
                 request, _("%(name)sの訪問を記録しました。") % {"name": visit.household.name}
             )
             return redirect("outreach:campaign_detail", pk=campaign.pk)
+    log_access(user=request.user, obj=visit.household, request=request, detail=f"visit:{visit.pk}")
     return render(
         request,
         "outreach/visit_form.html",

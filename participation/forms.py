@@ -126,6 +126,7 @@ class HostLogFilterForm(forms.Form):
 class HostLogForm(forms.ModelForm):
     contacted_on = WarekiDateField(label=_("日付"), allow_future=False)
     next_on = WarekiDateField(label=_("次回予定日"), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = HostDevelopment
@@ -158,6 +159,8 @@ class HostLogForm(forms.ModelForm):
         self.fields["opportunity"].queryset = Opportunity.objects.order_by("name")
         if not self.instance.pk:
             self.fields["contacted_on"].initial = timezone.localdate()
+        else:
+            self.initial.setdefault("version", self.instance.version)
 
 
 class PlacementFilterForm(forms.Form):

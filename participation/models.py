@@ -88,7 +88,7 @@ class Opportunity(Versioned):
         return "・".join(str(labels[d]) for d in self.day_list)
 
 
-class HostDevelopment(models.Model):
+class HostDevelopment(Versioned):
     """受入先開拓: a visit or hearing with a company or 法人 that might take people in."""
 
     contacted_on = models.DateField(_("日付"), db_index=True)

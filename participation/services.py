@@ -94,10 +94,15 @@ def host_log_create(*, actor, **fields) -> HostDevelopment:
 
 
 @transaction.atomic
-def host_log_update(*, actor, log: HostDevelopment, **fields) -> HostDevelopment:
+def host_log_update(
+    *, actor, log: HostDevelopment, expected_version=None, **fields
+) -> HostDevelopment:
+    """Correct a host log; a stale version raises StaleEdit and nothing is saved."""
     _require_manager(actor)
+    check_version(log, expected_version)
     for key, value in fields.items():
         setattr(log, key, value)
+    bump_version(log)
     save_as(log, actor)
     log_action(actor=actor, action="participation.host_log.updated", obj=log)
     return log

@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.audit import log_access
+from accounts.audit import log_access, log_reads
 from cases import sharing
 from common.ratelimit import ratelimit
 from common.services import StaleEdit
@@ -93,11 +93,17 @@ def opportunity_create(request):
 def opportunity_detail(request, pk):
     _worker(request)
     opportunity = selectors.get_opportunity_for_user(request.user, pk)
-    placements = (
+    placements = list(
         selectors.placements_visible_to(request.user)
         .filter(opportunity=opportunity)
         .select_related("person", "case")
         .order_by("-coordinating_on", "-pk")
+    )
+    log_reads(
+        user=request.user,
+        objects=placements,
+        request=request,
+        detail=f"opportunity:{opportunity.pk}",
     )
     return render(
         request,
@@ -164,7 +170,8 @@ def host_log_create(request):
     _manager(request)
     form = HostLogForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        log = services.host_log_create(actor=request.user, **form.cleaned_data)
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        log = services.host_log_create(actor=request.user, **data)
         messages.success(request, _("受入先開拓の記録を保存しました。"))
         return redirect("participation:host_log_detail", pk=log.pk)
     return render(request, "participation/host_log_form.html", {"form": form})
@@ -185,9 +192,19 @@ def host_log_edit(request, pk):
     log = selectors.get_host_log_for_user(request.user, pk)
     form = HostLogForm(request.POST or None, instance=log)
     if request.method == "POST" and form.is_valid():
-        services.host_log_update(actor=request.user, log=log, **form.cleaned_data)
-        messages.success(request, _("受入先開拓の記録を保存しました。"))
-        return redirect("participation:host_log_detail", pk=log.pk)
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            services.host_log_update(
+                actor=request.user,
+                log=log,
+                expected_version=form.cleaned_data.get("version"),
+                **data,
+            )
+        except StaleEdit as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("受入先開拓の記録を保存しました。"))
+            return redirect("participation:host_log_detail", pk=log.pk)
     return render(request, "participation/host_log_form.html", {"form": form, "log": log})
 
 
@@ -204,6 +221,7 @@ def placement_list(request):
         kind=data.get("kind", ""),
     )
     page = Paginator(placements, 30).get_page(request.GET.get("page"))
+    log_reads(user=request.user, objects=page.object_list, request=request, detail="list")
     return render(request, "participation/placement_list.html", {"form": form, "page": page})
 
 
@@ -241,6 +259,8 @@ def placement_create(request):
         else:
             messages.success(request, _("参加支援の調整を始めました。"))
             return redirect("participation:placement_detail", pk=placement.pk)
+    # The form offers the case's (or household's) members by name.
+    log_access(user=request.user, obj=case or household, request=request, detail="placement")
     return render(
         request,
         "participation/placement_form.html",
@@ -248,9 +268,19 @@ def placement_create(request):
     )
 
 
+def _log_placement_read(request, placement, detail=""):
+    log_access(
+        user=request.user,
+        obj=placement,
+        person_id=placement.person_id,
+        request=request,
+        detail=detail,
+    )
+
+
 def placement_detail(request, pk):
     placement = _placement(request, pk)
-    log_access(user=request.user, obj=placement, person_id=placement.person_id, request=request)
+    _log_placement_read(request, placement)
     return render(
         request,
         "participation/placement_detail.html",
@@ -283,6 +313,7 @@ def placement_edit(request, pk):
             if selectors.placements_visible_to(request.user).filter(pk=placement.pk).exists():
                 return redirect("participation:placement_detail", pk=placement.pk)
             return redirect("participation:placement_list")
+    _log_placement_read(request, placement, detail="edit")
     return render(
         request, "participation/placement_edit.html", {"form": form, "placement": placement}
     )
@@ -325,6 +356,7 @@ def follow_up_add(request, pk):
             else:
                 messages.success(request, _("定着支援を記録しました。"))
             return redirect("participation:placement_detail", pk=placement.pk)
+    _log_placement_read(request, placement, detail="follow_up")
     return render(
         request, "participation/follow_up_form.html", {"form": form, "placement": placement}
     )

@@ -11,6 +11,7 @@ from cases import sharing
 from cases.choices import ExemptionReason, GrantScope, RecordKind
 from cases.models import Case
 from common.demo import register
+from intake.choices import ConsentAtIntake
 from intake.models import ConsultationCategory
 from referrals import services
 from referrals.models import Referral
@@ -126,4 +127,6 @@ def seed_referrals(context: dict) -> None:
             summary="生活福祉資金の相談に来たが、借入れが多く家計全体の相談が必要と思われる。",
             wishes="家計を立て直したい。",
             categories=[other],
+            consent_status=ConsentAtIntake.YES,
+            consent_on=timezone.localdate() - dt.timedelta(days=1),
         )

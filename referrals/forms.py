@@ -9,6 +9,7 @@ from cases.choices import ExemptionReason, GrantScope
 from cases.forms import RecordForm
 from common.forms import KanaField, PhoneField, WarekiDateField
 from common.wareki import format_date
+from households.access import NoBasisToPassOn, require_basis_to_pass_on
 from households.models import Consent, Person
 from intake.choices import ConsentAtIntake, Urgency
 from intake.models import ConsultationCategory
@@ -212,6 +213,25 @@ class DeskReferralForm(forms.Form):
         choices=ConsentAtIntake.choices,
         initial=ConsentAtIntake.UNKNOWN,
     )
+    consent_date = WarekiDateField(label=_("同意日"), required=False, allow_future=False)
+    exemption_reason = forms.ChoiceField(
+        label=_("同意がない場合: 法令上の例外の根拠"),
+        choices=[("", "---------"), *ExemptionReason.choices],
+        required=False,
+    )
+    exemption_note = forms.CharField(
+        label=_("例外とする具体的な理由"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+
+    # Where each refusal of households.access.require_basis_to_pass_on is shown.
+    BASIS_FIELDS = {
+        "no_basis": "consent_status",
+        "consent_date": "consent_date",
+        "exemption_reason": "exemption_reason",
+        "exemption_note": "exemption_note",
+    }
 
     def __init__(self, *args, desks, **kwargs):
         super().__init__(*args, **kwargs)
@@ -223,6 +243,22 @@ class DeskReferralForm(forms.Form):
             is_active=True
         ).order_by("order", "pk")
 
+    def clean(self):
+        data = super().clean()
+        if data.get("consent_status") != ConsentAtIntake.YES:
+            data["consent_date"] = None  # a day of consent the person did not give
+        if "consent_date" not in self.errors:
+            try:
+                require_basis_to_pass_on(
+                    consent_given=data.get("consent_status") == ConsentAtIntake.YES,
+                    consent_on=data.get("consent_date"),
+                    exemption_reason=data.get("exemption_reason", ""),
+                    exemption_note=data.get("exemption_note", ""),
+                )
+            except NoBasisToPassOn as exc:
+                self.add_error(self.BASIS_FIELDS[exc.code], exc.messages[0])
+        return data
+
 
 class AgencySearchForm(forms.Form):
     q = forms.CharField(label=_("機関名・種別・対応できる内容"), required=False, max_length=100)
@@ -233,6 +269,7 @@ class AgencySearchForm(forms.Form):
 
 class AgencyForm(forms.ModelForm):
     phone = PhoneField(label=_("電話"), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Agency
@@ -256,3 +293,8 @@ class AgencyForm(forms.ModelForm):
             "kind": {"required": _("種別を選んでください。")},
             "email": {"invalid": _("メールアドレスの形式が正しくありません。")},
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial.setdefault("version", self.instance.version)

@@ -13,7 +13,7 @@ from cases.registry import (
     register_home,
     register_timeline,
 )
-from households.signals import consent_ended
+from households.signals import consent_ended, hidden_duplicate_registered
 from referrals import selectors, services
 from referrals.choices import GRANTED_STATUSES, ReferralStatus
 
@@ -23,6 +23,11 @@ HOME_LIMIT = 20
 @receiver(consent_ended, dispatch_uid="referrals_end_for_consent")
 def end_referrals_of_ended_consent(sender, consent, actor, **kwargs):
     services.referrals_end_for_consent(consent=consent, actor=actor)
+
+
+@receiver(hidden_duplicate_registered, dispatch_uid="referrals_tell_lead_of_hidden_duplicate")
+def tell_lead_of_hidden_duplicate(sender, household_ids, agency, actor, **kwargs):
+    services.hidden_duplicate_notify(household_ids=household_ids, agency=agency, actor=actor)
 
 
 def _can(case, user, action: str) -> bool:

@@ -25,7 +25,8 @@ from cases import sharing
 from cases.choices import ExemptionReason, GrantBasis, Project, RecordKind
 from cases.models import Case, CasePerson
 from common.services import save_as
-from households.models import Consent
+from households.access import NoBasisToPassOn, households_visible_to, require_basis_to_pass_on
+from households.models import Consent, Household
 from intake.choices import CameFrom, Channel, ConsentAtIntake, Outcome, Urgency
 from intake.models import Consultation, ConsultationCategoryLink
 from referrals.choices import (
@@ -111,6 +112,42 @@ def notify(
             transaction.on_commit(
                 lambda: referrals_send_email_task.delay(user_ids=user_ids, subject=verb, path=link)
             )
+    return rows
+
+
+def hidden_duplicate_notify(*, household_ids, agency: Agency, actor) -> list[Notification]:
+    """Tell the lead of each 住所秘匿 household that another agency registered a person who
+    may be one of its members (households.signals.hidden_duplicate_registered): the
+    registering user was told nothing, so only the lead can resolve the duplicate.
+
+    Recipients: the 主担当 of the household's open cases; with none open, the case
+    workers of the agency that registered it; each only if households.access lets them
+    open the household page the notice links to. The notice names the registering agency
+    (no person, no household, nothing of the new record). In-app only: a mail subject
+    must not say that a 住所秘匿 household exists."""
+    rows = []
+    for household in Household.objects.filter(pk__in=list(household_ids)).order_by("pk"):
+        leads = [
+            c.lead_staff
+            for c in Case.objects.open().filter(household=household).select_related("lead_staff")
+        ]
+        if not leads:
+            leads = list(agency_staff(household.registered_by_agency_id))
+        users = [
+            u
+            for u in dict.fromkeys(leads)
+            if households_visible_to(u).filter(pk=household.pk).exists()
+        ]
+        rows += notify(
+            actor=actor,
+            users=users,
+            verb=_(
+                "%(agency)sが、住所秘匿の世帯の世帯員と同じふりがな・生年月日の人を登録しました。"
+                "同一人物かどうか確認してください。"
+            )
+            % {"agency": agency.name},
+            link=reverse("households:detail", args=[household.pk]),
+        )
     return rows
 
 
@@ -592,9 +629,17 @@ def desk_referral_create(
     categories=(),
     urgency: str = Urgency.NORMAL,
     consent_status: str = ConsentAtIntake.UNKNOWN,
+    consent_on: dt.date | None = None,
+    exemption_reason: str = "",
+    exemption_note: str = "",
 ) -> Consultation:
     """A partner agency refers a person to the desk: a 相談受付 (関係機関から) that
     lands in the desk's intake queue (継続支援, no case yet).
+
+    The person's name, birth date and contact pass to another agency, so the rule of a
+    つなぐシート holds (households.access.require_basis_to_pass_on): the person's
+    consent (consent_status 同意あり and its day) or a legal exemption with its reason,
+    recorded on the consultation. Refused with ReferralRefused otherwise.
 
     The consultation is written through intake's models with save_as rather than
     intake.services.consultation_create, which records only for the actor's own
@@ -614,6 +659,16 @@ def desk_referral_create(
     categories = list(dict.fromkeys(categories or []))
     if not categories:
         raise ReferralRefused(_("相談内容を1つ以上選んでください。"))
+    consent_given = consent_status == ConsentAtIntake.YES
+    try:
+        require_basis_to_pass_on(
+            consent_given=consent_given,
+            consent_on=consent_on,
+            exemption_reason=exemption_reason,
+            exemption_note=exemption_note,
+        )
+    except NoBasisToPassOn as exc:
+        raise ReferralRefused(exc.messages[0], code=exc.code) from exc
     header = _("【対象者】%(name)s") % {"name": person_name.strip()}
     if person_name_kana:
         header += f"（{person_name_kana.strip()}）"
@@ -634,6 +689,9 @@ def desk_referral_create(
         wishes=(wishes or "").strip(),
         urgency=urgency,
         consent_status=consent_status,
+        consent_on=consent_on if consent_given else None,
+        exemption_reason=exemption_reason or "",
+        exemption_note=(exemption_note or "").strip() if exemption_reason else "",
         outcome=Outcome.ONGOING,
         received_by=actor,
         agency=desk_agency,
@@ -659,5 +717,6 @@ def desk_referral_create(
         obj=consultation,
         via="referrals.to_desk",
         from_agency=from_agency.pk,
+        exemption_reason=consultation.exemption_reason,
     )
     return consultation

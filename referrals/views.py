@@ -8,11 +8,12 @@ from django.views.decorators.http import require_POST
 
 from accounts import reauth
 from accounts import services as account_services
-from accounts.audit import log_access
+from accounts.audit import log_access, log_reads
 from accounts.models import Agency
 from cases import sharing
 from cases.choices import GrantScope
 from common.ratelimit import ratelimit
+from common.services import StaleEdit
 from referrals import selectors, services
 from referrals.choices import GRANTED_STATUSES, TRANSITIONS, ReferralStatus, Side
 from referrals.forms import (
@@ -111,6 +112,8 @@ def referral_new(request):
                 _("%(agency)sへ繋ぎを送りました。") % {"agency": referral.to_agency.name},
             )
             return redirect("referrals:referral_detail", pk=referral.pk)
+    # The form lists the case's members and their consents by name.
+    log_access(user=request.user, obj=case, request=request, detail="referral_new")
     return render(
         request,
         "referrals/referral_form.html",
@@ -122,6 +125,7 @@ def consent_options(request):
     """htmx: the consent choices that cover the agency picked in the referral form."""
     case = _case_for_referral_new(request)
     form = ReferralForm(initial={"to_agency": request.GET.get("to_agency")}, case=case)
+    log_access(user=request.user, obj=case, request=request, detail="consent_options")
     return render(
         request,
         "referrals/_consent_field.html",
@@ -176,6 +180,11 @@ def _detail_context(request, referral, **forms):
         "cancel_form": CancelForm(prefix="cancel") if ReferralStatus.CANCELLED in allowed else None,
         "scope_help": SCOPE_HELP.get(GrantScope(referral.scope), ""),
     }
+    # What the receiving agency effectively sees of the case and why: its widest basis,
+    # which may be wider than this referral's 開示範囲 (a plan role, a share).
+    access = sharing.agency_access(referral.case, referral.to_agency)
+    context["to_access"] = [access] if access.scope else []
+    context["wider_than_referral"] = bool(access.scope) and access.is_wider_than(referral.scope)
     context.update({k: v for k, v in forms.items() if v is not None})
     return context
 
@@ -282,6 +291,13 @@ def record_add(request, pk):
         else:
             messages.success(request, _("支援経過を記録しました。"))
             return redirect("referrals:referral_detail", pk=referral.pk)
+    # The form names the referral's persons, as its detail page does.
+    log_reads(
+        user=request.user,
+        objects=list(referral.persons.order_by("pk")),
+        request=request,
+        detail=f"referral:{referral.pk}",
+    )
     return render(
         request,
         "referrals/record_form.html",
@@ -299,8 +315,13 @@ def to_desk(request):
     if agency is None or agency.is_desk:
         raise Http404
     desks = services.desk_agencies()
-    form = DeskReferralForm(request.POST or None, desks=desks)
-    if request.method == "POST" and form.is_valid():
+    form = reauth.add_password_field(DeskReferralForm(request.POST or None, desks=desks), request)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        # Sending without the person's consent asks for the password, as a referral does.
+        and reauth.override_confirmed(request, form, bool(form.cleaned_data["exemption_reason"]))
+    ):
         data = form.cleaned_data
         try:
             services.desk_referral_create(
@@ -316,6 +337,9 @@ def to_desk(request):
                 categories=list(data["categories"]),
                 urgency=data["urgency"],
                 consent_status=data["consent_status"],
+                consent_on=data["consent_date"],
+                exemption_reason=data["exemption_reason"],
+                exemption_note=data["exemption_note"],
             )
         except services.ReferralRefused as exc:
             form.add_error(None, exc)
@@ -396,12 +420,21 @@ def agency_edit(request, pk):
     agency = _agency(request, pk)
     form = AgencyForm(request.POST or None, instance=agency)
     if request.method == "POST" and form.is_valid():
-        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        changed = {n: form.cleaned_data[n] for n in form.changed_data if n != "version"}
         # ModelForm validation already wrote the values onto the instance; reload
         # so the service sees (and records) the change itself.
         agency.refresh_from_db()
-        if changed:
-            account_services.agency_update(actor=request.user, agency=agency, **changed)
-        messages.success(request, _("機関の情報を保存しました。"))
-        return redirect("referrals:agency_detail", pk=agency.pk)
+        try:
+            if changed:
+                account_services.agency_update(
+                    actor=request.user,
+                    agency=agency,
+                    expected_version=form.cleaned_data.get("version"),
+                    **changed,
+                )
+        except StaleEdit as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("機関の情報を保存しました。"))
+            return redirect("referrals:agency_detail", pk=agency.pk)
     return render(request, "referrals/agency_form.html", {"form": form, "agency": agency})

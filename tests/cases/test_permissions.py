@@ -22,6 +22,7 @@ GET_URLS = [
     ("cases:plan_edit", lambda c, p, pl: {"pk": c.pk, "plan_pk": pl.pk}, "change"),
     ("cases:plan_pdf", lambda c, p, pl: {"pk": c.pk, "plan_pk": pl.pk}, "records"),
     ("cases:case_share", lambda c, p, pl: {"pk": c.pk}, "change"),
+    ("cases:access_preview", lambda c, p, pl: {"pk": c.pk}, "change"),
     ("households:detail", lambda c, p, pl: {"pk": c.household_id}, "records"),
     ("households:edit", lambda c, p, pl: {"pk": c.household_id}, "change"),
     ("households:member_add", lambda c, p, pl: {"pk": c.household_id}, "change"),

@@ -783,7 +783,11 @@ POST_SPECS: dict[str, Spec] = {
             Target(
                 _u("referrals:to_desk"),
                 views=[_u("intake:consultation_list")],
-                base={"categories": [str(category("その他").pk)]},
+                base={
+                    "categories": [str(category("その他").pk)],
+                    "consent_status": "yes",
+                    "consent_date": _today(),
+                },
             ),
         )[1],
     ),

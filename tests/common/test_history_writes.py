@@ -295,6 +295,9 @@ def test_bench_report_names_a_user_on_every_history_row(reports_media):
 
 # Commands not run above, and why.
 NOT_RUN = {
+    "demo_code": "reads the demo persona's TOTP device and prints its code; writes nothing",
+    "cases_apply_closure": "writes only through cases.services.case_end_plan_and_shares as "
+    "the system user; run in tests/cases/test_closure_and_access.py",
     "bench_pages": "times pages of a city seeded by seed_city; its only write is the "
     "allowlisted SupportRecord.bulk_create top-up below, which writes no history row",
 }

@@ -207,6 +207,7 @@ BUILDERS = {
     "cases:plan_revise": _plan,
     "cases:plan_pdf": _plan,
     "cases:case_share": _case,
+    "cases:access_preview": _case,
     "cases:grant_end": lambda w: {"pk": w.case.pk, "grant_pk": w.grant.pk},
     "cases:consultation_add": _case,
     "cases:consultation_link": lambda w: {"consultation_pk": w.loose_consultation.pk},

@@ -65,7 +65,7 @@ class TestSend:
         )
         html = response.content.decode()
         assert response.status_code == 200
-        assert "本人の同意がないシートは送付できません" in html
+        assert "本人の同意がなく、法令上の例外の記録もないため送れません" in html
         assert "白紙のシートを印刷" in html
         assert reverse("intake:sheet_blank_pdf") in html
         assert ConnectSheet.objects.count() == 0

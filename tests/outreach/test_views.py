@@ -367,3 +367,32 @@ def test_campaign_detail_query_count_does_not_grow(
     # COUNT, is_desk_staff (buttons), primary_agency, districts, agencies, the session
     # save (3).
     assert count_queries(client, url) == small
+
+
+def test_connecting_a_hidden_household_elsewhere_is_refused_beside_the_form(
+    client_for, desk, partner, partner_agency, target, kenta, yamada
+):
+    """The assigned agency may not open (and lead) a case on a 住所秘匿 household the desk
+    registered: the refusal comes back on the form, not as a 500, and no case is made."""
+    from households import access as household_access
+    from households import services as household_services
+
+    household_services.household_update(
+        actor=desk, household=yamada, is_address_confidential=True
+    )
+    # The partner sees the household (as through a share), not its whereabouts.
+    household_access.grant_household(agency=partner_agency, household=yamada)
+    response = client_for(partner).post(
+        reverse("outreach:target_connect", args=[target.pk]),
+        {
+            "mode": "new",
+            "title": "山田さん世帯",
+            "principal": kenta.pk,
+            "opened_on": dt.date.today().isoformat(),
+        },
+    )
+    assert response.status_code == 200
+    assert "住所秘匿の世帯のケースを開始できるのは" in response.content.decode()
+    assert not Case.objects.exists()
+    target.refresh_from_db()
+    assert target.case_id is None

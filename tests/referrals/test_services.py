@@ -464,6 +464,8 @@ def test_a_partner_refers_a_person_to_the_desk(desk, desk_agency, partner, partn
         person_contact="090-1111-2222",
         summary="介護と借金の相談",
         categories=[category],
+        consent_status="yes",
+        consent_on=dt.date(2024, 4, 1),
     )
     assert (consultation.channel, consultation.came_from) == (Channel.AGENCY, CameFrom.AGENCY)
     assert (consultation.caller_agency, consultation.agency) == (partner_agency, desk_agency)

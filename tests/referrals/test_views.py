@@ -472,6 +472,7 @@ def test_a_partner_refers_a_person_to_the_desk_through_the_form(
             "summary": "借金の相談をしたい",
             "urgency": "soon",
             "consent_status": "yes",
+            "consent_date": "R6.4.1",
         },
     )
     assert response.status_code == 302
