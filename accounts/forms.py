@@ -2,9 +2,12 @@ import re
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import log_action
+from accounts.choices import Role
+from accounts.models import Agency, User
 from common.services import save_as
 
 
@@ -143,3 +146,149 @@ class JapanesePasswordChangeForm(PasswordChangeForm):
 
 class AgencySearchForm(forms.Form):
     q = forms.CharField(label=_("検索"), required=False, max_length=100)
+
+
+class StaffAddForm(forms.Form):
+    """A manager adds a member to one of the agencies they manage: an existing active
+    user chosen by username, or a new user created with a one-time initial password.
+    Whether the change is allowed at all is accounts.services.membership_refusal's."""
+
+    agency = forms.ModelChoiceField(
+        label=_("機関"),
+        queryset=None,
+        empty_label=None,
+        error_messages={"required": _("機関を選んでください。")},
+    )
+    username = forms.CharField(
+        label=_("ユーザー名"),
+        max_length=150,
+        help_text=_("すでに利用者がいる場合はそのユーザー名、新しく作る場合は希望するユーザー名。"),
+        error_messages={"required": _("ユーザー名を入力してください。")},
+        validators=[
+            UnicodeUsernameValidator(
+                message=_("ユーザー名には文字・数字と @ . + - _ だけが使えます。")
+            )
+        ],
+    )
+    create = forms.BooleanField(
+        label=_("新しい利用者として作成する（初期パスワードを発行）"), required=False
+    )
+    display_name = forms.CharField(
+        label=_("表示名（氏名）"),
+        max_length=100,
+        required=False,
+        help_text=_("新しく作成するときは必須です。"),
+    )
+    role = forms.ChoiceField(
+        label=_("役割"),
+        choices=Role.choices,
+        error_messages={"required": _("役割を選んでください。")},
+    )
+
+    def __init__(self, *args, agencies, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["agency"]
+        field.queryset = Agency.objects.filter(pk__in=[a.pk for a in agencies])
+        field.error_messages["invalid_choice"] = _("管理している機関を選んでください。")
+        self.fields["role"].error_messages["invalid_choice"] = _("役割を一覧から選んでください。")
+        if len(agencies) == 1:
+            field.initial = agencies[0].pk
+            field.widget = forms.HiddenInput()
+        self.member = None
+
+    def clean_username(self):
+        return User.normalize_username(self.cleaned_data["username"])
+
+    def clean(self):
+        cleaned = super().clean()
+        username, agency = cleaned.get("username"), cleaned.get("agency")
+        if not username:
+            return cleaned
+        if cleaned.get("create"):
+            if User.objects.filter(username=username).exists():
+                self.add_error(
+                    "username",
+                    _(
+                        "このユーザー名はすでに使われています。その利用者を追加するときは"
+                        "「新しい利用者として作成する」のチェックを外してください。"
+                    ),
+                )
+            if not cleaned.get("display_name"):
+                self.add_error("display_name", _("新しく作成するときは表示名を入力してください。"))
+            return cleaned
+        self.member = User.objects.filter(username=username, is_active=True).first()
+        if self.member is None:
+            self.add_error(
+                "username",
+                _(
+                    "このユーザー名の有効な利用者はいません。新しく作るときは"
+                    "「新しい利用者として作成する」にチェックを入れてください。"
+                ),
+            )
+        elif (
+            agency is not None
+            and self.member.memberships.filter(agency=agency, is_active=True).exists()
+        ):
+            self.add_error(
+                "username",
+                _("この利用者はすでにこの機関の職員です。役割は一覧から変更してください。"),
+            )
+        return cleaned
+
+
+class MembershipRoleForm(forms.Form):
+    """A new role for one member (the row's own form on the 職員 page)."""
+
+    role = forms.ChoiceField(
+        label=_("役割"),
+        choices=Role.choices,
+        error_messages={"required": _("役割を選んでください。")},
+    )
+
+    def __init__(self, *args, membership, **kwargs):
+        kwargs.setdefault("auto_id", f"id_m{membership.pk}_%s")
+        kwargs.setdefault("initial", {"role": membership.role})
+        super().__init__(*args, **kwargs)
+        self.membership = membership
+        role = self.fields["role"]
+        role.error_messages["invalid_choice"] = _("役割を一覧から選んでください。")
+        role.widget.attrs["aria-label"] = _("%(user)sさんの役割") % {"user": membership.user}
+
+    def clean_role(self):
+        if not self.membership.is_active:
+            raise forms.ValidationError(
+                _("終了した所属の役割は変更できません。「職員を追加」から追加し直してください。")
+            )
+        return self.cleaned_data["role"]
+
+
+class MembershipCredentialsForm(forms.Form):
+    """Reissuing one member's password or resetting their 2FA: no field; its refusal
+    is shown beside the row's buttons. Whether it is allowed at all is
+    accounts.services.credentials_refusal's."""
+
+    def __init__(self, *args, membership, **kwargs):
+        kwargs.setdefault("auto_id", f"id_cred{membership.pk}_%s")
+        super().__init__(*args, **kwargs)
+        self.membership = membership
+
+    def clean(self):
+        if not self.membership.is_active:
+            raise forms.ValidationError(
+                _("終了した所属の職員のパスワードや2段階認証は、この画面ではリセットできません。")
+            )
+        return super().clean()
+
+
+class MembershipEndForm(forms.Form):
+    """Ending one membership: no field; its refusal is shown beside the row's button."""
+
+    def __init__(self, *args, membership, **kwargs):
+        kwargs.setdefault("auto_id", f"id_end{membership.pk}_%s")
+        super().__init__(*args, **kwargs)
+        self.membership = membership
+
+    def clean(self):
+        if not self.membership.is_active:
+            raise forms.ValidationError(_("この所属はすでに終了しています。"))
+        return super().clean()

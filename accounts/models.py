@@ -71,6 +71,11 @@ class User(AbstractUser):
         return bool(self.roles() & set(roles))
 
     @property
+    def manages_staff(self) -> bool:
+        """An active 管理者 of some agency: the 職員 page (accounts:staff) is theirs."""
+        return Role.MANAGER in self.roles()
+
+    @property
     def works_on_cases(self) -> bool:
         return bool(self.roles() & CASE_ROLES)
 

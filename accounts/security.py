@@ -1,6 +1,6 @@
 """Authentication hardening: login timestamps in the session, the django-axes lockout
 page and client address, the audit of failed logins, and the 2FA writes (enrolment,
-recovery codes, administrator reset)."""
+recovery codes, reset)."""
 
 import base64
 import time
@@ -20,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.audit import log_access, log_action
 from accounts.models import AccessLog, User
+from accounts.services import credentials_check
 
 # Session keys (epoch seconds): when the password was entered at login, and when it was
 # last entered at all (login or re-authentication).
@@ -175,8 +176,11 @@ def two_factor_enrol(*, user, device: TOTPDevice) -> list[str]:
 
 @transaction.atomic
 def two_factor_reset(*, actor, user) -> None:
-    """Administrator reset: remove all of the user's 2FA devices and end their sessions,
-    so they enrol again at their next login."""
+    """Remove all of the user's 2FA devices and end their sessions, so they enrol again
+    at their next login: a member's by their agency's manager (the 職員 page), others'
+    by an administrator. Refused (CredentialsRuleError, nothing written) by
+    accounts.services.credentials_refusal."""
+    credentials_check(actor=actor, user=user)
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     sessions = end_sessions(user)

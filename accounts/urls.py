@@ -17,4 +17,9 @@ urlpatterns = [
         name="recovery_codes_regenerate",
     ),
     path("password/", views.password_change, name="password_change"),
+    path("staff/", views.staff, name="staff"),
+    path("staff/<int:pk>/role/", views.staff_role, name="staff_role"),
+    path("staff/<int:pk>/end/", views.staff_end, name="staff_end"),
+    path("staff/<int:pk>/password/", views.staff_password, name="staff_password"),
+    path("staff/<int:pk>/two-factor/", views.staff_two_factor, name="staff_two_factor"),
 ]

@@ -1,4 +1,6 @@
-"""Login, two-factor authentication, re-authentication, password change, account page."""
+"""Login, two-factor authentication, re-authentication, password change, account page,
+and the 職員 page where an agency's manager manages its memberships and reissues its
+members' passwords and 2FA."""
 
 import base64
 from urllib.parse import urlencode
@@ -9,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,18 +23,24 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import security
+from accounts import services as account_services
 from accounts.audit import log_access, log_action
 from accounts.forms import (
     JapanesePasswordChangeForm,
     LoginForm,
+    MembershipCredentialsForm,
+    MembershipEndForm,
+    MembershipRoleForm,
     OTPEnrolForm,
     OTPVerifyForm,
     ReauthForm,
+    StaffAddForm,
     is_totp_code,
 )
 from accounts.middleware import otp_not_required
 from accounts.models import AccessLog
 from accounts.reauth import recent_auth_required, safe_next
+from accounts.selectors import agencies_managed_by, get_membership_for_manager, memberships_of
 from common.ratelimit import ratelimit
 
 # ---------------------------------------------------------------- login and logout
@@ -250,3 +259,197 @@ def password_change(request):
         messages.success(request, _("パスワードを変更しました。"))
         return redirect("accounts:security")
     return render(request, "accounts/password_change.html", {"form": form})
+
+
+# ---------------------------------------------------------------- 職員 (staff management)
+
+# The new member's initial password (or a member's reissued one) travels in the session
+# from the POST to the page that shows it, and is dropped there (shown once, as the
+# recovery codes are).
+NEW_MEMBER_KEY = "accounts_new_member"
+
+
+def _managed_agencies_or_403(user) -> list:
+    """The agencies whose staff user manages; a user who manages none (an
+    administrator, any other role) is refused the page."""
+    agencies = list(agencies_managed_by(user))
+    if not agencies:
+        raise PermissionDenied
+    return agencies
+
+
+def _render_staff(request, agencies, *, add_form=None, failed=None, new_member=None):
+    """The 職員 page: each managed agency's memberships, active and ended, with a role
+    form and an end button per active member other than the viewer. failed maps a
+    membership pk to its refused (bound) form, shown again with its message."""
+    failed = failed or {}
+    sections = {agency.pk: {"agency": agency, "rows": []} for agency in agencies}
+    for membership in memberships_of(agencies):
+        bound = failed.get(membership.pk)
+        row = {
+            "membership": membership,
+            "is_self": membership.user_id == request.user.pk,
+            "role_form": bound
+            if isinstance(bound, MembershipRoleForm)
+            else MembershipRoleForm(membership=membership),
+            "end_form": bound if isinstance(bound, MembershipEndForm) else None,
+            "credentials_form": bound if isinstance(bound, MembershipCredentialsForm) else None,
+        }
+        sections[membership.agency_id]["rows"].append(row)
+    return render(
+        request,
+        "accounts/staff.html",
+        {
+            "sections": list(sections.values()),
+            "add_form": add_form or StaffAddForm(agencies=agencies),
+            "new_member": new_member,
+        },
+    )
+
+
+@recent_auth_required
+def staff(request):
+    """The 職員 page of an agency's manager (GET), and adding a member (POST)."""
+    agencies = _managed_agencies_or_403(request.user)
+    if request.method != "POST":
+        new_member = request.session.pop(NEW_MEMBER_KEY, None)
+        return _render_staff(request, agencies, new_member=new_member)
+    form = StaffAddForm(request.POST, agencies=agencies)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["create"]:
+                membership, password = account_services.membership_add_new_user(
+                    actor=request.user,
+                    agency=data["agency"],
+                    role=data["role"],
+                    username=data["username"],
+                    display_name=data["display_name"],
+                )
+                request.session[NEW_MEMBER_KEY] = {
+                    "username": membership.user.username,
+                    "password": password,
+                }
+            else:
+                membership = account_services.membership_add(
+                    actor=request.user, user=form.member, agency=data["agency"], role=data["role"]
+                )
+        except account_services.MembershipRuleError as refusal:
+            form.add_error("username", refusal.messages[0])
+        else:
+            messages.success(
+                request,
+                _("%(user)sさんを%(agency)sの職員（%(role)s）に追加しました。")
+                % {
+                    "user": membership.user,
+                    "agency": membership.agency,
+                    "role": membership.get_role_display(),
+                },
+            )
+            return redirect("accounts:staff")
+    return _render_staff(request, agencies, add_form=form)
+
+
+@require_POST
+@recent_auth_required
+def staff_role(request, pk):
+    """Change a member's role."""
+    membership = get_membership_for_manager(request.user, pk)
+    form = MembershipRoleForm(request.POST, membership=membership)
+    if form.is_valid():
+        role = form.cleaned_data["role"]
+        if role == membership.role:
+            messages.info(request, _("役割は変わっていません。"))
+            return redirect("accounts:staff")
+        try:
+            account_services.membership_add(
+                actor=request.user, user=membership.user, agency=membership.agency, role=role
+            )
+        except account_services.MembershipRuleError as refusal:
+            form.add_error("role", refusal.messages[0])
+        else:
+            membership.refresh_from_db()
+            messages.success(
+                request,
+                _("%(user)sさんの役割を%(role)sに変更しました。")
+                % {"user": membership.user, "role": membership.get_role_display()},
+            )
+            return redirect("accounts:staff")
+    agencies = _managed_agencies_or_403(request.user)
+    return _render_staff(request, agencies, failed={membership.pk: form})
+
+
+@require_POST
+@recent_auth_required
+def staff_end(request, pk):
+    """End a member's membership: they leave the agency and its cases."""
+    membership = get_membership_for_manager(request.user, pk)
+    form = MembershipEndForm(request.POST, membership=membership)
+    if form.is_valid():
+        try:
+            account_services.membership_end(actor=request.user, membership=membership)
+        except account_services.MembershipRuleError as refusal:
+            form.add_error(None, refusal.messages[0])
+        else:
+            messages.success(
+                request,
+                _("%(user)sさんの%(agency)sの所属を終了しました。")
+                % {"user": membership.user, "agency": membership.agency},
+            )
+            return redirect("accounts:staff")
+    agencies = _managed_agencies_or_403(request.user)
+    return _render_staff(request, agencies, failed={membership.pk: form})
+
+
+@require_POST
+@recent_auth_required
+def staff_password(request, pk):
+    """Reissue a member's password: a new one-time initial password, shown once on the
+    職員 page; the member's sessions end (accounts.services.user_password_reset)."""
+    membership = get_membership_for_manager(request.user, pk)
+    form = MembershipCredentialsForm(request.POST, membership=membership)
+    if form.is_valid():
+        try:
+            password = account_services.user_password_reset(
+                actor=request.user, user=membership.user
+            )
+        except account_services.CredentialsRuleError as refusal:
+            form.add_error(None, refusal.messages[0])
+        else:
+            request.session[NEW_MEMBER_KEY] = {
+                "username": membership.user.username,
+                "password": password,
+                "reissued": True,
+            }
+            messages.success(
+                request,
+                _("%(user)sさんのパスワードを再発行しました。") % {"user": membership.user},
+            )
+            return redirect("accounts:staff")
+    agencies = _managed_agencies_or_403(request.user)
+    return _render_staff(request, agencies, failed={membership.pk: form})
+
+
+@require_POST
+@recent_auth_required
+def staff_two_factor(request, pk):
+    """Reset a member's 2FA: their devices and recovery codes go and their sessions
+    end; they enrol again at their next login (accounts.security.two_factor_reset)."""
+    membership = get_membership_for_manager(request.user, pk)
+    form = MembershipCredentialsForm(request.POST, membership=membership)
+    if form.is_valid():
+        try:
+            security.two_factor_reset(actor=request.user, user=membership.user)
+        except account_services.CredentialsRuleError as refusal:
+            form.add_error(None, refusal.messages[0])
+        else:
+            messages.success(
+                request,
+                _(
+                    "%(user)sさんの2段階認証をリセットしました。次のログインで認証アプリを登録し直します。"
+                )
+                % {"user": membership.user},
+            )
+            return redirect("accounts:staff")
+    agencies = _managed_agencies_or_403(request.user)
+    return _render_staff(request, agencies, failed={membership.pk: form})

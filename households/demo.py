@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts import services as account_services
 from accounts.choices import AgencyKind, Role
 from accounts.models import Agency, User
+from accounts.system import system_user
 from common.demo import register
 from households import services
 from households.choices import ConsentMethod, Relationship, Sex
@@ -599,12 +600,18 @@ def _create(context: dict) -> None:
             handles=handles,
         )
     users = {"admin": admin}
+    # The administrator creates the users, but may not give memberships (beyond a first
+    # manager: accounts.services.membership_refusal). The seed is an automated process
+    # run at the shell, like the Celery tasks, so the system user gives them: most demo
+    # agencies have no manager of their own to do it, and history then names the
+    # process, not an administrator the rule forbids.
+    system = system_user()
     for username, display_name, agency_key, role in USERS[1:]:
         user = account_services.user_create(
             actor=admin, username=username, password=DEMO_PASSWORD, display_name=display_name
         )
         account_services.membership_add(
-            actor=admin, user=user, agency=agencies[agency_key], role=role
+            actor=system, user=user, agency=agencies[agency_key], role=role
         )
         users[username] = user
     districts = {

@@ -178,15 +178,24 @@ def test_administrator_cannot_change_its_own_privileges(
     _assert_no_case_access(client, dv_case)
 
 
-def test_administrator_gives_memberships_to_other_users(client_for, admin_user, desk_agency):
+def test_administrator_gives_only_a_first_manager_to_other_users(
+    client_for, admin_user, desk_agency
+):
+    """Memberships are the agency's manager's (tests/accounts/test_staff.py); the admin
+    site only bootstraps an agency with no manager by giving its first 管理者."""
     newcomer = UserFactory(username="newcomer", display_name="新人 六郎")
     client = client_for(admin_user)
     response = _post_user_page(client, newcomer, _add_membership(desk_agency))
+    assert response.status_code == 200
+    assert "システム管理者は所属を追加・変更・終了できません" in response.content.decode()
+    assert not Membership.objects.filter(user=newcomer).exists()
+
+    response = _post_user_page(client, newcomer, _add_membership(desk_agency, Role.MANAGER))
     assert response.status_code == 302
     membership = Membership.objects.get(user=newcomer)
     assert (membership.agency, membership.role, membership.is_active) == (
         desk_agency,
-        Role.COUNSELOR,
+        Role.MANAGER,
         True,
     )
     assert desk_agency.group in newcomer.groups.all()
@@ -204,7 +213,7 @@ def test_an_administrator_account_holds_no_membership(client_for, admin_user, de
     assert _snapshot(other_admin) == before
 
     member = UserFactory(username="member")
-    membership_add(actor=admin_user, user=member, agency=desk_agency, role=Role.COUNSELOR)
+    membership_add(actor=None, user=member, agency=desk_agency, role=Role.COUNSELOR)
     before = _snapshot(member)
     response = _post_user_page(
         client, member, lambda data: data.__setitem__("is_superuser", ["on"])

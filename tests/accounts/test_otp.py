@@ -1,6 +1,7 @@
 """Two-factor authentication (django-otp) for every user: enrolment with a QR code and
 recovery codes, the code step after the password, single-use recovery codes, the
-administrator's reset, and regenerating recovery codes from the account page."""
+administrator's reset (of users without membership), and regenerating recovery codes
+from the account page."""
 
 import re
 
@@ -13,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import AccessLog, ActionLog
 from tests.auth_helpers import current_code, login_verified, make_stale, totp_device_for
+from tests.factories import UserFactory
 
 PASSWORD = "correct-horse-battery"
 LOGIN_URL = "/accounts/login/"
@@ -222,30 +224,33 @@ def test_the_next_page_must_be_on_this_site(client, desk):
 # ---------------------------------------------------------------- administrator reset
 
 
-def test_an_administrator_resets_a_users_2fa(admin_user, desk):
-    totp_device_for(desk)
-    StaticDevice.objects.create(user=desk, name="回復コード", confirmed=True)
-    desk_client = login_verified(Client(), desk)
-    desk_session = desk_client.session.session_key
+def test_an_administrator_resets_another_administrators_2fa(admin_user):
+    """A user with no membership; a member's 2FA is their agency's manager's to reset
+    (tests/accounts/test_admin_impersonation.py)."""
+    other = UserFactory(username="admin2", is_staff=True, display_name="管理 二")
+    totp_device_for(other)
+    StaticDevice.objects.create(user=other, name="回復コード", confirmed=True)
+    other_client = login_verified(Client(), other)
+    other_session = other_client.session.session_key
     admin = login_verified(Client(), admin_user)
 
     response = admin.post(
         reverse("admin:accounts_user_changelist"),
-        {"action": "reset_two_factor", "_selected_action": [desk.pk]},
+        {"action": "reset_two_factor", "_selected_action": [other.pk]},
     )
 
     assert response.status_code == 302
-    assert not TOTPDevice.objects.filter(user=desk).exists()
-    assert not StaticDevice.objects.filter(user=desk).exists()
+    assert not TOTPDevice.objects.filter(user=other).exists()
+    assert not StaticDevice.objects.filter(user=other).exists()
     # The user's sessions end; the administrator's do not.
-    assert not Session.objects.filter(session_key=desk_session).exists()
-    assert desk_client.get("/")["Location"].startswith(LOGIN_URL)
+    assert not Session.objects.filter(session_key=other_session).exists()
+    assert other_client.get("/")["Location"].startswith(LOGIN_URL)
     assert admin.get("/admin/").status_code == 200
     log = ActionLog.objects.get(action="accounts.user.two_factor_reset")
-    assert (log.actor, log.object_id) == (admin_user, str(desk.pk))
+    assert (log.actor, log.object_id) == (admin_user, str(other.pk))
     # At the next login the user enrols again.
     fresh = Client()
-    assert _password_step(fresh, "desk")["Location"].startswith(SETUP_URL)
+    assert _password_step(fresh, "admin2")["Location"].startswith(SETUP_URL)
 
 
 def test_the_admin_shows_no_2fa_secrets(admin_user, desk):

@@ -993,6 +993,42 @@ POST_SPECS: dict[str, Spec] = {
         "manager",
         lambda w: Target(_u("reports:report_request"), page=_u("reports:report_list")),
     ),
+    # The 職員 page: a new member (a user created with an initial password), a role,
+    # an end.
+    "accounts:staff": Spec(
+        "manager",
+        lambda w: Target(
+            _u("accounts:staff"),
+            base={"username": "shinjin", "create": "on", "display_name": "新人 花子"},
+        ),
+    ),
+    "accounts:staff_role": Spec(
+        "manager",
+        lambda w: Target(
+            _u("accounts:staff_role", w.desk.memberships.get().pk),
+            page=_u("accounts:staff"),
+            base={"role": "coordinator"},
+        ),
+    ),
+    "accounts:staff_end": Spec(
+        "manager",
+        lambda w: Target(
+            _u("accounts:staff_end", w.desk.memberships.get().pk), page=_u("accounts:staff")
+        ),
+    ),
+    "accounts:staff_password": Spec(
+        "manager",
+        lambda w: Target(
+            _u("accounts:staff_password", w.desk.memberships.get().pk), page=_u("accounts:staff")
+        ),
+    ),
+    "accounts:staff_two_factor": Spec(
+        "manager",
+        lambda w: Target(
+            _u("accounts:staff_two_factor", w.desk.memberships.get().pk),
+            page=_u("accounts:staff"),
+        ),
+    ),
 }
 
 
@@ -1139,6 +1175,13 @@ QUERY_SPECS: dict[str, Query] = {
     ),
     "community:issue_list": Query("desk", lambda w: (w.issue, _u("community:issue_list"), {})[1:]),
     "reports:report_list": Query("manager", lambda w: (_u("reports:report_list"), {})),
+    "cases:access_preview": Query(
+        "desk",
+        lambda w: (
+            _u("cases:access_preview", w.case.pk),
+            {"agency": str(w.partner_agency.pk), "scope": "records", "kind": "share"},
+        ),
+    ),
 }
 
 

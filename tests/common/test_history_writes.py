@@ -295,6 +295,8 @@ def test_bench_report_names_a_user_on_every_history_row(reports_media):
 
 # Commands not run above, and why.
 NOT_RUN = {
+    "set_desk_agency": "writes only through accounts.services.agency_set_desk as the "
+    "system user; run in tests/accounts/test_admin_impersonation.py",
     "demo_code": "reads the demo persona's TOTP device and prints its code; writes nothing",
     "cases_apply_closure": "writes only through cases.services.case_end_plan_and_shares as "
     "the system user; run in tests/cases/test_closure_and_access.py",

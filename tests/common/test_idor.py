@@ -267,6 +267,11 @@ BUILDERS = {
     "community:issue_edit": _issue,
     "community:issue_status": _issue,
     "community:issue_action_add": _issue,
+    # accounts: the 職員 page's rows, for the membership's agency's managers only
+    "accounts:staff_role": lambda w: {"pk": w.agency.memberships.order_by("pk")[0].pk},
+    "accounts:staff_end": lambda w: {"pk": w.agency.memberships.order_by("pk")[0].pk},
+    "accounts:staff_password": lambda w: {"pk": w.agency.memberships.order_by("pk")[0].pk},
+    "accounts:staff_two_factor": lambda w: {"pk": w.agency.memberships.order_by("pk")[0].pk},
     # reports
     "reports:report_detail": _report,
     "reports:report_status": _report,

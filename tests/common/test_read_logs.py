@@ -168,6 +168,7 @@ NOT_PERSONAL = {
     "community:issue_create": "a blank form",
     "community:issue_detail": "地域課題 count cases, they name no person",
     "community:issue_edit": "地域課題 count cases, they name no person",
+    "accounts:staff": "staff names and roles of the manager's agency, no person's record",
     "reports:report_list": "statistics (managers)",
     "reports:report_request": "statistics (managers)",
     "reports:report_detail": "statistics (managers)",

@@ -180,9 +180,21 @@ class Command(BaseCommand):
             cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {model._meta.db_table}")
             return cursor.fetchone()[0]
 
-    def _copy(self, model, fields: list[str], rows) -> int:
-        """COPY rows (tuples in the order of `fields`, attnames) into model's table."""
+    def _copy(self, model, fields: list[str], rows, constants: dict | None = None) -> int:
+        """COPY rows (tuples in the order of `fields`, attnames) into model's table;
+        `constants` gives columns with the same value on every row."""
         table = model._meta.db_table
+        # Columns the seed does not name take their model default, so a field added
+        # later (a version, a note) does not break the seed with a NOT NULL error.
+        constants = dict(constants or {})
+        for f in model._meta.concrete_fields:
+            if f.attname not in fields and f.attname not in constants and not f.primary_key:
+                if not f.null and (f.has_default() or f.empty_strings_allowed):
+                    constants[f.attname] = f.get_default()
+        if constants:
+            fields = fields + list(constants)
+            tail = tuple(constants.values())
+            rows = (row + tail for row in rows)
         columns = ", ".join(model._meta.get_field(f).column for f in fields)
         started = time.perf_counter()
         count = 0
