@@ -18,6 +18,7 @@ from cases.choices import (
     RiskLevel,
 )
 from cases.models import AssessmentIssue, Case
+from cases.services import hand_typed_referral_refusal
 from common.forms import WarekiDateField
 from households.models import Consent, Person
 
@@ -186,11 +187,30 @@ class RecordForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={"required": _("内容を入力してください。")},
     )
+    referred_to = forms.CharField(
+        label=_("繋ぎ先（システムに登録されていない機関）"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "種別が「繋ぎ」のときに入力します。システムに登録されている機関へは、ケースの"
+            "「繋ぐ」から送ってください（支援経過は自動で記録されます）。"
+        ),
+    )
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["persons"].queryset = _household_persons(case.household)
         self.fields["occurred_on"].initial = timezone.localdate()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == RecordKind.REFERRAL:
+            refusal = hand_typed_referral_refusal(data.get("referred_to", ""))
+            if refusal:
+                self.add_error("referred_to", refusal)
+        else:
+            data["referred_to"] = ""
+        return data
 
     def occurred_at(self):
         d = self.cleaned_data["occurred_on"]
@@ -349,6 +369,21 @@ class PlanConsentForm(forms.Form):
             f"{c.person.full_name}（{c.obtained_on:%Y-%m-%d} {c.get_method_display()}）"
         )
         self.fields["consented_on"].initial = timezone.localdate()
+
+
+class PlanApproveForm(forms.Form):
+    """承認して実施する: the day the plan was approved and came into force."""
+
+    on = WarekiDateField(
+        label=_("承認・実施開始日"),
+        allow_future=False,
+        required=False,
+        help_text=_("空欄なら今日。過去の日付も入力できます。"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["on"].initial = timezone.localdate()
 
 
 class PlanReviewForm(forms.Form):

@@ -139,6 +139,8 @@ class CaseStatusChange(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+        # The statistics ask, per case, for its last change on or before a day.
+        indexes = [models.Index(fields=["case", "on"], name="status_change_case_on")]
 
 
 class AccessGrant(models.Model):
@@ -287,6 +289,9 @@ class SupportPlan(Versioned):
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The day the plan came into force (実施開始), given when it is activated; history
+    # typed in later keeps the day it really happened.
+    activated_on = models.DateField(_("実施開始日"), null=True, blank=True, db_index=True)
     previous = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="next_version"
     )
@@ -373,6 +378,12 @@ class SupportRecord(models.Model):
     )
     minutes = models.PositiveIntegerField(_("所要時間（分）"), null=True, blank=True)
     narrative = models.TextField(_("内容"))
+    # A 繋ぎ typed by hand names the agency outside the system it went to; a 繋ぎ to an
+    # agency in the system is a Referral, whose record (Referral.support_record) is
+    # written by referrals.services.referral_send.
+    referred_to = models.CharField(
+        _("繋ぎ先（システムに登録されていない機関）"), max_length=200, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords(m2m_fields=[persons])
 
@@ -385,6 +396,13 @@ class SupportRecord(models.Model):
         indexes = [
             models.Index(fields=["case", "-occurred_at"]),
             models.Index(fields=["agency", "occurred_at"]),
+            # 繋ぎ typed by hand naming no agency: the few the statistics check for a
+            # referral of the same day (reports.statistics.referrals_typed_twice).
+            models.Index(
+                fields=["occurred_at"],
+                condition=Q(kind=RecordKind.REFERRAL, referred_to=""),
+                name="record_referral_unnamed",
+            ),
         ]
 
     def __str__(self):

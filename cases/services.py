@@ -7,11 +7,12 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import log_action
+from accounts.models import Agency
 from cases import sharing
 from cases.choices import (
     CASE_TRANSITIONS,
@@ -38,6 +39,7 @@ from cases.models import (
     SupportRecord,
 )
 from common.services import bump_version, check_version, save_as
+from common.wareki import format_date
 
 
 class CaseRuleError(ValidationError):
@@ -180,6 +182,9 @@ def case_transition(
             raise CaseRuleError(_("中断の理由を入力してください。"))
         if on < case.opened_on:
             raise CaseRuleError(_("終結日は開始日より後にしてください。"))
+    if (to_status in ENDED_STATUSES) != (case.status in ENDED_STATUSES):
+        _check_crossing_date(case, on)
+    if to_status in ENDED_STATUSES:
         case.closed_on = on
         case.close_reason_kind = close_reason_kind
         case.close_reason = reason
@@ -205,6 +210,25 @@ def case_transition(
         action = "reopened"
     log_action(actor=actor, action=f"cases.case.{action}", obj=case, to=to_status)
     return case
+
+
+def _check_crossing_date(case: Case, on: dt.date) -> None:
+    """An ending (終結/中断) or a reopening may not be dated before the previous one:
+    the statistics read whether a case was open on a day from these dated rows
+    (reports.statistics), so they must follow each other in time."""
+    last = case.opened_on
+    crossings = CaseStatusChange.objects.filter(case=case).filter(
+        Q(to_status__in=ENDED_STATUSES) | Q(from_status__in=ENDED_STATUSES)
+    )
+    latest = crossings.aggregate(on=Max("on"))["on"]
+    if latest is not None and latest > last:
+        last = latest
+    if on < last:
+        raise CaseRuleError(
+            _("日付は直前の開始・終結・再開の日（%(date)s）より前にはできません。")
+            % {"date": format_date(last)},
+            code="date",
+        )
 
 
 @transaction.atomic
@@ -421,18 +445,27 @@ def plan_approve(
     save_as(plan, actor)
     log_action(actor=actor, action="cases.plan.approved", obj=plan)
     if activate:
-        plan_activate(actor=actor, plan=plan)
+        plan_activate(actor=actor, plan=plan, on=plan.approved_on)
     return plan
 
 
 @transaction.atomic
-def plan_activate(*, actor, plan: SupportPlan) -> SupportPlan:
+def plan_activate(*, actor, plan: SupportPlan, on: dt.date | None = None) -> SupportPlan:
+    """Put an approved plan in force from `on` (default today; a past day records a
+    plan that came into force then, a future day is refused). The day is stored as
+    activated_on and dates the case's move to 支援中, so statistics of that month count it.
+    """
     _check_plan_transition(plan, PlanStatus.ACTIVE)
     case = plan.case
     if case.status in ENDED_STATUSES:
         raise CaseRuleError(
             _("終結・中断したケースのプランは実施できません。先にケースを再開してください。")
         )
+    on = on or timezone.localdate()
+    if on > timezone.localdate():
+        raise CaseRuleError(_("実施開始日に未来の日付は指定できません。"), code="date")
+    if on < case.opened_on:
+        raise CaseRuleError(_("実施開始日はケースの開始日より後にしてください。"), code="date")
     for old in case.plans.filter(status__in=[PlanStatus.ACTIVE, PlanStatus.REVIEWED]).exclude(
         pk=plan.pk
     ):
@@ -441,6 +474,7 @@ def plan_activate(*, actor, plan: SupportPlan) -> SupportPlan:
         save_as(old, actor)
         sharing.revoke_for_basis(basis_object=old, actor=actor, reason=_("プランの改訂"))
     plan.status = PlanStatus.ACTIVE
+    plan.activated_on = on
     bump_version(plan)
     save_as(plan, actor)
     for agency in {r.agency for r in plan.roles.select_related("agency")}:
@@ -456,8 +490,8 @@ def plan_activate(*, actor, plan: SupportPlan) -> SupportPlan:
             basis_object=plan,
         )
     if case.status in (CaseStatus.RECEIVED, CaseStatus.ASSESSMENT, CaseStatus.PLANNING):
-        case_transition(actor=actor, case=case, to_status=CaseStatus.SUPPORTING)
-    log_action(actor=actor, action="cases.plan.activated", obj=plan)
+        case_transition(actor=actor, case=case, to_status=CaseStatus.SUPPORTING, on=on)
+    log_action(actor=actor, action="cases.plan.activated", obj=plan, on=on.isoformat())
     return plan
 
 
@@ -540,12 +574,24 @@ def record_create(
     project: str | None = None,
     persons=(),
     minutes=None,
+    referred_to: str = "",
+    by_referral: bool = False,
 ) -> SupportRecord:
-    """Write a 支援経過 entry. The agency must be one the actor works for."""
+    """Write a 支援経過 entry. The agency must be one the actor works for.
+
+    A 繋ぎ is one act, counted once: a 繋ぎ to an agency in the system is sent as a
+    referral, whose record referrals.services.referral_send writes (by_referral=True).
+    A 繋ぎ typed by hand must name the agency outside the system it went to
+    (referred_to); naming an agency registered in the system is refused."""
     if agency.pk not in actor.agency_ids:
         raise CaseRuleError(_("所属していない機関の記録は作成できません。"))
     if kind not in RecordKind.values:
         raise CaseRuleError(_("支援の種別を選んでください。"))
+    referred_to = (referred_to or "").strip() if kind == RecordKind.REFERRAL else ""
+    if kind == RecordKind.REFERRAL and not by_referral:
+        refusal = hand_typed_referral_refusal(referred_to)
+        if refusal:
+            raise CaseRuleError(refusal, code="referred_to")
     record = SupportRecord(
         case=case,
         agency=agency,
@@ -554,6 +600,7 @@ def record_create(
         kind=kind,
         narrative=narrative,
         minutes=minutes,
+        referred_to=referred_to,
     )
     if project:
         record.project = project
@@ -561,3 +608,20 @@ def record_create(
     record.persons.set(persons)
     log_action(actor=actor, action="cases.record.created", obj=record, kind=kind)
     return record
+
+
+def hand_typed_referral_refusal(referred_to: str) -> str:
+    """Why a hand-typed 繋ぎ cannot be recorded as given, or "" when it can."""
+    name = (referred_to or "").strip()
+    if not name:
+        return _(
+            "繋ぎを手入力で記録するには、繋いだ先（システムに登録されていない機関）を"
+            "入力してください。登録されている機関へは、ケースの「繋ぐ」から送ってください"
+            "（支援経過は自動で記録されます）。"
+        )
+    if Agency.objects.filter(name=name).exists():
+        return _(
+            "%(name)sはシステムに登録されている機関です。ケースの「繋ぐ」から送ってください"
+            "（支援経過は自動で記録され、統計に1回だけ数えられます）。"
+        ) % {"name": name}
+    return ""

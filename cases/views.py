@@ -21,6 +21,7 @@ from cases.forms import (
     CaseFilterForm,
     CaseOpenForm,
     CaseStatusForm,
+    PlanApproveForm,
     PlanConsentForm,
     PlanForm,
     PlanReviewForm,
@@ -252,7 +253,10 @@ def case_status(request, pk):
                 close_reason_kind=data["close_reason_kind"],
             )
         except services.CaseRuleError as exc:
-            _errors_to_messages(request, exc)
+            if exc.code == "date":
+                form.add_error("on", exc)
+            else:
+                _errors_to_messages(request, exc)
         else:
             messages.success(request, _("ケースの状況を変更しました。"))
             return redirect("cases:case_detail", pk=case.pk)
@@ -284,9 +288,10 @@ def record_add(request, pk):
                 narrative=data["narrative"],
                 persons=data["persons"],
                 minutes=data["minutes"],
+                referred_to=data["referred_to"],
             )
         except services.CaseRuleError as exc:
-            form.add_error(None, exc)
+            form.add_error("referred_to" if exc.code == "referred_to" else None, exc)
         else:
             messages.success(request, _("支援経過を記録しました。"))
             if "add_another" in request.POST:
@@ -457,9 +462,11 @@ def plan_edit(request, pk, plan_pk):
     )
 
 
-def plan_detail(request, pk, plan_pk):
+def plan_detail(request, pk, plan_pk, *, approve_form=None):
     case = _case(request, pk, "records")
     plan = _plan(request, case, plan_pk)
+    if approve_form is None and case.can_change and plan.status == PlanStatus.CONSENTED:
+        approve_form = PlanApproveForm()
     consent_form = (
         PlanConsentForm(case=case) if case.can_change and plan.status == PlanStatus.DRAFT else None
     )
@@ -479,6 +486,7 @@ def plan_detail(request, pk, plan_pk):
             "reviews": plan.reviews.select_related("by"),
             "consent_form": consent_form,
             "review_form": review_form,
+            "approve_form": approve_form,
             "uncovered": services.plan_uncovered_agencies(plan) if plan.consent_id else [],
             "preview": sharing.preview_plan_approval(plan)
             if case.can_change and plan.status == PlanStatus.CONSENTED
@@ -515,13 +523,21 @@ def plan_consent(request, pk, plan_pk):
 def plan_approve(request, pk, plan_pk):
     case = _case(request, pk, "change")
     plan = _plan(request, case, plan_pk)
-    try:
-        services.plan_approve(actor=request.user, plan=plan)
-    except services.CaseRuleError as exc:
-        _errors_to_messages(request, exc)
-    else:
-        messages.success(request, _("プランを承認し、実施中のプランにしました。"))
-    return redirect("cases:plan_detail", pk=case.pk, plan_pk=plan.pk)
+    form = PlanApproveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.plan_approve(
+                actor=request.user, plan=plan, approved_on=form.cleaned_data["on"]
+            )
+        except services.CaseRuleError as exc:
+            if exc.code != "date":
+                _errors_to_messages(request, exc)
+                return redirect("cases:plan_detail", pk=case.pk, plan_pk=plan.pk)
+            form.add_error("on", exc)
+        else:
+            messages.success(request, _("プランを承認し、実施中のプランにしました。"))
+            return redirect("cases:plan_detail", pk=case.pk, plan_pk=plan.pk)
+    return plan_detail(request, pk, plan_pk, approve_form=form)
 
 
 @require_POST

@@ -115,13 +115,21 @@ def person_update(*, actor, person: Person, expected_version=None, **fields) -> 
 
 @transaction.atomic
 def membership_create(*, actor, household, person, relationship, since=None) -> HouseholdMembership:
-    """Join a person to a household; their current membership elsewhere ends the day before."""
-    since = since or timezone.localdate()
-    day_before = since - dt.timedelta(days=1)
-    for current in HouseholdMembership.objects.select_for_update().filter(
-        person=person, until__isnull=True
-    ):
+    """Join a person to a household; their current membership elsewhere ends the day before.
+
+    since is the day they joined. A move (the person has a current household) defaults
+    to today; a person's first household defaults to no date (unknown: a member from
+    before they were registered), so a household registered later for a history typed
+    in afterwards still has its members on the earlier days (reports.statistics reads
+    household sizes on past days from these dates)."""
+    currents = list(
+        HouseholdMembership.objects.select_for_update().filter(person=person, until__isnull=True)
+    )
+    if since is None and currents:
+        since = timezone.localdate()
+    for current in currents:
         # A membership that began on the moving day ends that day, never before it began.
+        day_before = since - dt.timedelta(days=1)
         current.until = max(day_before, current.since) if current.since else day_before
         bump_version(current)
         save_as(current, actor)

@@ -50,6 +50,7 @@ PERSON_FIELDS = [
     "birth_date",
     "sex",
     "relationship",
+    "concerned",
 ]
 # A new-person row counts as filled in when any of these holds something; the select
 # boxes (sex, 続柄) carry defaults and do not make a row count.
@@ -79,6 +80,11 @@ def _person_row_fields(n: int) -> dict[str, forms.Field]:
             choices=[("", "---------"), *Relationship.choices],
             initial=Relationship.HEAD if n == 1 else "",
             required=False,
+        ),
+        # Registering a household is not consulting about each of its members: only the
+        # persons ticked here are the consultation's persons concerned (相談受付 実人数).
+        f"p{n}_concerned": forms.BooleanField(
+            label=_("この人についての相談"), required=False, initial=n == 1
         ),
     }
 
@@ -341,6 +347,14 @@ class ConsultationForm(forms.Form):
                 persons.append(person)
         if len(persons) != len(rows):
             return
+        if len(persons) == 1:
+            persons[0]["concerned"] = True  # the only person named is the one concerned
+        elif not any(p["concerned"] for p in persons):
+            self.add_error(
+                f"p{rows[0]}_concerned",
+                _("相談の対象となる人に1人以上チェックを付けてください。"),
+            )
+            return
         name = (data.get("nh_name") or "").strip() or _("%(name)sさん世帯") % {
             "name": persons[0]["family_name"]
         }
@@ -370,6 +384,7 @@ class ConsultationForm(forms.Form):
             ok = False
         row["sex"] = row["sex"] or Sex.UNKNOWN
         row["given_name_kana"] = row["given_name_kana"] or ""
+        row["concerned"] = bool(row["concerned"])
         return row if ok else None
 
     def _check_duplicates(self, data, persons):

@@ -86,20 +86,23 @@ def _check_persons(household: Household | None, persons) -> list[Person]:
 def _register_household(
     *, actor, agency, household_fields: dict, new_persons: Sequence[dict]
 ) -> tuple[Household, list[Person]]:
-    """A household first met at intake, with the persons named in the same form."""
+    """A household first met at intake, with the persons named in the same form.
+    Returns the household and the persons the consultation is about: those of the rows
+    whose "concerned" is true (a row without the key counts as concerned)."""
     if not new_persons:
         raise IntakeRuleError(_("新しい世帯には世帯員を1人以上入力してください。"))
     household = household_services.household_create(actor=actor, agency=agency, **household_fields)
-    persons = []
+    concerned = []
     for row in new_persons:
         row = dict(row)
         relationship = row.pop("relationship")
-        persons.append(
-            household_services.person_add_to_household(
-                actor=actor, agency=agency, household=household, relationship=relationship, **row
-            )
+        is_concerned = row.pop("concerned", True)
+        person = household_services.person_add_to_household(
+            actor=actor, agency=agency, household=household, relationship=relationship, **row
         )
-    return household, persons
+        if is_concerned:
+            concerned.append(person)
+    return household, concerned
 
 
 def _set_categories(actor, consultation: Consultation, categories, primary_category) -> None:
@@ -146,8 +149,9 @@ def consultation_create(
     on which another agency passed the person on (a つなぐシート taken up).
 
     new_household (fields of Household) and new_persons (dicts of Person fields plus
-    relationship) register a household met for the first time; its persons are then
-    among the persons concerned. Raises IntakeRuleError; as everything runs in one
+    relationship, and "concerned": whether the consultation is about that person,
+    default true) register a household met for the first time; the concerned ones are
+    then among the persons concerned (registering a member is not consulting about them). Raises IntakeRuleError; as everything runs in one
     transaction, a refusal leaves no half-registered household behind.
     Side effects: household/person registration (granted to `agency`), action log.
     """

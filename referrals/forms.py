@@ -1,5 +1,8 @@
+import datetime as dt
+
 from django import forms
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import AgencyKind
@@ -94,6 +97,12 @@ class ReferralForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
     )
+    sent_on = WarekiDateField(
+        label=_("送付日"),
+        allow_future=False,
+        required=False,
+        help_text=_("空欄なら今日。電話や紙ですでに繋いだときは、その日付を入力してください。"),
+    )
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
@@ -115,6 +124,13 @@ class ReferralForm(forms.Form):
             "pk"
         )
         self.fields["consent"].queryset = _consent_queryset(case, self.selected_agency())
+
+    def sent_at(self):
+        """None (now) for today or a blank day; the start of an earlier day."""
+        day = self.cleaned_data.get("sent_on")
+        if day is None or day == timezone.localdate():
+            return None
+        return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
     def selected_agency(self):
         raw = self.data.get("to_agency") if self.is_bound else self.initial.get("to_agency")
@@ -149,24 +165,44 @@ class ReferralForm(forms.Form):
         return data
 
 
-class DeclineForm(forms.Form):
+class StepForm(forms.Form):
+    """A step of a referral, with the day it was taken (blank: today; a past day for
+    history typed in later; never the future)."""
+
+    on = WarekiDateField(
+        label=_("日付"),
+        allow_future=False,
+        required=False,
+        help_text=_("空欄なら今日。後から記録するときは、実際の日付を入力してください。"),
+    )
+
+    def __init__(self, *args, date_label=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if date_label:
+            self.fields["on"].label = date_label
+
+
+class DeclineForm(StepForm):
     reason = forms.CharField(
         label=_("辞退の理由"),
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("辞退の理由を入力してください。")},
     )
+    field_order = ["reason", "on"]
 
 
-class NoteForm(forms.Form):
+class NoteForm(StepForm):
     note = forms.CharField(
         label=_("回答・メモ"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
+    field_order = ["note", "on"]
 
 
-class CancelForm(forms.Form):
+class CancelForm(StepForm):
     reason = forms.CharField(
         label=_("取消の理由"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
+    field_order = ["reason", "on"]
 
 
 class ReferralRecordForm(RecordForm):

@@ -10,7 +10,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +25,7 @@ from cases import sharing
 from cases.choices import ExemptionReason, GrantBasis, Project, RecordKind
 from cases.models import Case, CasePerson
 from common.services import save_as
+from common.wareki import format_date
 from households.access import NoBasisToPassOn, households_visible_to, require_basis_to_pass_on
 from households.models import Consent, Household
 from intake.choices import CameFrom, Channel, ConsentAtIntake, Outcome, Urgency
@@ -270,6 +271,7 @@ def referral_send(
         narrative=_("%(agency)sへ繋ぎました。\n依頼したいこと: %(request)s")
         % {"agency": to_agency.name, "request": referral.request},
         persons=persons,
+        by_referral=True,
     )
     referral.support_record = record
     save_as(referral, actor, update_fields=["support_record"])
@@ -333,11 +335,42 @@ def _grant_receiver(*, actor, referral: Referral):
         raise ReferralRefused(str(exc)) from exc
 
 
+def _step_moment(referral: Referral, on: dt.date | None) -> dt.datetime:
+    """When a step happened: now, or for a step recorded later (on, a past day) the
+    start of that day, never before the referral's previous step. A future day, or a
+    day before the previous step, is refused (code "date": forms show it beside the
+    date field)."""
+    now = timezone.now()
+    today = timezone.localdate(now)
+    if on is None or on == today:
+        return now
+    if on > today:
+        raise ReferralRefused(_("未来の日付は指定できません。"), code="date")
+    previous = referral.events.aggregate(at=Max("at"))["at"] or referral.sent_at
+    if on < timezone.localdate(previous):
+        raise ReferralRefused(
+            _("日付は前の手続きの日（%(date)s）より前にはできません。")
+            % {"date": format_date(timezone.localdate(previous))},
+            code="date",
+        )
+    return max(previous, timezone.make_aware(dt.datetime.combine(on, dt.time.min)))
+
+
 @transaction.atomic
 def referral_transition(
-    *, actor, referral: Referral, to_status: str, note: str = "", system: bool = False
+    *,
+    actor,
+    referral: Referral,
+    to_status: str,
+    note: str = "",
+    system: bool = False,
+    on: dt.date | None = None,
 ) -> Referral:
     """Move a referral along the table in referrals.choices.TRANSITIONS.
+
+    on is the day the step was taken (default today, at the present moment): history
+    typed in later keeps its own days, and the statistics count each step in the month
+    it happened (accepted_at, answered_at, ended_at and the ReferralEvent carry it).
 
     Refused when the move is not in the table, when the actor does not work at the
     side that may make it (unless system=True: the product itself ends a referral, e.g.
@@ -359,7 +392,7 @@ def referral_transition(
             raise ReferralRefused(_("この操作は繋ぎ先の機関の職員だけが行えます。"))
         raise ReferralRefused(_("この操作は繋ぎ元の機関の職員だけが行えます。"))
     note = (note or "").strip()
-    now = timezone.now()
+    now = _step_moment(referral, on)
     previous = referral.status
     if to_status == ReferralStatus.DECLINED and not note:
         raise ReferralRefused(_("辞退の理由を入力してください。"))
@@ -414,6 +447,7 @@ def referral_transition(
         case=referral.case_id,
         previous=previous,
         system=system,
+        on=timezone.localdate(now).isoformat(),
     )
     return referral
 
@@ -442,33 +476,33 @@ def _notify_transition(*, actor, referral: Referral, previous: str) -> None:
     )
 
 
-def referral_accept(*, actor, referral: Referral, note: str = "") -> Referral:
+def referral_accept(*, actor, referral: Referral, note: str = "", on=None) -> Referral:
     return referral_transition(
-        actor=actor, referral=referral, to_status=ReferralStatus.ACCEPTED, note=note
+        actor=actor, referral=referral, to_status=ReferralStatus.ACCEPTED, note=note, on=on
     )
 
 
-def referral_decline(*, actor, referral: Referral, reason: str) -> Referral:
+def referral_decline(*, actor, referral: Referral, reason: str, on=None) -> Referral:
     return referral_transition(
-        actor=actor, referral=referral, to_status=ReferralStatus.DECLINED, note=reason
+        actor=actor, referral=referral, to_status=ReferralStatus.DECLINED, note=reason, on=on
     )
 
 
-def referral_start(*, actor, referral: Referral, note: str = "") -> Referral:
+def referral_start(*, actor, referral: Referral, note: str = "", on=None) -> Referral:
     return referral_transition(
-        actor=actor, referral=referral, to_status=ReferralStatus.IN_PROGRESS, note=note
+        actor=actor, referral=referral, to_status=ReferralStatus.IN_PROGRESS, note=note, on=on
     )
 
 
-def referral_complete(*, actor, referral: Referral, note: str = "") -> Referral:
+def referral_complete(*, actor, referral: Referral, note: str = "", on=None) -> Referral:
     return referral_transition(
-        actor=actor, referral=referral, to_status=ReferralStatus.COMPLETED, note=note
+        actor=actor, referral=referral, to_status=ReferralStatus.COMPLETED, note=note, on=on
     )
 
 
-def referral_cancel(*, actor, referral: Referral, reason: str = "") -> Referral:
+def referral_cancel(*, actor, referral: Referral, reason: str = "", on=None) -> Referral:
     return referral_transition(
-        actor=actor, referral=referral, to_status=ReferralStatus.CANCELLED, note=reason
+        actor=actor, referral=referral, to_status=ReferralStatus.CANCELLED, note=reason, on=on
     )
 
 
@@ -522,6 +556,7 @@ def referral_record_create(
     project: str | None = None,
     persons=(),
     minutes=None,
+    referred_to: str = "",
 ):
     """The receiving agency logs its own support on the referred case, also when its
     scope (概要のみ) does not let it read the case's records. Refused unless the
@@ -549,9 +584,10 @@ def referral_record_create(
             project=project,
             persons=persons,
             minutes=minutes,
+            referred_to=referred_to,
         )
     except case_services.CaseRuleError as exc:
-        raise ReferralRefused(exc.messages[0]) from exc
+        raise ReferralRefused(exc.messages[0], code=exc.code) from exc
 
 
 # ---------------------------------------------------------------- overdue
@@ -673,8 +709,6 @@ def desk_referral_create(
     if person_name_kana:
         header += f"（{person_name_kana.strip()}）"
     if person_birth_date:
-        from common.wareki import format_date
-
         header += " " + _("%(date)s生") % {"date": format_date(person_birth_date)}
     if person_contact:
         header += "\n" + _("【連絡先】%(contact)s") % {"contact": person_contact.strip()}

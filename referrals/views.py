@@ -103,6 +103,7 @@ def referral_new(request):
                 consent=data["consent"],
                 exemption_reason=data["exemption_reason"],
                 exemption_note=data["exemption_note"],
+                sent_at=form.sent_at(),
             )
         except services.ReferralRefused as exc:
             form.add_error(None, exc)
@@ -169,15 +170,10 @@ def _detail_context(request, referral, **forms):
         "can_see_records": sharing.can(user, referral.case, "records"),
         "can_log": can_log,
         "own_records": selectors.receiver_records(referral) if is_receiver else [],
-        "accept_form": NoteForm(prefix="accept") if ReferralStatus.ACCEPTED in allowed else None,
-        "decline_form": DeclineForm(prefix="decline")
-        if ReferralStatus.DECLINED in allowed
-        else None,
-        "start_form": NoteForm(prefix="start") if ReferralStatus.IN_PROGRESS in allowed else None,
-        "complete_form": NoteForm(prefix="complete")
-        if ReferralStatus.COMPLETED in allowed
-        else None,
-        "cancel_form": CancelForm(prefix="cancel") if ReferralStatus.CANCELLED in allowed else None,
+        **{
+            f"{prefix}_form": _step_form(to_status) if to_status in allowed else None
+            for to_status, (_form, prefix, _field, _done, _label) in STEPS.items()
+        },
         "scope_help": SCOPE_HELP.get(GrantScope(referral.scope), ""),
     }
     # What the receiving agency effectively sees of the case and why: its widest basis,
@@ -194,30 +190,56 @@ def referral_detail(request, pk):
     return render(request, "referrals/referral_detail.html", _detail_context(request, referral))
 
 
-# to_status -> (form class, form prefix, form field holding the note, success message)
+# to_status -> (form class, form prefix, form field holding the note, success message,
+# label of the step's date)
 STEPS = {
-    ReferralStatus.ACCEPTED: (NoteForm, "accept", "note", gettext_lazy("繋ぎを受理しました。")),
+    ReferralStatus.ACCEPTED: (
+        NoteForm,
+        "accept",
+        "note",
+        gettext_lazy("繋ぎを受理しました。"),
+        gettext_lazy("受理日"),
+    ),
     ReferralStatus.DECLINED: (
         DeclineForm,
         "decline",
         "reason",
         gettext_lazy("繋ぎを辞退しました。"),
+        gettext_lazy("辞退日"),
     ),
-    ReferralStatus.IN_PROGRESS: (NoteForm, "start", "note", gettext_lazy("対応を開始しました。")),
-    ReferralStatus.COMPLETED: (NoteForm, "complete", "note", gettext_lazy("繋ぎを完了しました。")),
+    ReferralStatus.IN_PROGRESS: (
+        NoteForm,
+        "start",
+        "note",
+        gettext_lazy("対応を開始しました。"),
+        gettext_lazy("対応開始日"),
+    ),
+    ReferralStatus.COMPLETED: (
+        NoteForm,
+        "complete",
+        "note",
+        gettext_lazy("繋ぎを完了しました。"),
+        gettext_lazy("完了日"),
+    ),
     ReferralStatus.CANCELLED: (
         CancelForm,
         "cancel",
         "reason",
         gettext_lazy("繋ぎを取り消しました。"),
+        gettext_lazy("取消日"),
     ),
 }
 
 
+def _step_form(to_status, data=None):
+    form_class, prefix, _field, _done, date_label = STEPS[to_status]
+    return form_class(data, prefix=prefix, date_label=date_label)
+
+
 def _step(request, pk, to_status):
     referral = _referral(request, pk)
-    form_class, prefix, field, done = STEPS[to_status]
-    form = form_class(request.POST, prefix=prefix)
+    _form_class, prefix, field, done, _label = STEPS[to_status]
+    form = _step_form(to_status, request.POST)
     if form.is_valid():
         try:
             services.referral_transition(
@@ -225,13 +247,17 @@ def _step(request, pk, to_status):
                 referral=referral,
                 to_status=to_status,
                 note=form.cleaned_data[field],
+                on=form.cleaned_data["on"],
             )
         except services.ReferralRefused as exc:
-            for message in exc.messages:
-                messages.error(request, message)
+            if exc.code != "date":
+                for message in exc.messages:
+                    messages.error(request, message)
+                return redirect("referrals:referral_detail", pk=referral.pk)
+            form.add_error("on", exc)  # the day is wrong: shown beside it, nothing saved
         else:
             messages.success(request, str(done))
-        return redirect("referrals:referral_detail", pk=referral.pk)
+            return redirect("referrals:referral_detail", pk=referral.pk)
     context = _detail_context(request, referral, **{f"{prefix}_form": form})
     return render(request, "referrals/referral_detail.html", context)
 
@@ -285,9 +311,10 @@ def record_add(request, pk):
                 narrative=data["narrative"],
                 persons=list(data["persons"]),
                 minutes=data["minutes"],
+                referred_to=data["referred_to"],
             )
         except services.ReferralRefused as exc:
-            form.add_error(None, exc)
+            form.add_error("referred_to" if exc.code == "referred_to" else None, exc)
         else:
             messages.success(request, _("支援経過を記録しました。"))
             return redirect("referrals:referral_detail", pk=referral.pk)

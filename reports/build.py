@@ -1,4 +1,4 @@
-"""One build of a monthly report: claim the row, re-check the requester, count, write
+"""One build of a statistics report (any period): claim the row, re-check the requester, count, write
 the PDF and the Excel file under their fixed names, mark the row done.
 
 Called by reports.tasks.reports_build_monthly_task with the Celery message's id as
@@ -51,7 +51,7 @@ def build_monthly_report(report_id: int, *, token: str, worker: str) -> str:
         return REFUSED
     try:
         _step(report, token, 5)
-        stats = monthly_statistics(report.month, report.scope_agency)
+        stats = monthly_statistics(report.period, report.scope_agency)
         _step(report, token, 30)
         generated_at = timezone.now()
         pdf_name = services.report_file_name(report, "pdf")

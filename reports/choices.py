@@ -11,3 +11,12 @@ class ReportStatus(models.TextChoices):
 
 # A request in one of these is still on its way: the page keeps polling it.
 PENDING_STATUSES = [ReportStatus.QUEUED, ReportStatus.RUNNING]
+
+
+class PeriodKind(models.TextChoices):
+    """What a statistics report covers (reports.periods.ReportPeriod)."""
+
+    MONTH = "month", _("月")
+    QUARTER = "quarter", _("四半期")
+    FISCAL_YEAR = "fiscal_year", _("年度")
+    RANGE = "range", _("期間指定")

@@ -7,7 +7,7 @@ from django.utils import timezone
 from common.demo import register
 from reports import services
 from reports.models import MonthlyReport
-from reports.statistics import add_months, desk_opened_on
+from reports.periods import add_months, desk_opened_on
 
 
 @register(order=90)

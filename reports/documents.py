@@ -1,4 +1,4 @@
-"""The report's two documents, from a MonthlyStatistics: an A4 PDF (WeasyPrint, the
+"""The report's two documents, from a Statistics: an A4 PDF (WeasyPrint, the
 Japanese font embedded and subset) and an .xlsx workbook (openpyxl, one sheet per
 table, numbers as numbers). Neither contains personal data: only counts, the labels
 of the master lists, and the scope agency's name."""
@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from common.pdf import render_pdf
 from common.wareki import format_date, format_month
 from reports import charts
-from reports.statistics import MonthlyStatistics, Table
+from reports.statistics import Statistics, Table
 
 # The PDF's order: the desk's own table first (件数 and 支援内容 | 相談内容, then 繋ぎ先),
 # then 相談経路 | 世帯人員, 会議, 事業別 | アウトリーチ. Each inner list is one line of
@@ -21,7 +21,7 @@ from reports.statistics import MonthlyStatistics, Table
 PDF_LAYOUT = [
     [["counts", "support"], ["categories"]],
     [["referrals"]],
-    [["came_from"], ["households"]],
+    [["came_from", "households"], ["progress"]],
     [["meetings"]],
     [["projects"], ["outreach"]],
     [["participation"], ["community"]],
@@ -31,6 +31,7 @@ XLSX_ORDER = [
     "categories",
     "referrals",
     "support",
+    "progress",
     "came_from",
     "meetings",
     "households",
@@ -41,15 +42,17 @@ XLSX_ORDER = [
 ]
 
 
-def report_title(stats: MonthlyStatistics) -> str:
-    return _("%(month)s分 月次統計") % {"month": format_month(stats.month.year, stats.month.month)}
+def report_title(stats: Statistics) -> str:
+    """令和6年5月分 月次統計, 令和6年度 第1四半期（4月〜6月） 統計, 令和6年度 統計, …"""
+    return stats.title
 
 
-def scope_label(stats: MonthlyStatistics) -> str:
-    return stats.scope_agency.name if stats.scope_agency is not None else _("窓口全体")
+def scope_label(stats: Statistics) -> str:
+    """全機関 (every agency in the system), or the agency's name."""
+    return stats.scope_label
 
 
-def _footnotes(stats: MonthlyStatistics):
+def _footnotes(stats: Statistics):
     """Number the definitions in order of first use: {key: (number, term, text)}."""
     keys = ["periods", "scope"]
     for line in PDF_LAYOUT:
@@ -65,7 +68,7 @@ def _footnotes(stats: MonthlyStatistics):
     }
 
 
-def _pdf_blocks(stats: MonthlyStatistics, notes: dict):
+def _pdf_blocks(stats: Statistics, notes: dict):
     """The layout, each table with the numbers of the notes that define its figures."""
     lines = []
     for line in PDF_LAYOUT:
@@ -86,14 +89,14 @@ def _pdf_blocks(stats: MonthlyStatistics, notes: dict):
     return lines
 
 
-def report_pdf(stats: MonthlyStatistics, *, generated_at: dt.datetime | None = None) -> bytes:
+def report_pdf(stats: Statistics, *, generated_at: dt.datetime | None = None) -> bytes:
     generated_at = generated_at or timezone.now()
     notes = _footnotes(stats)
     categories = stats.tables["categories"]
-    month_index = 0  # 当月
+    month_index = 0  # the period's own column (当月, 当期, 年度, 期間)
     category_chart = charts.horizontal_bars(
         [(r.label, r.values[month_index]) for r in categories.rows if not r.is_total],
-        label=_("相談内容（重複有）当月"),
+        label=_("相談内容（重複有）%(period)s") % {"period": stats.periods[0].label},
     )
     trend_chart = charts.columns(
         [(f"{m.month}月", n) for m, n in stats.trend],
@@ -118,6 +121,8 @@ def report_pdf(stats: MonthlyStatistics, *, generated_at: dt.datetime | None = N
         },
         "notes": sorted(notes.values()),
         "has_outreach": "outreach" in stats.tables,
+        "category_heading": _("相談内容（重複有）%(period)s") % {"period": stats.periods[0].label},
+        "omits_previous_year": stats.omits_previous_year,
     }
     return render_pdf("reports/pdf/monthly.html", context)
 
@@ -130,7 +135,7 @@ def _sheet_title(table: Table) -> str:
     return title[:31]
 
 
-def report_xlsx(stats: MonthlyStatistics, *, generated_at: dt.datetime | None = None) -> bytes:
+def report_xlsx(stats: Statistics, *, generated_at: dt.datetime | None = None) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -146,7 +151,10 @@ def report_xlsx(stats: MonthlyStatistics, *, generated_at: dt.datetime | None = 
         if table is None:
             continue
         sheet = workbook.create_sheet(_sheet_title(table))
-        sheet.append([f"{report_title(stats)}（{stats.fiscal_year_label}）　{table.title}"])
+        heading = report_title(stats)
+        if stats.fiscal_year_label:
+            heading += f"（{stats.fiscal_year_label}）"
+        sheet.append([f"{heading}　{table.title}"])
         sheet["A1"].font = Font(bold=True, size=12)
         sheet.append([_("集計の範囲: %(scope)s") % {"scope": scope_label(stats)}])
         sheet.append([period_line])

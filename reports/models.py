@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Agency
-from common.wareki import format_month
-from reports.choices import PENDING_STATUSES, ReportStatus
+from reports.choices import PENDING_STATUSES, PeriodKind, ReportStatus
+from reports.periods import ReportPeriod
 
 
 class MonthlyReportQuerySet(models.QuerySet):
@@ -15,7 +15,8 @@ class MonthlyReportQuerySet(models.QuerySet):
 
 
 class MonthlyReport(models.Model):
-    """A request for one month's statistics (PDF and Excel). The row is the source of
+    """A request for one period's statistics (PDF and Excel): a month, a quarter, a
+    年度 or a range of days, for 全機関 or one agency. The row is the source of
     truth: the Celery task only ever acts on what this row says, so a lost, duplicated
     or redelivered message cannot lose a request or make a second file.
 
@@ -25,7 +26,15 @@ class MonthlyReport(models.Model):
     left out of the history on purpose (they are not decisions of anyone).
     """
 
-    month = models.DateField(_("対象月"), help_text=_("月の初日"))
+    # The period asked for (reports.periods.ReportPeriod): its kind and first and last
+    # day. month is the first day of the month it ends in (for a monthly report, the
+    # month itself); rows made before other periods existed are monthly ones.
+    period_kind = models.CharField(
+        _("期間の種類"), max_length=12, choices=PeriodKind.choices, default=PeriodKind.MONTH
+    )
+    period_start = models.DateField(_("期間の初日"))
+    period_end = models.DateField(_("期間の末日"))
+    month = models.DateField(_("対象月"), help_text=_("期間の最後の月の初日"))
     scope_agency = models.ForeignKey(
         Agency,
         verbose_name=_("集計対象の機関"),
@@ -33,7 +42,7 @@ class MonthlyReport(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text=_("空欄は窓口全体"),
+        help_text=_("空欄は全機関（システムに登録されているすべての機関）"),
     )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -71,17 +80,35 @@ class MonthlyReport(models.Model):
             models.Index(fields=["requested_by", "-created_at"], name="report_by_requester"),
             models.Index(fields=["status", "enqueued_at"], name="report_by_status"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(period_start__lte=models.F("period_end")),
+                name="report_period_in_order",
+            )
+        ]
 
     def __str__(self):
-        return f"{self.month_label} {self.scope_label}"
+        return f"{self.period_label} {self.scope_label}"
 
     @property
-    def month_label(self) -> str:
-        return _("%(month)s分") % {"month": format_month(self.month.year, self.month.month)}
+    def period(self) -> ReportPeriod:
+        return ReportPeriod(self.period_kind, self.period_start, self.period_end)
+
+    @property
+    def period_label(self) -> str:
+        """令和6年5月分, 令和6年度 第1四半期（4月〜6月）, 令和6年度, or the range."""
+        return self.period.title
+
+    month_label = period_label  # the name of earlier versions
+
+    @property
+    def document_title(self) -> str:
+        return self.period.document_title
 
     @property
     def scope_label(self) -> str:
-        return self.scope_agency.name if self.scope_agency_id else str(_("窓口全体"))
+        """What the figures include: 全機関, or the agency's name."""
+        return self.scope_agency.name if self.scope_agency_id else str(_("全機関"))
 
     @property
     def is_pending(self) -> bool:

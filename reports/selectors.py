@@ -1,9 +1,9 @@
-"""Reads for the monthly statistics: who may request which scope, which reports a user
+"""Reads for the statistics reports: who may request which scope, which reports a user
 sees. Managers and coordinators (accounts.choices.STATISTICS_ROLES) request reports:
-for the whole desk when they hold that role at the desk agency, for an agency where
-they hold it. A user sees the reports they requested, and the desk-wide reports the
-system made on the 1st (beat) when they may request the whole desk. Everything else
-answers 404.
+for 全機関 (every agency in the system: agency None) when they hold that role at the
+desk agency, for an agency where they hold it. A user sees the reports they requested,
+and the 全機関 reports the system made on the 1st (beat) when they may request 全機関.
+Everything else answers 404.
 """
 
 import datetime as dt
@@ -17,12 +17,12 @@ from accounts.choices import STATISTICS_ROLES
 from accounts.models import Agency, Membership
 from accounts.system import SYSTEM_USERNAME
 from reports.models import MonthlyReport
-from reports.statistics import add_months, desk_opened_on
+from reports.periods import ReportPeriod, add_months, desk_opened_on, quarter_of
 
 
 @dataclass(frozen=True)
 class Scopes:
-    """What a user may request: the whole desk, and these agencies."""
+    """What a user may request: 全機関 (desk_wide), and these agencies."""
 
     desk_wide: bool
     agencies: list[Agency]
@@ -58,7 +58,7 @@ def is_system_user(user) -> bool:
 def may_request(user, agency: Agency | None, scopes: Scopes | None = None) -> bool:
     """The scope check, used when requesting and again before building."""
     if is_system_user(user):
-        return agency is None  # beat makes the desk-wide report only
+        return agency is None  # beat makes the 全機関 report only
     scopes = scopes or statistics_scopes(user)
     if agency is None:
         return scopes.desk_wide
@@ -104,3 +104,27 @@ def requestable_months(today: dt.date | None = None, count: int = 60) -> list[dt
         months.append(month)
         month = add_months(month, -1)
     return months
+
+
+def requestable_quarters(today: dt.date | None = None, count: int = 20) -> list[ReportPeriod]:
+    """Fiscal quarters one may request, newest first: this one (figures so far) back to
+    the one the desk opened in, at most `count`."""
+    today = today or timezone.localdate()
+    opened = desk_opened_on()
+    fiscal_year, quarter = quarter_of(today)
+    quarters = []
+    while len(quarters) < count:
+        period = ReportPeriod.for_quarter(fiscal_year, quarter)
+        if period.end < opened:
+            break
+        quarters.append(period)
+        fiscal_year, quarter = (fiscal_year, quarter - 1) if quarter > 1 else (fiscal_year - 1, 4)
+    return quarters
+
+
+def requestable_fiscal_years(today: dt.date | None = None) -> list[ReportPeriod]:
+    """年度 one may request, newest first: this one (so far) back to the desk's first."""
+    today = today or timezone.localdate()
+    first = ReportPeriod.for_month(desk_opened_on()).fiscal_year
+    last = ReportPeriod.for_month(today).fiscal_year
+    return [ReportPeriod.for_fiscal_year(year) for year in range(last, first - 1, -1)]

@@ -38,11 +38,11 @@ from django.utils.translation import gettext as _
 from accounts.audit import log_action
 from accounts.system import system_user
 from common.services import save_as
-from common.wareki import format_month
+from common.wareki import format_date, format_month
 from reports import selectors
-from reports.choices import PENDING_STATUSES, ReportStatus
+from reports.choices import PENDING_STATUSES, PeriodKind, ReportStatus
 from reports.models import MonthlyReport
-from reports.statistics import add_months, desk_opened_on
+from reports.periods import ReportPeriod, add_months, desk_opened_on
 
 logger = logging.getLogger(__name__)
 
@@ -93,45 +93,80 @@ def _enqueue_on_commit(report_id: int) -> None:
 # ---------------------------------------------------------------- requests
 
 
+def period_refusal(period: ReportPeriod, *, today: dt.date | None = None) -> str:
+    """Why statistics cannot be made for the period, or "" (also used by the form)."""
+    today = today or timezone.localdate()
+    opened = desk_opened_on()
+    if period.kind == PeriodKind.MONTH:
+        first = opened.replace(day=1)
+        if period.start > today.replace(day=1):
+            return _("まだ始まっていない月の統計は作成できません。")
+        if period.start < first:
+            return _("窓口の開設（%(month)s）より前の月の統計は作成できません。") % {
+                "month": format_month(first.year, first.month)
+            }
+        return ""
+    if period.start > today:
+        return _("まだ始まっていない期間の統計は作成できません。")
+    if period.kind == PeriodKind.RANGE and period.end > today:
+        return _("期間の末日に未来の日付は指定できません。")
+    if period.end < opened:
+        return _("窓口の開設（%(date)s）より前の期間の統計は作成できません。") % {
+            "date": format_date(opened)
+        }
+    return ""
+
+
 @transaction.atomic
-def report_request(*, actor, month: dt.date, agency=None) -> MonthlyReport:
-    """A manager or coordinator asks for one month's statistics (agency=None: the whole
-    desk). A request for the same month and scope still on its way is returned instead
+def report_request(
+    *, actor, month: dt.date | None = None, period: ReportPeriod | None = None, agency=None
+) -> MonthlyReport:
+    """A manager or coordinator asks for one period's statistics: a month (month, any
+    day in it) or any ReportPeriod (a quarter, a 年度, a range of days); agency=None:
+    全機関. A request for the same period and scope still on its way is returned instead
     of a second one. Side effects: action log; the build message after commit."""
     if not selectors.may_request(actor, agency):
         raise ReportRefused(_("この範囲の統計を依頼する権限がありません。"))
-    month = month.replace(day=1)
-    today = timezone.localdate()
-    first = desk_opened_on().replace(day=1)
-    if month > today.replace(day=1):
-        raise ReportRefused(_("まだ始まっていない月の統計は作成できません。"))
-    if month < first:
-        raise ReportRefused(
-            _("窓口の開設（%(month)s）より前の月の統計は作成できません。")
-            % {"month": format_month(first.year, first.month)}
-        )
+    if period is None:
+        period = ReportPeriod.for_month(month)
+    refusal = period_refusal(period)
+    if refusal:
+        raise ReportRefused(refusal)
     pending = MonthlyReport.objects.filter(
-        requested_by=actor, month=month, scope_agency=agency, status__in=PENDING_STATUSES
+        requested_by=actor,
+        period_kind=period.kind,
+        period_start=period.start,
+        period_end=period.end,
+        scope_agency=agency,
+        status__in=PENDING_STATUSES,
     ).first()
     if pending is not None:
         return pending
     report = MonthlyReport(
-        month=month, scope_agency=agency, requested_by=actor, enqueued_at=timezone.now()
+        period_kind=period.kind,
+        period_start=period.start,
+        period_end=period.end,
+        month=period.end.replace(day=1),
+        scope_agency=agency,
+        requested_by=actor,
+        enqueued_at=timezone.now(),
     )
     save_as(report, actor)
     log_action(
         actor=actor,
         action="reports.report.requested",
         obj=report,
-        month=month.isoformat(),
-        scope=agency.pk if agency is not None else "desk",
+        period=period.kind,
+        start=period.start.isoformat(),
+        end=period.end.isoformat(),
+        scope=agency.pk if agency is not None else "all",
     )
     _enqueue_on_commit(report.pk)
     return report
 
 
 def report_schedule_previous_month(*, today: dt.date | None = None) -> MonthlyReport | None:
-    """Beat on the 1st: the desk-wide report of the previous month, requested by the
+    """Beat on the 1st: the 全機関 report of the previous month, requested by the
     system user. Idempotent: nothing new when one exists that did not fail."""
     today = today or timezone.localdate()
     month = add_months(today.replace(day=1), -1)
@@ -139,7 +174,12 @@ def report_schedule_previous_month(*, today: dt.date | None = None) -> MonthlyRe
     if month < desk_opened_on().replace(day=1):
         return None
     exists = (
-        MonthlyReport.objects.filter(requested_by=actor, month=month, scope_agency__isnull=True)
+        MonthlyReport.objects.filter(
+            requested_by=actor,
+            period_kind=PeriodKind.MONTH,
+            month=month,
+            scope_agency__isnull=True,
+        )
         .exclude(status=ReportStatus.FAILED)
         .exists()
     )
@@ -307,9 +347,12 @@ def report_purge_expired(*, now: dt.datetime | None = None) -> int:
 
 
 def report_file_name(report: MonthlyReport, extension: str) -> str:
-    """The same name for every build of one request, so a rebuild replaces the file."""
-    scope = f"agency{report.scope_agency_id}" if report.scope_agency_id else "desk"
-    return f"reports/{report.month:%Y}/{report.pk}/monthly-{report.month:%Y-%m}-{scope}.{extension}"
+    """The same name for every build of one request, so a rebuild replaces the file.
+    Named for what it holds: the period (monthly-2024-05, quarterly-2024-q1,
+    fiscal-2024, range-20240401-20240615) and the scope (all-agencies: every agency
+    in the system; agency<id>: that agency's own work)."""
+    scope = f"agency{report.scope_agency_id}" if report.scope_agency_id else "all-agencies"
+    return f"reports/{report.month:%Y}/{report.pk}/{report.period.slug}-{scope}.{extension}"
 
 
 def write_report_file(name: str, data: bytes, token: str) -> None:

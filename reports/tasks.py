@@ -72,7 +72,7 @@ def _fail(report_id: int, token: str, message: str) -> None:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def reports_schedule_monthly_task() -> int | None:
-    """Beat, on the 1st: the previous month's desk-wide report."""
+    """Beat, on the 1st: the previous month's 全機関 report."""
     report = services.report_schedule_previous_month()
     return report.pk if report is not None else None
 

@@ -1,4 +1,4 @@
-"""月次統計: request a report, watch it being made, download it.
+"""月次統計 (and quarterly, 年度 and any-range statistics): request a report, watch it being made, download it.
 
 Only managers and coordinators (their statistics scopes) reach these pages; a report
 that is not theirs, or a user without the role, gets 404. Downloads re-check the
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts import reauth
 from accounts.audit import log_access
 from reports import selectors, services
+from reports.choices import PeriodKind
 from reports.forms import ReportRequestForm
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -50,13 +51,16 @@ def report_request(request):
         try:
             report = services.report_request(
                 actor=request.user,
-                month=form.cleaned_data["month"],
+                period=form.cleaned_data["period"],
                 agency=form.cleaned_data["scope"],
             )
         except services.ReportRefused as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, _("月次統計の作成を受け付けました。"))
+            if report.period_kind == PeriodKind.MONTH:
+                messages.success(request, _("月次統計の作成を受け付けました。"))
+            else:
+                messages.success(request, _("統計の作成を受け付けました。"))
             return redirect("reports:report_detail", pk=report.pk)
     return _render_list(request, scopes, form)
 
@@ -79,8 +83,11 @@ def _download(request, pk, field: str, content_type: str):
         raise Http404
     # Aggregate figures, no personal record: logged as a read, not a personal-data export.
     log_access(user=request.user, obj=report, request=request, detail=f"report_{field}")
-    filename = _("月次統計_%(month)s_%(scope)s.%(ext)s") % {
-        "month": report.month_label,
+    # Named for what it holds: the period and the scope (全機関, or the agency's name).
+    name = _("月次統計") if report.period_kind == PeriodKind.MONTH else _("統計")
+    filename = _("%(name)s_%(period)s_%(scope)s.%(ext)s") % {
+        "name": name,
+        "period": report.period_label,
         "scope": report.scope_label,
         "ext": field,
     }

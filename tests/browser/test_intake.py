@@ -99,6 +99,9 @@ def test_new_household_with_two_persons_goes_on_to_open_a_case(
         page.locator(f"#id_p{n}_given_name_kana").fill(given_kana)
         page.locator(f"#id_p{n}_birth_date").fill(born)
         page.locator(f"#id_p{n}_relationship").select_option(label=relationship)
+        # Both are whom the consultation is about (相談受付 実人数); the first is ticked
+        # already.
+        page.locator(f"#id_p{n}_concerned").check()
     page.get_by_role("radio", name="来所", exact=True).check()
     page.get_by_role("radio", name="本人", exact=True).check()
     _tick_category(page, "ひきこもり・不登校", primary=True)

@@ -35,7 +35,9 @@ def test_manager_requests_last_months_report_and_downloads_the_pdf(
     label = f"{format_month(last_month.year, last_month.month)}分"
     month = page.get_by_label("対象月")
     expect(month.locator("option:checked")).to_have_text(label)  # last month is preselected
-    page.get_by_label("集計の範囲").select_option(label="窓口全体")
+    page.get_by_label("集計の範囲").select_option(
+        label="全機関（システムに登録されているすべての機関）"
+    )
     page.get_by_role("button", name="作成を依頼する").click()
 
     expect(page.get_by_text("月次統計の作成を受け付けました。")).to_be_visible()
@@ -58,7 +60,7 @@ def test_manager_requests_last_months_report_and_downloads_the_pdf(
     assert response.body().startswith(b"%PDF")
     with page.expect_download() as download:
         link.click()
-    assert download.value.suggested_filename == f"月次統計_{label}_窓口全体.pdf"
+    assert download.value.suggested_filename == f"月次統計_{label}_全機関.pdf"
 
     # The list shows it too, finished.
     page.get_by_role("link", name="月次統計の一覧へ").click()

@@ -39,6 +39,7 @@ def _new_household(**overrides):
         "p1_birth_date": "S15.3.3",
         "p1_sex": "female",
         "p1_relationship": "head",
+        "p1_concerned": "on",
         "p2_family_name": "佐藤",
         "p2_given_name": "健",
         "p2_family_name_kana": "ｻﾄｳ",
@@ -102,7 +103,9 @@ class TestCreate:
     def test_new_household_with_two_persons(self, client_for, desk, desk_agency, consultation_data):
         before = _counts()
 
-        response = client_for(desk).post(NEW, consultation_data(**_new_household()))
+        # Both are ticked as persons the consultation is about.
+        data = consultation_data(**_new_household(p2_concerned="on"))
+        response = client_for(desk).post(NEW, data)
 
         assert response.status_code == 302, response.context["form"].errors
         after = _counts()

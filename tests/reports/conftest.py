@@ -20,7 +20,6 @@ from django.utils import timezone
 from accounts.choices import AgencyKind, Role
 from cases import services as case_services
 from cases.choices import CasePersonRole, CaseStatus, RecordKind
-from common.services import save_as
 from households import services as household_services
 from households.choices import Relationship
 from intake import services as intake_services
@@ -165,7 +164,15 @@ def dataset(db, desk_agency, partner_agency, outsider_agency, desk, manager, par
         )
 
     def refer(
-        case, to_agency, sent_at, *, by=desk, accepted_by=None, accepted_at=None, declined_by=None
+        case,
+        to_agency,
+        sent_at,
+        *,
+        by=desk,
+        accepted_by=None,
+        accepted_at=None,
+        declined_by=None,
+        declined_on=None,
     ):
         referral = referral_services.referral_send(
             actor=by,
@@ -180,19 +187,21 @@ def dataset(db, desk_agency, partner_agency, outsider_agency, desk, manager, par
             sent_at=sent_at,
         )
         if accepted_by is not None:
+            # An answer given in 2024, recorded with the day it was given (the step's
+            # date: history typed in later keeps its own days).
             referral = referral_services.referral_transition(
-                actor=accepted_by, referral=referral, to_status=ReferralStatus.ACCEPTED
+                actor=accepted_by,
+                referral=referral,
+                to_status=ReferralStatus.ACCEPTED,
+                on=accepted_at.date(),
             )
-            # The service stamps the answer with the present moment; this records one
-            # given in 2024 (test-only backdating, saved with history like any edit).
-            referral.accepted_at = referral.answered_at = accepted_at
-            save_as(referral, accepted_by, update_fields=["accepted_at", "answered_at"])
         if declined_by is not None:
             referral = referral_services.referral_transition(
                 actor=declined_by,
                 referral=referral,
                 to_status=ReferralStatus.DECLINED,
                 note="対応不可",
+                on=declined_on,
             )
         return referral
 
@@ -288,7 +297,9 @@ def dataset(db, desk_agency, partner_agency, outsider_agency, desk, manager, par
     # Referrals: (to kind, sent, accepted by 5/31).
     refer(c_1, partner_agency, at(2024, 5, 11), accepted_by=partner, accepted_at=at(2024, 5, 13))
     refer(c_2, medical, at(2024, 5, 29), accepted_by=medical_staff, accepted_at=at(2024, 6, 2))
-    refer(c_3, partner_agency, at(2024, 4, 16), declined_by=partner)
+    refer(
+        c_3, partner_agency, at(2024, 4, 16), declined_by=partner, declined_on=dt.date(2024, 4, 18)
+    )
     refer(
         c_4,
         outsider_agency,
@@ -313,15 +324,24 @@ def dataset(db, desk_agency, partner_agency, outsider_agency, desk, manager, par
 # Every figure of the desk-wide report for MONTH: (当月, 年度累計, 開設以来).
 EXPECTED = {
     "counts": {
+        # Cases opened before the desk opened (c_6) and after the month (c_7) are out.
         "相談件数": [3, 4, 6],  # c_1 c_2 c_8 | + c_3 | + c_4 c_5
-        "終結件数": [1, 1, 2],  # c_2 | c_2 | + c_5 (closed 5/15, reopened only in June)
-        "継続件数": [2, 3, 4],
+        # Ended in the period and still ended on 5/31, whenever opened (issue 15: was
+        # [1, 1, 2], the cohort of cases opened in the period): c_2 (5/28) and c_5
+        # (opened 2023-09, closed 5/15, reopened only in June) in every column; c_4
+        # (closed 3/01, reopened 3/10) is open again on 5/31.
+        "終結件数": [2, 2, 2],
+        # Open on 5/31, whenever opened (was [2, 3, 4]): c_1 c_8, c_3 (closed only on
+        # 6/05), c_4 (reopened). 開設以来: 6 = 2 + 4.
+        "継続件数": [4, 4, 4],
         "相談受付 延べ件数": [6, 8, 9],
         "うち継続相談": [1, 1, 1],
         "相談受付 実人数": [5, 5, 6],  # a b1 b2 c1 g1 | same | + d1
     },
     "categories": {
-        "収入・生活費・借金": [2, 2, 2],
+        # One consultation ticked 収入・生活費 and 債務, both in this row: one pair
+        # (consultation × row), not two (issue 15: was [2, 2, 2], total [10, 12, 14]).
+        "収入・生活費・借金": [1, 1, 1],
         "介護・障がい・病気": [1, 1, 2],
         "生活保護相談": [1, 1, 1],
         "住まい": [1, 1, 1],
@@ -334,7 +354,7 @@ EXPECTED = {
         "子育て": [1, 2, 2],
         "地域との関係": [0, 0, 0],
         "その他": [1, 1, 1],
-        "計": [10, 12, 14],
+        "計": [9, 11, 13],
     },
     "came_from": {
         "本人": [2, 2, 3],
@@ -383,14 +403,28 @@ EXPECTED = {
         "計 検討ケース（実件数）": [2, 3, 3],
         "計 検討ケース（延べ）": [3, 5, 5],
     },
+    # Members on the household's last supported day in the period (5/31, or the day
+    # its case ended: H2 5/28, H5 5/15), from membership dates.
     "households": {
         "1人": [1, 1, 1],  # H1
         "2人": [2, 2, 2],  # H2 H7
-        "3人": [1, 1, 1],  # H3 (one of four moved out)
+        "3人": [1, 1, 1],  # H3 (one of four moved out on 2024-03-31)
         "4人": [1, 1, 1],  # H5
-        "5人以上": [1, 1, 2],  # H4 | + H6 (its case ran 2023-05-20〜07-01)
-        "不明（現在の世帯員なし）": [0, 0, 0],
-        "計（支援した世帯）": [6, 6, 7],
+        # H4. H6's case (opened 2023-05-20, before the desk opened) is outside every case
+        # figure now, as in 相談件数 (issue 15: was [1, 1, 2], total [6, 6, 7]).
+        "5人以上": [1, 1, 1],
+        "不明（その日の世帯員なし）": [0, 0, 0],
+        "計（支援した世帯）": [6, 6, 6],
+    },
+    # Referral steps on the days they were taken, plans by activated_on (none here).
+    "progress": {
+        "繋ぎ 送付": [3, 4, 5],  # c_1 c_2 c_8 | + c_3 (4/16) | + c_4 (1/15); c_7's in June
+        "繋ぎ 受理": [1, 1, 2],  # c_1's on 5/13 | same | + c_4's on 1/20; c_2's on 6/02
+        "繋ぎ 辞退": [0, 1, 1],  # c_3's on 4/18
+        "繋ぎ 対応開始": [0, 0, 0],
+        "繋ぎ 完了": [0, 0, 0],
+        "繋ぎ 取消": [0, 0, 0],
+        "支援プラン 実施開始": [0, 0, 0],
     },
     "outreach": {
         "把握した対象者": [0, 0, 0],
@@ -425,4 +459,5 @@ EXPECTED_PARTNER = {
     },
     "meetings": {"計 開催回数": [0, 0, 0], "計 検討ケース（延べ）": [0, 0, 0]},
     "households": {"2人": [1, 1, 1], "計（支援した世帯）": [1, 1, 1]},
+    "progress": {"繋ぎ 送付": [1, 1, 1]},  # the referral of c_8 to the desk (5/07)
 }

@@ -64,8 +64,8 @@ def test_a_request_is_built_after_commit(manager, django_capture_on_commit_callb
     assert report.attempts == 1 and report.error == ""
     assert report.finished_at and report.expires_at > timezone.now() + dt.timedelta(days=89)
     assert files_of(report) == [
-        f"2024/{report.pk}/monthly-2024-05-desk.pdf",
-        f"2024/{report.pk}/monthly-2024-05-desk.xlsx",
+        f"2024/{report.pk}/monthly-2024-05-all-agencies.pdf",
+        f"2024/{report.pk}/monthly-2024-05-all-agencies.xlsx",
     ]
     assert report.pdf.read().startswith(b"%PDF")
     assert [h.status for h in report.history.order_by("history_id")] == [
@@ -134,8 +134,8 @@ def test_a_build_killed_half_way_is_redone_into_the_same_files(manager, fast_doc
     report.refresh_from_db()
     assert report.status == ReportStatus.DONE and report.attempts == 2
     assert files_of(report) == [
-        f"2024/{report.pk}/monthly-2024-05-desk.pdf",
-        f"2024/{report.pk}/monthly-2024-05-desk.xlsx",
+        f"2024/{report.pk}/monthly-2024-05-all-agencies.pdf",
+        f"2024/{report.pk}/monthly-2024-05-all-agencies.xlsx",
     ]
     assert report.pdf.read() == b"%PDF-stand-in"
 

@@ -452,7 +452,8 @@ class Command(BaseCommand):
                 out.write(pdf)
         cases = stats.tables["counts"].rows[0].values
         support = stats.tables["support"].rows[-1].values
-        self.stdout.write(f"相談件数 (当月/年度累計/開設以来): {cases}; 支援内容 計: {support}")
+        columns = "/".join(p.label for p in stats.periods)
+        self.stdout.write(f"相談件数 ({columns}): {cases}; 支援内容 計: {support}")
         self.stdout.write(
             f"statistics (whole desk): first {runs[0]:.3f} s, median {pystats.median(runs):.3f} s "
             f"over {len(runs)} runs (target < 1 s)"
