@@ -188,9 +188,9 @@ class Command(BaseCommand):
         # later (a version, a note) does not break the seed with a NOT NULL error.
         constants = dict(constants or {})
         for f in model._meta.concrete_fields:
-            if f.attname not in fields and f.attname not in constants and not f.primary_key:
-                if not f.null and (f.has_default() or f.empty_strings_allowed):
-                    constants[f.attname] = f.get_default()
+            named = f.attname in fields or f.attname in constants or f.primary_key
+            if not named and not f.null and (f.has_default() or f.empty_strings_allowed):
+                constants[f.attname] = f.get_default()
         if constants:
             fields = fields + list(constants)
             tail = tuple(constants.values())
