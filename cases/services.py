@@ -438,6 +438,8 @@ def plan_approve(
             )
             % {"names": "、".join(a.name for a in uncovered)}
         )
+    if activate:  # refuse a day activation would refuse before anything is written
+        _check_activation_day(plan.case, approved_on or timezone.localdate())
     plan.status = PlanStatus.APPROVED
     plan.approved_on = approved_on or timezone.localdate()
     plan.approved_by = actor
@@ -447,6 +449,13 @@ def plan_approve(
     if activate:
         plan_activate(actor=actor, plan=plan, on=plan.approved_on)
     return plan
+
+
+def _check_activation_day(case, on: dt.date) -> None:
+    if on > timezone.localdate():
+        raise CaseRuleError(_("実施開始日に未来の日付は指定できません。"), code="date")
+    if on < case.opened_on:
+        raise CaseRuleError(_("実施開始日はケースの開始日より後にしてください。"), code="date")
 
 
 @transaction.atomic
@@ -462,10 +471,7 @@ def plan_activate(*, actor, plan: SupportPlan, on: dt.date | None = None) -> Sup
             _("終結・中断したケースのプランは実施できません。先にケースを再開してください。")
         )
     on = on or timezone.localdate()
-    if on > timezone.localdate():
-        raise CaseRuleError(_("実施開始日に未来の日付は指定できません。"), code="date")
-    if on < case.opened_on:
-        raise CaseRuleError(_("実施開始日はケースの開始日より後にしてください。"), code="date")
+    _check_activation_day(case, on)
     for old in case.plans.filter(status__in=[PlanStatus.ACTIVE, PlanStatus.REVIEWED]).exclude(
         pk=plan.pk
     ):
