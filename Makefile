@@ -25,6 +25,7 @@ help:
 	@echo "make lint | fmt | migrate | run | worker | beat | check-deploy | install"
 	@echo "make bench-report  time the monthly statistics on a seeded city-scale year (PostgreSQL)"
 	@echo "make bench         seed a synthetic city once, time the busy pages, then 20 users on gunicorn"
+	@echo "make policy-soak   the sharing-policy machine against its oracle for POLICY_STEPS (10000) steps"
 
 # Debian packages the product and its tests need (Japanese fonts, poppler, Chromium,
 # Pango, gettext). Run by demo and test; .ci/run runs the same script.
@@ -123,3 +124,11 @@ bench: install
 	DATABASE_URL=$(CITY_DATABASE_URL) $(PY) manage.py seed_city --create-database --if-empty --households $(CITY_HOUSEHOLDS) --seed $(CITY_SEED)
 	DATABASE_URL=$(CITY_DATABASE_URL) $(PY) manage.py bench_pages $(BENCH_PAGES_ARGS)
 	DATABASE_URL=$(CITY_DATABASE_URL) $(PY) manage.py bench_pages $(BENCH_LOAD_ARGS)
+
+# The sharing-policy state machine (tests/policy) for many more steps than `make test`
+# runs: random examples until POLICY_STEPS steps have run; prints "steps run: N,
+# divergences: M" and each divergence's minimal sequence. POLICY_PDF=pdf reads the PDFs
+# made by WeasyPrint through pdftotext instead of their rendered templates.
+POLICY_STEPS ?= 10000
+policy-soak: install
+	POLICY_STEPS=$(POLICY_STEPS) $(PY) -m pytest tests/policy -p no:cacheprovider $(PYTEST_ARGS)
