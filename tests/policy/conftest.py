@@ -16,7 +16,7 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_sep("-", "sharing policy machine (tests/policy)")
     terminalreporter.write_line(
         f"steps run: {TALLY.steps}, divergences: {len(TALLY.found)} "
-        f"({TALLY.examples} examples, {TALLY.pages} pages requested)"
+        f"({TALLY.examples} examples, {TALLY.pages} pages requested, {TALLY.seconds:.0f} s)"
     )
     rules = sorted({rule for rule, _outcome in TALLY.rules})
     terminalreporter.write_line(
@@ -27,6 +27,3 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line("")
         terminalreporter.write_line(f"[{n}] {' / '.join(sig)}")
         terminalreporter.write_line(text)
-    for sig, hits in sorted(TALLY.masked_hits.items(), key=str):
-        if sig not in TALLY.found:
-            terminalreporter.write_line(f"known, not failing: {' / '.join(sig)} ({hits}x)")

@@ -1,5 +1,5 @@
-"""What the policy machine needs besides the oracle: a movable clock, the cast, marker
-strings, fetching pages (PDFs as HTML or as text) and the run's tally.
+"""What the policy machine needs besides the oracle: a movable clock, marker strings,
+fetching pages (PDFs as their HTML or as text), logging in and the run's tally.
 
 Nothing here decides who may see what: tests/policy/oracle.py does.
 """
@@ -41,10 +41,8 @@ class Tally:
     pages: int = 0
     ran: bool = False
     seconds: float = 0.0
-    shrinking_since: tuple = (0, 0.0)
-    # signature -> (minimal sequence with the divergence's text)
+    # signature -> the report of its minimal sequence
     found: dict[tuple, str] = field(default_factory=dict)
-    masked_hits: dict[tuple, int] = field(default_factory=dict)
     rules: Counter = field(default_factory=Counter)  # (rule, "done" | "refused") -> steps
 
 
