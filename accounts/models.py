@@ -45,6 +45,7 @@ class User(AbstractUser):
                 )
             )
         self._agency_ids = sorted({a for a, _g, _r in rows})
+        self._case_agency_ids = sorted({a for a, _g, r in rows if r in CASE_ROLES})
         self._group_ids = sorted({g for _a, g, _r in rows if g is not None})
         self._roles = {r for _a, _g, r in rows}
 
@@ -54,6 +55,13 @@ class User(AbstractUser):
         if not hasattr(self, "_agency_ids"):
             self._load_memberships()
         return self._agency_ids
+
+    @property
+    def case_agency_ids(self) -> list[int]:
+        """Agencies in which this user works on cases (a case role there)."""
+        if not hasattr(self, "_case_agency_ids"):
+            self._load_memberships()
+        return self._case_agency_ids
 
     @property
     def agency_group_ids(self) -> list[int]:

@@ -179,6 +179,24 @@ def covering_consents(case: Case, agency: Agency) -> QuerySet[Consent]:
     )
 
 
+def at_the_table_q(agency_ids) -> Q:
+    """Cases the agencies may hear discussed on the person's consent (every meeting but
+    a 支援会議): one of them leads the case, or a valid consent of the household names
+    one of them. Asked at each reading, so a withdrawn or expired consent or a new lead
+    changes the answer at once."""
+    covering = Consent.objects.valid_on().filter(
+        agencies__in=list(agency_ids),
+        person__household_memberships__household=OuterRef("household"),
+    )
+    return Q(lead_agency_id__in=list(agency_ids)) | Exists(covering)
+
+
+def at_the_table(case: Case, agency) -> bool:
+    """at_the_table_q for one case and one agency (an Agency or its id)."""
+    agency_id = getattr(agency, "pk", agency)
+    return Case.objects.filter(pk=case.pk).filter(at_the_table_q([agency_id])).exists()
+
+
 @transaction.atomic
 def grant(
     *,
@@ -501,16 +519,6 @@ def can(user, case: Case, action: str) -> bool:
     return cases_visible_to(user, action=action).filter(pk=case.pk).exists()
 
 
-def hides_whereabouts(user, case: Case) -> bool:
-    """住所秘匿: everyone but the lead agency sees no address, phone or whereabouts."""
-    if not case.household.is_address_confidential:
-        return False
-    allowed = getattr(case, "can_confidential", None)
-    if allowed is None:
-        allowed = can(user, case, "confidential")
-    return not allowed
-
-
 def grants_for_case(case: Case) -> QuerySet[AccessGrant]:
     return (
         AccessGrant.objects.filter(case=case)
@@ -696,14 +704,15 @@ def preview_access(case: Case, *, add=(), end=()) -> list[AccessChange]:
 
 
 def preview_plan_approval(plan) -> list[AccessChange]:
-    """What approving (and activating) the plan does: each role agency but the lead gains
-    PLAN_ROLE_SCOPE; the role grants of the plan it replaces end."""
+    """What approving (and activating) the plan does: each role agency gains
+    PLAN_ROLE_SCOPE (the lead only where the consent names it, as plan_activate does);
+    the role grants of the plan it replaces end."""
     case = plan.case
     roles = sorted(
         {
             r.agency
             for r in plan.roles.select_related("agency")
-            if r.agency_id != case.lead_agency_id
+            if r.agency_id != case.lead_agency_id or consent_covers(plan.consent, r.agency, case)
         },
         key=lambda a: a.name,
     )

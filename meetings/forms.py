@@ -292,7 +292,12 @@ class AddendumForm(forms.Form):
     )
     text = forms.CharField(label=_("追記"), widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, meeting, **kwargs):
+    def __init__(self, *args, meeting, item_pks=None, **kwargs):
+        """item_pks: the items the user may read (meetings.selectors.mark_readable);
+        the others are neither offered nor accepted."""
         super().__init__(*args, **kwargs)
-        self.fields["item"].queryset = meeting.items.select_related("case").order_by("order", "pk")
+        items = meeting.items.select_related("case").order_by("order", "pk")
+        if item_pks is not None:
+            items = items.filter(pk__in=item_pks)
+        self.fields["item"].queryset = items
         self.fields["item"].empty_label = _("（会議全体）")

@@ -25,8 +25,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.audit import log_access
-from accounts.choices import CASE_ROLES, Role
-from accounts.models import AccessLog, Membership
+from accounts.choices import Role
+from accounts.models import AccessLog
 from cases import sharing
 from cases.choices import OPEN_STATUSES
 from cases.models import Case
@@ -47,16 +47,11 @@ def _active(user) -> bool:
 
 
 def staff_agency_ids(user) -> list[int]:
-    """Agencies in which the user works on cases (cached on the user object)."""
+    """Agencies in which the user works on cases (accounts: the user's memberships with
+    a case role; an administrator's count for nothing)."""
     if not _active(user):
         return []
-    if not hasattr(user, "_meeting_staff_agency_ids"):
-        user._meeting_staff_agency_ids = list(
-            Membership.objects.filter(
-                user=user, is_active=True, agency__is_active=True, role__in=CASE_ROLES
-            ).values_list("agency_id", flat=True)
-        )
-    return user._meeting_staff_agency_ids
+    return user.case_agency_ids
 
 
 def can_create_meetings(user) -> bool:
@@ -93,11 +88,15 @@ def visible_q(user) -> Q:
 
 def readable_q(user) -> Q:
     """Briefs and minutes: organisers; acknowledged members of a 支援会議; members and
-    attendees of other kinds."""
+    attendees of other kinds. A cancelled meeting shares nothing more with its members
+    (their grants ended on cancelling); its organisers keep their record."""
     confidential = Q(kind__in=CONFIDENTIAL_KINDS)
     acknowledged = Exists(_member_sq(user).filter(acknowledged_at__isnull=False))
     taking_part = Exists(_member_sq(user)) | Exists(_attendee_sq(user))
-    return _organiser_q(user) | (confidential & acknowledged) | (~confidential & taking_part)
+    held = ~Q(status=MeetingStatus.CANCELLED)
+    return _organiser_q(user) | (
+        held & ((confidential & acknowledged) | (~confidential & taking_part))
+    )
 
 
 def _has_membership(user) -> bool:
@@ -122,6 +121,9 @@ class MeetingAccess:
     is_chair: bool
     can_manage: bool  # edit agenda, members, minutes (before finalisation), addenda
     can_read: bool  # agenda briefs and minutes
+    # The agencies the user reads the agenda for: the organiser's staff for all their
+    # agencies, a member for the agency they sit for, an attendee for theirs.
+    reader_agency_ids: tuple[int, ...] = ()
 
     @property
     def must_acknowledge(self) -> bool:
@@ -133,16 +135,36 @@ def access_for(user, meeting: Meeting) -> MeetingAccess:
     is_chair = meeting.chair_id == user.pk
     is_organiser_staff = meeting.organising_agency_id in staff_agency_ids(user)
     can_manage = is_chair or (is_organiser_staff and can_create_meetings(user))
+    attended = ()
+    if not (is_chair or is_organiser_staff or member):
+        attended = tuple(
+            MeetingAttendee.objects.filter(meeting=meeting, user=user).values_list(
+                "agency_id", flat=True
+            )
+        )
+    if is_organiser_staff:
+        readers = tuple(staff_agency_ids(user))
+    elif member is not None:
+        readers = (member.agency_id,)
+    elif is_chair:
+        readers = tuple(user.agency_ids)
+    else:
+        readers = tuple(a for a in attended if a)
     if is_chair or is_organiser_staff:
         can_read = True
+    elif meeting.status == MeetingStatus.CANCELLED:
+        can_read = False
     elif meeting.is_confidential:
         can_read = member is not None and member.has_acknowledged
     else:
-        can_read = (
-            member is not None
-            or MeetingAttendee.objects.filter(meeting=meeting, user=user).exists()
-        )
-    return MeetingAccess(member=member, is_chair=is_chair, can_manage=can_manage, can_read=can_read)
+        can_read = member is not None or bool(attended)
+    return MeetingAccess(
+        member=member,
+        is_chair=is_chair,
+        can_manage=can_manage,
+        can_read=can_read,
+        reader_agency_ids=readers,
+    )
 
 
 def get_meeting_for_user(user, pk, *, request=None) -> tuple[Meeting, MeetingAccess]:
@@ -229,8 +251,10 @@ def upcoming_meetings_for(user, *, days: int = 14) -> QuerySet[Meeting]:
     )
 
 
-def agenda(meeting: Meeting) -> list[AgendaItem]:
-    return list(
+def agenda(meeting: Meeting, access: MeetingAccess | None = None) -> list[AgendaItem]:
+    """The agenda in order. With the reader's access, each item carries `readable`:
+    whether its title, brief and minutes may be shown to them (mark_readable)."""
+    items = list(
         meeting.items.select_related("case", "case__household", "plan", "decided_by")
         .prefetch_related(
             Prefetch(
@@ -241,6 +265,34 @@ def agenda(meeting: Meeting) -> list[AgendaItem]:
         )
         .order_by("order", "pk")
     )
+    if access is not None:
+        mark_readable(meeting, access, items)
+    return items
+
+
+def mark_readable(meeting: Meeting, access: MeetingAccess, items) -> None:
+    """Which agenda items the reader may read. A 支援会議 shares its cases without
+    consent with those who read it at all. Every other kind rests on the person's
+    consent: a case item is readable only while one of the reader's agencies is at the
+    table for that case (cases.sharing.at_the_table: its lead, or named by a valid
+    consent), so a withdrawn or expired consent, or a change of lead, takes the case
+    out of what the reader sees at once. Items without a case are read by all readers."""
+    at_table = set()
+    if access.can_read and not meeting.is_confidential:
+        case_ids = {item.case_id for item in items if item.case_id}
+        if case_ids and access.reader_agency_ids:
+            at_table = set(
+                Case.objects.filter(pk__in=case_ids)
+                .filter(sharing.at_the_table_q(access.reader_agency_ids))
+                .values_list("pk", flat=True)
+            )
+    for item in items:
+        if not access.can_read:
+            item.readable = False
+        elif meeting.is_confidential or item.case_id is None:
+            item.readable = True
+        else:
+            item.readable = item.case_id in at_table
 
 
 def members(meeting: Meeting) -> list[MeetingMember]:

@@ -80,11 +80,7 @@ def attending_agencies(meeting: Meeting) -> set[Agency]:
 
 def uncovered_agencies(case: Case, agencies) -> list[Agency]:
     """Agencies (other than the lead) that no valid consent of the household names."""
-    missing = [
-        a
-        for a in agencies
-        if a.pk != case.lead_agency_id and not sharing.covering_consents(case, a).exists()
-    ]
+    missing = [a for a in agencies if not sharing.at_the_table(case, a)]
     return sorted(missing, key=lambda a: a.name)
 
 
@@ -125,7 +121,21 @@ def _check_new_agency(meeting: Meeting, agency: Agency | None) -> None:
     if agency is None or not meeting.needs_consent:
         return
     for item in meeting.items.filter(case__isnull=False).select_related("case", "case__household"):
-        check_consent_rule(meeting, item.case, agencies=[agency])
+        # Only the newcomer is asked about: whether its agency is at the table for each
+        # case (the lead, or named by a valid consent). Whether the case may stay on
+        # the agenda at all is not this member's question.
+        if uncovered_agencies(item.case, [agency]):
+            raise MeetingRuleError(
+                _(
+                    "「%(case)s」を%(kind)sで扱っているため、本人同意に%(agency)sが含まれて"
+                    "いないと構成員に加えられません。"
+                )
+                % {
+                    "case": item.case.title,
+                    "kind": meeting.get_kind_display(),
+                    "agency": agency.name,
+                }
+            )
 
 
 # ---------------------------------------------------------------- meeting-scoped grants

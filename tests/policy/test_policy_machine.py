@@ -1224,6 +1224,51 @@ REGRESSIONS: dict[str, list[tuple[str, dict, list]]] = {
         call("add_member", {"i": 0, "who": "outsider"}, ["m1"]),
         call("member_change", {"i": 0, "j": 0, "remove": False}, ["m1", "outsider"]),
     ],
+    # Found by the soak: the meeting page decided who reads the agenda by membership
+    # alone; now each case item asks cases.sharing.at_the_table on every reading.
+    "a 重層的支援会議 member stops reading the brief when consent is withdrawn": [
+        call("open_case", {"i": 0, "who": "desk"}, ["h1"]),
+        call("record_consent", {"i": 0, "agencies": {"PARTNER"}, "expires_in": None}, ["h1"]),
+        call("create_meeting", {"support": False}),
+        call("add_member", {"i": 0, "who": "partner"}, ["m1"]),
+        call("put_on_agenda", {"i": 0, "j": 0}, ["m1", "c1"]),
+        call("withdraw_consent", {"i": 0}, ["k1"]),
+    ],
+    "a cancelled 支援会議 shows its members no brief": [
+        call("open_case", {"i": 0, "who": "desk"}, ["h1"]),
+        call("create_meeting", {"support": True}),
+        call("put_on_agenda", {"i": 0, "j": 0}, ["m1", "c1"]),
+        call("add_member", {"i": 0, "who": "outsider"}, ["m1"]),
+        call("member_change", {"i": 0, "j": 0, "remove": False}, ["m1", "outsider"]),
+        call("cancel_meeting", {"i": 0}, ["m1"]),
+    ],
+    "the lead joins a consent-based meeting whose case has lost its consent": [
+        call("open_case", {"i": 0, "who": "desk"}, ["h1"]),
+        call("record_consent", {"i": 0, "agencies": {"PARTNER"}, "expires_in": None}, ["h1"]),
+        call("create_meeting", {"support": False}),
+        call("put_on_agenda", {"i": 0, "j": 0}, ["m1", "c1"]),
+        call("withdraw_consent", {"i": 0}, ["k1"]),
+        call("change_lead", {"i": 0, "to": "PARTNER"}, ["c1"]),
+        call("add_member", {"i": 0, "who": "partner"}, ["m1"]),
+    ],
+    "a lead's plan role stands when the lead moves away": [
+        call("open_case", {"i": 0, "who": "desk"}, ["h1"]),
+        call(
+            "record_consent",
+            {"i": 0, "agencies": {"DESK", "OUTSIDER", "PARTNER"}, "expires_in": 1},
+            ["h1"],
+        ),
+        call("change_lead", {"i": 0, "to": "PARTNER"}, ["c1"]),
+        call("approve_plan", {"b": 3, "i": 4, "roles": {"OUTSIDER", "PARTNER"}}, ["c1", "k1"]),
+        call("change_lead", {"i": 2, "to": "DESK"}, ["c1"]),
+    ],
+    "the organiser no longer at the table reads no brief on a consent-based meeting": [
+        call("open_case", {"i": 0, "who": "desk"}, ["h1"]),
+        call("record_consent", {"i": 0, "agencies": {"PARTNER"}, "expires_in": None}, ["h1"]),
+        call("create_meeting", {"support": False}),
+        call("put_on_agenda", {"i": 0, "j": 0}, ["m1", "c1"]),
+        call("change_lead", {"i": 0, "to": "PARTNER"}, ["c1"]),
+    ],
 }
 
 
