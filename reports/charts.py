@@ -21,10 +21,11 @@ def _nice_max(value: int) -> int:
         magnitude *= 10
 
 
-def _svg(width: float, height: float, body: list[str], label: str) -> str:
+def _svg(width: float, height: float, body: list[str], label: str, role: str = "img") -> str:
+    # A chart with links is a group of them (an img may not hold interactive parts).
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}mm" height="{height}mm" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}" '
+        f'viewBox="0 0 {width} {height}" role="{role}" aria-label="{escape(label)}" '
         f'font-family="{FONT}">' + "".join(body) + "</svg>"
     )
 
@@ -61,9 +62,15 @@ def horizontal_bars(
 
 
 def columns(
-    points: list[tuple[str, int]], *, label: str, width: float = 180, height: float = 62
+    points: list[tuple[str, int]],
+    *,
+    label: str,
+    width: float = 180,
+    height: float = 62,
+    links: list[str] | None = None,
 ) -> str:
-    """Vertical bars over time (12 months), the count above each bar (units: mm)."""
+    """Vertical bars over time (12 months), the count above each bar (units: mm). With
+    links (one URL per point, for the screen), each bar and its count open that URL."""
     left, bottom, top = 12.0, 9.0, 6.0
     plot_w, plot_h = width - left - 2, height - bottom - top
     maximum = _nice_max(max((v for _l, v in points), default=0))
@@ -82,12 +89,24 @@ def columns(
         x = left + i * slot + slot * 0.18
         w = slot * 0.64
         fill = BAR if i == len(points) - 1 else BAR_LIGHT
-        body.append(
+        bar = (
             f'<rect x="{x:.1f}" y="{top + plot_h - bar_h:.1f}" width="{w:.1f}" '
             f'height="{bar_h:.1f}" fill="{fill}"/>'
             f'<text x="{x + w / 2:.1f}" y="{top + plot_h - bar_h - 1.2:.1f}" font-size="2.8" '
             f'text-anchor="middle" fill="{INK}">{value:,}</text>'
-            f'<text x="{x + w / 2:.1f}" y="{height - 4:.1f}" font-size="2.8" '
+        )
+        if links:
+            # The whole slot is the link target, so a zero bar can be opened too.
+            target = (
+                f'<rect x="{left + i * slot:.1f}" y="{top}" width="{slot:.1f}" '
+                f'height="{plot_h:.1f}" fill="transparent"/>'
+            )
+            bar = (
+                f'<a href="{escape(links[i], {chr(34): "&quot;"})}" '
+                f'aria-label="{escape(name)} {value:,}">{target}{bar}</a>'
+            )
+        body.append(
+            bar + f'<text x="{x + w / 2:.1f}" y="{height - 4:.1f}" font-size="2.8" '
             f'text-anchor="middle" fill="{INK}">{escape(name)}</text>'
         )
-    return _svg(width, height, body, label)
+    return _svg(width, height, body, label, "group" if links else "img")

@@ -71,7 +71,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -81,7 +82,7 @@ from accounts.choices import AgencyKind
 from cases.choices import ENDED_STATUSES, Project, RecordKind
 from cases.models import Case, CaseStatusChange, SupportPlan, SupportRecord
 from common.wareki import fiscal_year_label
-from households.models import HouseholdMembership, Person
+from households.models import Household, HouseholdMembership, Person
 from intake.choices import CameFrom
 from intake.models import Consultation, ConsultationCategoryLink
 from meetings.choices import MeetingKind, MeetingStatus
@@ -364,7 +365,7 @@ def _case_states_cte(periods, agency) -> tuple[str, list]:
     Cases without status rows fall back to status and closed_on. Standard SQL (WITH,
     CASE), run on PostgreSQL and SQLite alike."""
     ends = _period_ends(periods)
-    values = ["household_id", "opened_on", "status", "closed_on"]
+    values = ["id", "household_id", "opened_on", "status", "closed_on"]
     values += [f"{prefix}{j}" for j in range(len(ends)) for prefix in ("to", "on")]
     cases = cases_with_states(periods, agency).values(*values).order_by()
     case_sql, params = cases.query.sql_with_params()
@@ -382,7 +383,7 @@ def _case_states_cte(periods, agency) -> tuple[str, list]:
     materialized = "MATERIALIZED " if connection.vendor == "postgresql" else ""
     sql = (
         f"k AS {materialized}({case_sql}), "
-        f"c AS (SELECT k.household_id, k.opened_on, {', '.join(columns)} FROM k)"
+        f"c AS (SELECT k.id, k.household_id, k.opened_on, {', '.join(columns)} FROM k)"
     )
     return sql, params
 
@@ -393,6 +394,23 @@ def _supported(j: int) -> str:
     return f"(c.opened_on <= %s AND (c.ended{j} IS NULL OR c.ended{j} >= %s))"
 
 
+CASE_FIGURES = ("opened", "closed", "continuing")
+
+
+def _case_conditions(period: Period, j: int) -> dict[str, tuple[str, list]]:
+    """The SQL condition (over c, _case_states_cte) and its parameters of each case
+    figure of a period whose end is ends[j]. case_counts sums them; case_items lists
+    the cases meeting one: the one definition of 相談件数, 終結件数 and 継続件数."""
+    start, end = _date_param(period.start), _date_param(period.end)
+    return {
+        "opened": ("c.opened_on >= %s AND c.opened_on <= %s", [start, end]),
+        # 終結: ended at the period's end, by an ending within it.
+        "closed": (f"c.opened_on <= %s AND c.ended{j} >= %s", [end, start]),
+        # 継続: open at the period's end.
+        "continuing": (f"c.opened_on <= %s AND c.ended{j} IS NULL", [end]),
+    }
+
+
 def case_counts(periods, agency=None) -> dict[str, list[int]]:
     """相談件数 (opened), 終結件数 (closed), 継続件数 (continuing) per period: one
     statement, conditional sums per period over the cases and their states at the
@@ -401,23 +419,33 @@ def case_counts(periods, agency=None) -> dict[str, list[int]]:
     cte, params = _case_states_cte(periods, agency)
     sums = []
     for period in periods:
-        j = ends.index(period.end)
-        start, end = _date_param(period.start), _date_param(period.end)
-        sums.append("SUM(CASE WHEN c.opened_on >= %s AND c.opened_on <= %s THEN 1 ELSE 0 END)")
-        # 終結: ended at the period's end, by an ending within it.
-        sums.append(f"SUM(CASE WHEN c.opened_on <= %s AND c.ended{j} >= %s THEN 1 ELSE 0 END)")
-        # 継続: open at the period's end.
-        sums.append(f"SUM(CASE WHEN c.opened_on <= %s AND c.ended{j} IS NULL THEN 1 ELSE 0 END)")
-        params += [start, end, end, start, end]
+        conditions = _case_conditions(period, ends.index(period.end))
+        for figure in CASE_FIGURES:
+            condition, condition_params = conditions[figure]
+            sums.append(f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)")
+            params += condition_params
     with connection.cursor() as cursor:
         cursor.execute(f"WITH {cte} SELECT {', '.join(sums)} FROM c", params)
         row = [int(v or 0) for v in cursor.fetchone()]
-    n = range(len(periods))
+    width = len(CASE_FIGURES)
     return {
-        "opened": [row[3 * i] for i in n],
-        "closed": [row[3 * i + 1] for i in n],
-        "continuing": [row[3 * i + 2] for i in n],
+        figure: [row[width * i + f] for i in range(len(periods))]
+        for f, figure in enumerate(CASE_FIGURES)
     }
+
+
+def case_ids_sql(period: Period, agency, figure: str) -> tuple[str, list]:
+    """The ids of the cases one case figure of one period counts, as SQL (a WITH
+    statement selecting c.id), for case_items and the dashboard."""
+    cte, params = _case_states_cte([period], agency)
+    condition, condition_params = _case_conditions(period, 0)[figure]
+    return f"WITH {cte} SELECT c.id FROM c WHERE {condition}", params + condition_params
+
+
+def case_items(period: Period, agency, figure: str):
+    """The cases one of 相談件数 / 終結件数 / 継続件数 counts (figure: CASE_FIGURES)."""
+    sql, params = case_ids_sql(period, agency, figure)
+    return Case.objects.filter(pk__in=RawSQL(sql, params))
 
 
 def _consultations(periods, agency):
@@ -427,20 +455,31 @@ def _consultations(periods, agency):
     return qs
 
 
-def consultation_counts(periods, agency=None) -> dict[str, list[int]]:
-    """相談受付: 延べ件数 (total), うち継続相談 (continuation), 実人数 (persons)."""
-    aggregates = {}
-    for i, period in enumerate(periods):
-        within = _at("received_at", period)
-        aggregates[f"total{i}"] = Count("pk", filter=within)
-        aggregates[f"continuation{i}"] = Count("pk", filter=within & Q(is_continuation=True))
-    row = _consultations(periods, agency).aggregate(**aggregates)
+# 相談受付 延べ件数 and うち継続相談: the condition, beside the period's, of each.
+CONSULTATION_FIGURES = {"total": Q(), "continuation": Q(is_continuation=True)}
 
+
+def _person_links(periods, agency):
+    """(consultation, person) rows of the consultations received in the periods' span
+    (Consultation.persons: who the consultation was about)."""
     links = Consultation.persons.through.objects.filter(
         _at_span("consultation__received_at", periods)
     )
     if agency is not None:
         links = links.filter(consultation__agency=agency)
+    return links
+
+
+def consultation_counts(periods, agency=None) -> dict[str, list[int]]:
+    """相談受付: 延べ件数 (total), うち継続相談 (continuation), 実人数 (persons)."""
+    aggregates = {}
+    for i, period in enumerate(periods):
+        within = _at("received_at", period)
+        for figure, condition in CONSULTATION_FIGURES.items():
+            aggregates[f"{figure}{i}"] = Count("pk", filter=within & condition)
+    row = _consultations(periods, agency).aggregate(**aggregates)
+
+    links = _person_links(periods, agency)
     ends = {p.end for p in periods}
     if len(ends) == 1:
         # The usual case (the three columns end on the same day): a person is counted
@@ -471,15 +510,33 @@ def consultation_counts(periods, agency=None) -> dict[str, list[int]]:
     }
 
 
+def consultation_items(period: Period, agency, figure: str):
+    """The consultations 延べ件数 (total) or うち継続相談 (continuation) counts."""
+    return _consultations([period], agency).filter(
+        _at("received_at", period) & CONSULTATION_FIGURES[figure]
+    )
+
+
+def consultation_person_items(period: Period, agency):
+    """The persons 相談受付 実人数 counts."""
+    links = _person_links([period], agency).filter(_at("consultation__received_at", period))
+    return Person.objects.filter(pk__in=links.values("person_id"))
+
+
+def _category_links(periods, agency):
+    links = ConsultationCategoryLink.objects.filter(_at_span("consultation__received_at", periods))
+    if agency is not None:
+        links = links.filter(consultation__agency=agency)
+    return links
+
+
 def category_counts(periods, agency=None) -> dict[str, list[int]]:
     """相談内容 (重複有): (consultation, statistics row) pairs: a consultation counts once
     in each row one of its categories belongs to. Every group of STATISTICS_GROUPS is
     present; a group not in that list is added after the list."""
-    links = ConsultationCategoryLink.objects.filter(_at_span("consultation__received_at", periods))
-    if agency is not None:
-        links = links.filter(consultation__agency=agency)
     rows = (
-        links.values("category__statistics_group")
+        _category_links(periods, agency)
+        .values("category__statistics_group")
         .annotate(
             **{
                 f"n{i}": Count(
@@ -499,6 +556,23 @@ def category_counts(periods, agency=None) -> dict[str, list[int]]:
     return result
 
 
+def category_items(period: Period, agency, group: str | None):
+    """A row of 相談内容: the consultations with a category in the group. The total
+    (group None) counts pairs, so it lists (consultation, row) pairs: one category link
+    per pair (the first), its category naming the row."""
+    links = _category_links([period], agency).filter(_at("consultation__received_at", period))
+    if group is not None:
+        return Consultation.objects.filter(
+            pk__in=links.filter(category__statistics_group=group).values("consultation_id")
+        )
+    firsts = (
+        links.values("consultation_id", "category__statistics_group")
+        .annotate(first=Min("pk"))
+        .values("first")
+    )
+    return ConsultationCategoryLink.objects.filter(pk__in=firsts)
+
+
 def came_from_counts(periods, agency=None) -> dict[str, list[int]]:
     """相談経路: consultations by who came, every CameFrom value present."""
     rows = (
@@ -516,28 +590,54 @@ def came_from_counts(periods, agency=None) -> dict[str, list[int]]:
     return {value: found.get(value, _zeros(periods)) for value in CameFrom.values}
 
 
-def referral_counts(periods, agency=None) -> dict[str, dict[str, list[int]]]:
-    """繋ぎ先: {kind: {"sent": [...], "accepted": [...]}} for every AgencyKind."""
+def came_from_items(period: Period, agency, value: str | None):
+    """A row of 相談経路 (value None: the total, every CameFrom value)."""
+    qs = _consultations([period], agency).filter(_at("received_at", period))
+    return (
+        qs.filter(came_from=value)
+        if value is not None
+        else qs.filter(came_from__in=CameFrom.values)
+    )
+
+
+REFERRAL_MEASURES = ("sent", "accepted")
+
+
+def _referrals(periods, agency):
     qs = Referral.objects.filter(_at_span("sent_at", periods))
     if agency is not None:
         qs = qs.filter(from_agency=agency)
-    aggregates = {}
-    for i, period in enumerate(periods):
-        sent = _at("sent_at", period)
-        aggregates[f"sent{i}"] = Count("pk", filter=sent)
-        aggregates[f"accepted{i}"] = Count(
-            "pk", filter=sent & Q(accepted_at__lt=_aware(_next(period.end)))
-        )
-    rows = qs.values("to_agency__kind").annotate(**aggregates).order_by()
-    sent = _grouped(rows, "to_agency__kind", "sent", periods)
-    accepted = _grouped(rows, "to_agency__kind", "accepted", periods)
+    return qs
+
+
+def _referral_conditions(period: Period) -> dict[str, Q]:
+    """繋ぎ (sent in the period) and 受理 (of those, accepted by its last day)."""
+    sent = _at("sent_at", period)
+    return {"sent": sent, "accepted": sent & Q(accepted_at__lt=_aware(_next(period.end)))}
+
+
+def referral_counts(periods, agency=None) -> dict[str, dict[str, list[int]]]:
+    """繋ぎ先: {kind: {"sent": [...], "accepted": [...]}} for every AgencyKind."""
+    aggregates = {
+        f"{measure}{i}": Count("pk", filter=condition)
+        for i, period in enumerate(periods)
+        for measure, condition in _referral_conditions(period).items()
+    }
+    rows = _referrals(periods, agency).values("to_agency__kind").annotate(**aggregates).order_by()
+    found = {m: _grouped(rows, "to_agency__kind", m, periods) for m in REFERRAL_MEASURES}
     return {
-        kind: {
-            "sent": sent.get(kind, _zeros(periods)),
-            "accepted": accepted.get(kind, _zeros(periods)),
-        }
+        kind: {m: found[m].get(kind, _zeros(periods)) for m in REFERRAL_MEASURES}
         for kind in AgencyKind.values
     }
+
+
+def referral_items(period: Period, agency, kind: str | None, measure: str):
+    """A cell of 繋ぎ先: the referrals sent (or accepted) to agencies of the kind
+    (kind None: the total, every AgencyKind)."""
+    qs = _referrals([period], agency).filter(_referral_conditions(period)[measure])
+    if kind is not None:
+        return qs.filter(to_agency__kind=kind)
+    return qs.filter(to_agency__kind__in=AgencyKind.values)
 
 
 def referrals_typed_twice(periods, agency=None):
@@ -562,15 +662,20 @@ def referrals_typed_twice(periods, agency=None):
     return qs
 
 
+def _records(periods, agency):
+    qs = SupportRecord.objects.filter(_at_span("occurred_at", periods))
+    if agency is not None:
+        qs = qs.filter(agency=agency)
+    return qs
+
+
 def support_counts(periods, agency=None) -> dict[str, dict[str, list[int]]]:
     """支援内容 (延べ): {"kind": {kind: [...]}, "project": {project: [...]}}.
 
     One GROUP BY (kind, project) query; the at most 35 grouped rows are summed per kind
     and per project here. A 繋ぎ counts once: the records typed twice
     (referrals_typed_twice, a second small query) are taken off again."""
-    qs = SupportRecord.objects.filter(_at_span("occurred_at", periods))
-    if agency is not None:
-        qs = qs.filter(agency=agency)
+    qs = _records(periods, agency)
     by_period = {
         f"n{i}": Count("pk", filter=_at("occurred_at", period)) for i, period in enumerate(periods)
     }
@@ -587,15 +692,39 @@ def support_counts(periods, agency=None) -> dict[str, dict[str, list[int]]]:
     return {"kind": by_kind, "project": by_project}
 
 
+def support_items(period: Period, agency, *, kind: str | None = None, project: str | None = None):
+    """A row of 支援内容 (kind) or of 事業別 (project); neither: their total. A 繋ぎ
+    typed twice (referrals_typed_twice) is left out, as support_counts takes it off."""
+    qs = _records([period], agency).filter(_at("occurred_at", period))
+    if kind is not None:
+        qs = qs.filter(kind=kind)
+    if project is not None:
+        qs = qs.filter(project=project)
+    return qs.exclude(pk__in=referrals_typed_twice([period], agency).values("pk"))
+
+
+def _referral_events(periods, agency):
+    events = ReferralEvent.objects.filter(_at_span("at", periods))
+    if agency is not None:
+        events = events.filter(referral__from_agency=agency)
+    return events
+
+
+def _plans_activated(periods, agency):
+    lo, hi = _span(periods)
+    plans = SupportPlan.objects.filter(activated_on__gte=lo, activated_on__lte=hi)
+    if agency is not None:
+        plans = plans.filter(case__lead_agency=agency)
+    return plans
+
+
 def progress_counts(periods, agency=None) -> dict[str, list[int]]:
     """繋ぎ・プランの経過: referral steps taken in each period, by step (the ReferralEvent
     of each step carries the day it was taken), and plans that came into force
     ("plans_activated", SupportPlan.activated_on)."""
-    events = ReferralEvent.objects.filter(_at_span("at", periods))
-    if agency is not None:
-        events = events.filter(referral__from_agency=agency)
     rows = (
-        events.values("to_status")
+        _referral_events(periods, agency)
+        .values("to_status")
         .annotate(
             **{f"n{i}": Count("pk", filter=_at("at", period)) for i, period in enumerate(periods)}
         )
@@ -603,27 +732,51 @@ def progress_counts(periods, agency=None) -> dict[str, list[int]]:
     )
     found = _grouped(rows, "to_status", "n", periods)
     result = {step: found.get(step, _zeros(periods)) for step, _label in REFERRAL_STEPS}
-    lo, hi = _span(periods)
-    plans = SupportPlan.objects.filter(activated_on__gte=lo, activated_on__lte=hi)
-    if agency is not None:
-        plans = plans.filter(case__lead_agency=agency)
-    row = plans.aggregate(
+    row = _plans_activated(periods, agency).aggregate(
         **{f"n{i}": Count("pk", filter=_on("activated_on", p)) for i, p in enumerate(periods)}
     )
     result["plans_activated"] = [row[f"n{i}"] for i in range(len(periods))]
     return result
 
 
-def meeting_counts(periods, agency=None) -> dict[str, dict[str, list[int]]]:
-    """会議: per kind (and "total"): held, cases_distinct (実件数), case_items (延べ)."""
-    now = timezone.now()
+def progress_items(period: Period, agency, step: str):
+    """A row of 繋ぎ・プランの経過: the referral events of a step, or (plans_activated)
+    the plans that came into force."""
+    if step == "plans_activated":
+        return _plans_activated([period], agency).filter(_on("activated_on", period))
+    return _referral_events([period], agency).filter(_at("at", period), to_status=step)
+
+
+MEETING_MEASURES = ("held", "cases_distinct", "case_items")
+
+
+def _meetings_held(periods, agency, now):
     held = Meeting.objects.filter(
         _at_span("starts_at", periods), kind__in=MEETING_KINDS, starts_at__lte=now
     ).exclude(status=MeetingStatus.CANCELLED)
     if agency is not None:
         held = held.filter(organising_agency=agency)
+    return held
+
+
+def _agenda_items(periods, agency, now):
+    items = AgendaItem.objects.filter(
+        _at_span("meeting__starts_at", periods),
+        case__isnull=False,
+        meeting__kind__in=MEETING_KINDS,
+        meeting__starts_at__lte=now,
+    ).exclude(meeting__status=MeetingStatus.CANCELLED)
+    if agency is not None:
+        items = items.filter(meeting__organising_agency=agency)
+    return items
+
+
+def meeting_counts(periods, agency=None) -> dict[str, dict[str, list[int]]]:
+    """会議: per kind (and "total"): held, cases_distinct (実件数), case_items (延べ)."""
+    now = timezone.now()
     held_rows = (
-        held.values("kind")
+        _meetings_held(periods, agency, now)
+        .values("kind")
         .annotate(
             **{
                 f"n{i}": Count("pk", filter=_at("starts_at", period))
@@ -634,14 +787,7 @@ def meeting_counts(periods, agency=None) -> dict[str, dict[str, list[int]]]:
     )
     held_by_kind = _grouped(held_rows, "kind", "n", periods)
 
-    items = AgendaItem.objects.filter(
-        _at_span("meeting__starts_at", periods),
-        case__isnull=False,
-        meeting__kind__in=MEETING_KINDS,
-        meeting__starts_at__lte=now,
-    ).exclude(meeting__status=MeetingStatus.CANCELLED)
-    if agency is not None:
-        items = items.filter(meeting__organising_agency=agency)
+    items = _agenda_items(periods, agency, now)
     aggregates = {}
     for i, period in enumerate(periods):
         within = _at("meeting__starts_at", period)
@@ -668,17 +814,25 @@ def meeting_counts(periods, agency=None) -> dict[str, dict[str, list[int]]]:
     return result
 
 
-def household_size_counts(periods, agency=None) -> dict[int, list[int]]:
-    """世帯人員: households supported in each period by their number of members on the
-    last day in the period one of their cases was open (bucket 1..5, 5 meaning five or
-    more, 0 meaning nobody belonged to it that day).
+def meeting_items(period: Period, agency, kind: str | None, measure: str):
+    """A row of 会議 (kind None: both kinds): the meetings held, the cases discussed
+    (実件数) or the agenda items (延べ)."""
+    now = timezone.now()
+    if measure == "held":
+        qs = _meetings_held([period], agency, now).filter(_at("starts_at", period))
+        return qs.filter(kind=kind) if kind is not None else qs
+    items = _agenda_items([period], agency, now).filter(_at("meeting__starts_at", period))
+    if kind is not None:
+        items = items.filter(meeting__kind=kind)
+    if measure == "cases_distinct":
+        return Case.objects.filter(pk__in=items.values("case_id"))
+    return items
 
-    One statement: the cases with their states at the period ends (_case_states_cte), a
-    row per household with, per period, whether one of its cases was open on a day of
-    it and the last such day; its members with the day each belongs from (加入日 since;
-    without one, birth) and until (転出日); the members counted on each household's
-    day; grouped by the sizes. Written in SQL because the ORM cannot aggregate over an
-    aggregate; standard SQL (WITH, CASE), run on PostgreSQL and SQLite alike."""
+
+def _household_sizes_cte(periods, agency) -> tuple[str, list]:
+    """The WITH clauses of 世帯人員 (household_size_counts, household_items), ending
+    with b: one row per household, with in{i} (one of its cases was open on a day of
+    period i: 1, else 0) and b{i} (its size bucket on its day in period i)."""
     ends = _period_ends(periods)
     cte, params = _case_states_cte(periods, agency)
     # Per period: the flag (one of the household's cases was open on a day of it), then
@@ -703,10 +857,8 @@ def household_size_counts(periods, agency=None) -> dict[int, list[int]]:
     buckets = ", ".join(
         f"CASE WHEN n{i} >= 5 THEN 5 ELSE n{i} END AS b{i}" for i in range(len(periods))
     )
-    sums = ", ".join(f"SUM(in{i})" for i in range(len(periods)))
-    groups = ", ".join(f"b{i}" for i in range(len(periods)))
     sql = f"""
-        WITH {cte},
+        {cte},
         s AS (
             SELECT c.household_id, {", ".join(flags)}, {", ".join(days)}
             FROM c
@@ -722,11 +874,30 @@ def household_size_counts(periods, agency=None) -> dict[int, list[int]]:
             SELECT s.household_id, {flags_max}, {counts}
             FROM s LEFT JOIN m ON m.household_id = s.household_id
             GROUP BY s.household_id
+        ),
+        b AS (
+            SELECT household_id, {", ".join(f"in{i}" for i in range(len(periods)))}, {buckets}
+            FROM n
         )
-        SELECT {groups}, {sums}
-        FROM (SELECT {", ".join(f"in{i}" for i in range(len(periods)))}, {buckets} FROM n) b
-        GROUP BY {groups}
     """
+    return sql, params
+
+
+def household_size_counts(periods, agency=None) -> dict[int, list[int]]:
+    """世帯人員: households supported in each period by their number of members on the
+    last day in the period one of their cases was open (bucket 1..5, 5 meaning five or
+    more, 0 meaning nobody belonged to it that day).
+
+    One statement: the cases with their states at the period ends (_case_states_cte), a
+    row per household with, per period, whether one of its cases was open on a day of
+    it and the last such day; its members with the day each belongs from (加入日 since;
+    without one, birth) and until (転出日); the members counted on each household's
+    day; grouped by the sizes. Written in SQL because the ORM cannot aggregate over an
+    aggregate; standard SQL (WITH, CASE), run on PostgreSQL and SQLite alike."""
+    cte, params = _household_sizes_cte(periods, agency)
+    sums = ", ".join(f"SUM(in{i})" for i in range(len(periods)))
+    groups = ", ".join(f"b{i}" for i in range(len(periods)))
+    sql = f"WITH {cte} SELECT {groups}, {sums} FROM b GROUP BY {groups}"
     found = {bucket: _zeros(periods) for bucket, _label in HOUSEHOLD_SIZES}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -735,6 +906,17 @@ def household_size_counts(periods, agency=None) -> dict[int, list[int]]:
             for i in range(len(periods)):
                 found[int(buckets_of[i] or 0)][i] += int(sums_of[i] or 0)
     return found
+
+
+def household_items(period: Period, agency, bucket: int | None):
+    """A row of 世帯人員: the households supported in the period of that size bucket
+    (None: the total, every household supported)."""
+    cte, params = _household_sizes_cte([period], agency)
+    sql = f"WITH {cte} SELECT b.household_id FROM b WHERE b.in0 = 1"
+    if bucket is not None:
+        sql += " AND COALESCE(b.b0, 0) = %s"
+        params = [*params, bucket]
+    return Household.objects.filter(pk__in=RawSQL(sql, params))
 
 
 def new_case_trend(month: dt.date, agency=None, *, months: int = 12) -> list[tuple[dt.date, int]]:
@@ -816,6 +998,9 @@ class Row:
     label: str
     values: list[int]
     is_total: bool = False
+    # What the row counts, for its list (reports.figures): a CameFrom value, a
+    # statistics group, "total", ... "" when the row has no list.
+    key: str = ""
 
 
 @dataclass
@@ -829,6 +1014,9 @@ class Table:
     rows: list[Row]
     groups: list[tuple[str, int]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # DEFINITIONS keys
+    # The measures of each period's values when a period has several (繋ぎ先: sent,
+    # accepted); value i is then period i // len(measures), measure i % len(measures).
+    measures: tuple[str, ...] = ()
 
     def row(self, label: str) -> Row:
         return next(r for r in self.rows if r.label == label)
@@ -877,9 +1065,11 @@ class Statistics:
 MonthlyStatistics = Statistics  # the name of earlier versions
 
 
-def _total(rows: list[Row], label: str) -> Row:
+def _total(rows: list[Row], label: str, key: str = "total") -> Row:
     width = len(rows[0].values) if rows else 0
-    return Row(label, [sum(r.values[i] for r in rows) for i in range(width)], is_total=True)
+    return Row(
+        label, [sum(r.values[i] for r in rows) for i in range(width)], is_total=True, key=key
+    )
 
 
 @contextmanager
@@ -930,17 +1120,19 @@ def _statistics(period: ReportPeriod, agency=None) -> Statistics:
         _("件数"),
         columns,
         [
-            Row(_("相談件数"), cases["opened"]),
-            Row(_("終結件数"), cases["closed"]),
-            Row(_("継続件数"), cases["continuing"]),
-            Row(_("相談受付 延べ件数"), consultations["total"]),
-            Row(_("うち継続相談"), consultations["continuation"]),
-            Row(_("相談受付 実人数"), consultations["persons"]),
+            Row(_("相談件数"), cases["opened"], key="opened"),
+            Row(_("終結件数"), cases["closed"], key="closed"),
+            Row(_("継続件数"), cases["continuing"], key="continuing"),
+            Row(_("相談受付 延べ件数"), consultations["total"], key="total"),
+            Row(_("うち継続相談"), consultations["continuation"], key="continuation"),
+            Row(_("相談受付 実人数"), consultations["persons"], key="persons"),
         ],
         notes=["cases", "consultations"],
     )
 
-    rows = [Row(group, values) for group, values in category_counts(periods, agency).items()]
+    rows = [
+        Row(group, values, key=group) for group, values in category_counts(periods, agency).items()
+    ]
     tables["categories"] = Table(
         "categories",
         _("相談内容（重複有）"),
@@ -954,6 +1146,7 @@ def _statistics(period: ReportPeriod, agency=None) -> Statistics:
         Row(
             str(AgencyKind(kind).label),
             [v for i in range(len(periods)) for v in (c["sent"][i], c["accepted"][i])],
+            key=kind,
         )
         for kind, c in referrals.items()
     ]
@@ -964,10 +1157,11 @@ def _statistics(period: ReportPeriod, agency=None) -> Statistics:
         [*rows, _total(rows, _("計"))],
         groups=[(p.label, 2) for p in periods],
         notes=["referrals"],
+        measures=REFERRAL_MEASURES,
     )
 
     support = support_counts(periods, agency)
-    rows = [Row(str(RecordKind(k).label), v) for k, v in support["kind"].items()]
+    rows = [Row(str(RecordKind(k).label), v, key=k) for k, v in support["kind"].items()]
     tables["support"] = Table(
         "support",
         _("支援内容（延べ）"),
@@ -977,13 +1171,15 @@ def _statistics(period: ReportPeriod, agency=None) -> Statistics:
     )
 
     progress = progress_counts(periods, agency)
-    rows = [Row(str(label), progress[step]) for step, label in REFERRAL_STEPS]
-    rows.append(Row(_("支援プラン 実施開始"), progress["plans_activated"]))
+    rows = [Row(str(label), progress[step], key=step) for step, label in REFERRAL_STEPS]
+    rows.append(Row(_("支援プラン 実施開始"), progress["plans_activated"], key="plans_activated"))
     tables["progress"] = Table(
         "progress", _("繋ぎ・プランの経過（延べ）"), columns, rows, notes=["progress"]
     )
 
-    rows = [Row(str(CameFrom(k).label), v) for k, v in came_from_counts(periods, agency).items()]
+    rows = [
+        Row(str(CameFrom(k).label), v, key=k) for k, v in came_from_counts(periods, agency).items()
+    ]
     tables["came_from"] = Table(
         "came_from", _("相談経路"), columns, [*rows, _total(rows, _("計"))], notes=["came_from"]
     )
@@ -993,22 +1189,29 @@ def _statistics(period: ReportPeriod, agency=None) -> Statistics:
     for kind, label in [*((k, MeetingKind(k).label) for k in MEETING_KINDS), ("total", _("計"))]:
         figures = meetings[kind]
         rows += [
-            Row(_("%(kind)s 開催回数") % {"kind": label}, figures["held"], kind == "total"),
+            Row(
+                _("%(kind)s 開催回数") % {"kind": label},
+                figures["held"],
+                kind == "total",
+                key=f"{kind}.held",
+            ),
             Row(
                 _("%(kind)s 検討ケース（実件数）") % {"kind": label},
                 figures["cases_distinct"],
                 kind == "total",
+                key=f"{kind}.cases_distinct",
             ),
             Row(
                 _("%(kind)s 検討ケース（延べ）") % {"kind": label},
                 figures["case_items"],
                 kind == "total",
+                key=f"{kind}.case_items",
             ),
         ]
     tables["meetings"] = Table("meetings", _("会議"), columns, rows, notes=["meetings"])
 
     sizes = household_size_counts(periods, agency)
-    rows = [Row(str(label), sizes[bucket]) for bucket, label in HOUSEHOLD_SIZES]
+    rows = [Row(str(label), sizes[bucket], key=str(bucket)) for bucket, label in HOUSEHOLD_SIZES]
     tables["households"] = Table(
         "households",
         _("世帯人員"),
@@ -1017,7 +1220,7 @@ def _statistics(period: ReportPeriod, agency=None) -> Statistics:
         notes=["households"],
     )
 
-    rows = [Row(str(Project(k).label), v) for k, v in support["project"].items()]
+    rows = [Row(str(Project(k).label), v, key=k) for k, v in support["project"].items()]
     tables["projects"] = Table(
         "projects",
         _("事業別（支援内容 延べ）"),

@@ -2,6 +2,7 @@
 poll (htmx) until the report is made, and downloads the PDF."""
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -9,6 +10,7 @@ from playwright.sync_api import expect
 from common.wareki import format_month
 from reports import services, tasks
 from reports.models import MonthlyReport
+from tests.reports.conftest import dataset, media_root  # noqa: F401  (fixtures)
 
 PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's password
 
@@ -65,3 +67,47 @@ def test_manager_requests_last_months_report_and_downloads_the_pdf(
     # The list shows it too, finished.
     page.get_by_role("link", name="月次統計の一覧へ").click()
     expect(page.locator("tbody tr", has_text=label)).to_contain_text("完了")
+
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"
+
+
+def test_manager_opens_a_figure_and_the_dashboard(
+    transactional_db,
+    page,
+    live_url,
+    login,
+    manager,
+    dataset,  # noqa: F811
+):
+    """The statistics on screen: 相談件数 of 令和6年5月 is a link; its list has as many
+    rows as the figure says (the desk sees all of them); the dashboard draws its trends
+    as inline SVG and its figures open lists too."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    login(page, live_url, "manager", PASSWORD)
+    # The home page shows the dashboard's key figures to a manager.
+    expect(page.get_by_role("link", name="ダッシュボードを開く")).to_be_visible()
+
+    page.goto(f"{live_url}/reports/statistics/?kind=month&month=2024-05&scope=desk")
+    expect(page.get_by_role("heading", name="令和6年5月分 月次統計")).to_be_visible()
+    page.screenshot(path=str(SCREENSHOTS / "statistics.png"), full_page=True)
+    counts = page.locator("#table-counts")
+    cell = counts.locator("tr", has_text="相談件数").locator("a.figure").first
+    expect(cell).to_have_text("3")
+    cell.click()
+    expect(page.get_by_role("heading", name="件数 / 相談件数 / 当月")).to_be_visible()
+    expect(page.get_by_text("この数: 3件")).to_be_visible()
+    # c_8 is the partner's: counted, not shown.
+    expect(page.get_by_text("この数のうち1件は閲覧権限がないため表示していません")).to_be_visible()
+    expect(page.locator("table.figure-items tbody tr")).to_have_count(2)
+    page.screenshot(path=str(SCREENSHOTS / "figure_list.png"), full_page=True)
+
+    page.get_by_role("link", name="統計の表へ戻る").click()
+    expect(page.locator("#table-counts")).to_be_visible()
+
+    page.goto(f"{live_url}/reports/dashboard/")
+    expect(page.get_by_role("heading", name="ダッシュボード", exact=True)).to_be_visible()
+    expect(page.locator("figure.trend svg")).to_have_count(3)
+    page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=True)
+    page.locator("a.dashboard-figure").first.click()
+    expect(page.get_by_role("heading", name="支援中のケース")).to_be_visible()

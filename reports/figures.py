@@ -1,0 +1,354 @@
+"""Every figure of the statistics as the list of what it counts.
+
+A figure is addressed by its table, its row key (statistics.Row.key), the measure
+where a period has several values (繋ぎ先: sent / accepted) and the column (a
+periods.Period) and scope. figure_items() returns the items it counts from the same
+querysets and SQL conditions the figure is computed with (reports.statistics: the
+*_items functions beside each *_counts), so a list's count is the figure by
+construction. Which of them the viewer may see is asked of the sharing policy
+(cases.sharing, households.access) and of the apps' own selectors built on it;
+items they may not see are counted, never shown.
+
+The 参加支援, 地域づくり and アウトリーチ tables are counted by those apps' selectors
+and partly sum head counts (参加者), which are not items: they have no lists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from accounts.choices import AgencyKind
+from cases.choices import Project, RecordKind
+from cases.sharing import cases_visible_to
+from households.access import households_visible_to
+from households.selectors import persons_visible_to
+from intake.access import consultations_visible_to
+from intake.choices import CameFrom
+from intake.models import ConsultationCategory
+from meetings.choices import MeetingKind
+from meetings.selectors import meetings_readable_by, meetings_visible_to
+from referrals.choices import ReferralStatus
+from referrals.selectors import referrals_visible_to
+from reports import statistics as st
+from reports.choices import PeriodKind
+from reports.periods import Period, ReportPeriod
+
+# Tables whose figures open as lists.
+LISTED_TABLES = {
+    "counts",
+    "categories",
+    "referrals",
+    "support",
+    "progress",
+    "came_from",
+    "meetings",
+    "households",
+    "projects",
+}
+
+
+class UnknownFigure(ValueError):
+    """No figure has this address (a changed or hand-made URL)."""
+
+
+@dataclass
+class Items:
+    """What a figure counts: kind names the template and the ordering; items is every
+    one counted; visible(user) those of them the user may see."""
+
+    kind: str
+    items: QuerySet
+    visible_to: object  # callable(user) -> QuerySet
+
+    def visible(self, user) -> QuerySet:
+        return self.visible_to(user)
+
+
+# ---------------------------------------------------------------- who sees which item
+
+
+def _cases(items):
+    return Items("case", items, lambda user: items & cases_visible_to(user, action="summary"))
+
+
+def _consultations(items):
+    return Items("consultation", items, lambda user: items & consultations_visible_to(user))
+
+
+def _category_pairs(items):
+    def visible(user):
+        return items.filter(consultation__in=consultations_visible_to(user).values("pk"))
+
+    return Items("category_pair", items, visible)
+
+
+def _persons(items, period, agency):
+    def visible(user):
+        # A person is shown through a consultation about them the user may see.
+        links = st._person_links([period], agency).filter(
+            st._at("consultation__received_at", period),
+            consultation__in=consultations_visible_to(user).values("pk"),
+        )
+        return items.filter(pk__in=links.values("person_id"))
+
+    return Items("person", items, visible)
+
+
+def _records(items):
+    def visible(user):
+        return items.filter(case__in=cases_visible_to(user, action="records").values("pk"))
+
+    return Items("record", items, visible)
+
+
+def _referrals(items):
+    return Items("referral", items, lambda user: items & referrals_visible_to(user))
+
+
+def _events(items):
+    def visible(user):
+        return items.filter(referral__in=referrals_visible_to(user).values("pk"))
+
+    return Items("event", items, visible)
+
+
+def _plans(items):
+    def visible(user):
+        return items.filter(case__in=cases_visible_to(user, action="records").values("pk"))
+
+    return Items("plan", items, visible)
+
+
+def _meetings(items):
+    return Items("meeting", items, lambda user: items & meetings_visible_to(user))
+
+
+def _agenda_items(items):
+    def visible(user):
+        return items.filter(meeting__in=meetings_readable_by(user).values("pk"))
+
+    return Items("agenda_item", items, visible)
+
+
+def _households(items):
+    return Items("household", items, lambda user: items & households_visible_to(user))
+
+
+def _consents(items):
+    def visible(user):
+        return items.filter(person__in=persons_visible_to(user).values("pk"))
+
+    return Items("consent", items, visible)
+
+
+# The same, for other definitions of what is counted (reports.dashboard).
+case_items_of = _cases
+referral_items_of = _referrals
+plan_items_of = _plans
+consent_items_of = _consents
+
+
+# ---------------------------------------------------------------- the figures
+
+
+def _total_or(row: str, values) -> str | None:
+    if row == "total":
+        return None
+    if row not in values:
+        raise UnknownFigure(row)
+    return row
+
+
+def figure_items(table: str, row: str, measure: str, period: Period, agency) -> Items:
+    """The items one figure counts; UnknownFigure when there is no such figure."""
+    if table == "counts":
+        if row in st.CASE_FIGURES:
+            return _cases(st.case_items(period, agency, row))
+        if row in st.CONSULTATION_FIGURES:
+            return _consultations(st.consultation_items(period, agency, row))
+        if row == "persons":
+            return _persons(st.consultation_person_items(period, agency), period, agency)
+    elif table == "categories":
+        if row == "total":
+            return _category_pairs(st.category_items(period, agency, None))
+        groups = set(st.STATISTICS_GROUPS) | set(
+            ConsultationCategory.objects.values_list("statistics_group", flat=True)
+        )
+        return _consultations(st.category_items(period, agency, _total_or(row, groups)))
+    elif table == "came_from":
+        return _consultations(st.came_from_items(period, agency, _total_or(row, CameFrom.values)))
+    elif table == "referrals":
+        if measure not in st.REFERRAL_MEASURES:
+            raise UnknownFigure(measure)
+        kind = _total_or(row, AgencyKind.values)
+        return _referrals(st.referral_items(period, agency, kind, measure))
+    elif table == "support":
+        return _records(st.support_items(period, agency, kind=_total_or(row, RecordKind.values)))
+    elif table == "projects":
+        return _records(st.support_items(period, agency, project=_total_or(row, Project.values)))
+    elif table == "progress":
+        if row == "plans_activated":
+            return _plans(st.progress_items(period, agency, row))
+        if row in ReferralStatus.values:
+            return _events(st.progress_items(period, agency, row))
+    elif table == "meetings":
+        kind, _dot, what = row.partition(".")
+        if kind in [*st.MEETING_KINDS, "total"] and what in st.MEETING_MEASURES:
+            items = st.meeting_items(period, agency, None if kind == "total" else kind, what)
+            if what == "held":
+                return _meetings(items)
+            if what == "cases_distinct":
+                return _cases(items)
+            return _agenda_items(items)
+    elif table == "households":
+        if row == "total":
+            return _households(st.household_items(period, agency, None))
+        buckets = {str(bucket) for bucket, _label in st.HOUSEHOLD_SIZES}
+        if row in buckets:
+            return _households(st.household_items(period, agency, int(row)))
+    raise UnknownFigure(f"{table}:{row}")
+
+
+# ---------------------------------------------------------------- links on the page
+
+
+def period_query(period: ReportPeriod) -> dict[str, str]:
+    """The report form's fields (ReportRequestForm) that ask for this period."""
+    if period.kind == PeriodKind.MONTH:
+        return {"kind": period.kind, "month": f"{period.start:%Y-%m}"}
+    if period.kind == PeriodKind.QUARTER:
+        return {"kind": period.kind, "quarter": f"{period.fiscal_year}-{period.quarter}"}
+    if period.kind == PeriodKind.FISCAL_YEAR:
+        return {"kind": period.kind, "fiscal_year": str(period.fiscal_year)}
+    return {
+        "kind": period.kind,
+        "range_start": period.start.isoformat(),
+        "range_end": period.end.isoformat(),
+    }
+
+
+def scope_value(agency) -> str:
+    from reports.forms import DESK_SCOPE
+
+    return DESK_SCOPE if agency is None else str(agency.pk)
+
+
+def figure_url(period: ReportPeriod, agency, column: Period, table: str, row: str, measure=""):
+    query = {**period_query(period), "scope": scope_value(agency), "col": column.key}
+    query.update(table=table, row=row)
+    if measure:
+        query["measure"] = measure
+    return f"{reverse('reports:figure')}?{urlencode(query)}"
+
+
+@dataclass
+class Cell:
+    value: int
+    url: str = ""
+
+
+@dataclass
+class HtmlRow:
+    label: str
+    is_total: bool
+    cells: list[Cell]
+
+
+@dataclass
+class HtmlTable:
+    key: str
+    title: str
+    columns: list[str]
+    groups: list[tuple[str, int]]
+    rows: list[HtmlRow]
+    linked: bool
+
+
+def html_tables(stats: st.Statistics) -> list[HtmlTable]:
+    """The report's tables with a link on every figure that has a list."""
+    out = []
+    for table in stats.tables.values():
+        linked = table.key in LISTED_TABLES
+        rows = []
+        for row in table.rows:
+            cells = []
+            for i, value in enumerate(row.values):
+                url = ""
+                if linked and row.key:
+                    measures = table.measures
+                    column = stats.periods[i // len(measures) if measures else i]
+                    measure = measures[i % len(measures)] if measures else ""
+                    url = figure_url(
+                        stats.period, stats.scope_agency, column, table.key, row.key, measure
+                    )
+                cells.append(Cell(value, url))
+            rows.append(HtmlRow(row.label, row.is_total, cells))
+        out.append(HtmlTable(table.key, table.title, table.columns, table.groups, rows, linked))
+    return out
+
+
+TABLE_TITLES = {
+    "counts": _l("件数"),
+    "categories": _l("相談内容（重複有）"),
+    "came_from": _l("相談経路"),
+    "referrals": _l("繋ぎ先"),
+    "support": _l("支援内容（延べ）"),
+    "projects": _l("事業別（支援内容 延べ）"),
+    "progress": _l("繋ぎ・プランの経過（延べ）"),
+    "meetings": _l("会議"),
+    "households": _l("世帯人員"),
+}
+COUNT_LABELS = {
+    "opened": _l("相談件数"),
+    "closed": _l("終結件数"),
+    "continuing": _l("継続件数"),
+    "total": _l("相談受付 延べ件数"),
+    "continuation": _l("うち継続相談"),
+    "persons": _l("相談受付 実人数"),
+}
+MEETING_MEASURE_LABELS = {
+    "held": _l("開催回数"),
+    "cases_distinct": _l("検討ケース（実件数）"),
+    "case_items": _l("検討ケース（延べ）"),
+}
+MEASURE_LABELS = {"sent": _l("繋ぎ"), "accepted": _l("受理")}
+
+
+def row_label(table: str, row: str) -> str:
+    """The row's label as the report prints it (the address was checked already)."""
+    if row == "total" and table not in ("counts", "meetings"):
+        return _("計（支援した世帯）") if table == "households" else _("計")
+    if table == "counts":
+        return str(COUNT_LABELS[row])
+    if table == "came_from":
+        return str(CameFrom(row).label)
+    if table == "referrals":
+        return str(AgencyKind(row).label)
+    if table == "support":
+        return str(RecordKind(row).label)
+    if table == "projects":
+        return str(Project(row).label)
+    if table == "progress":
+        labels = dict(st.REFERRAL_STEPS)
+        return str(labels.get(row, _("支援プラン 実施開始")))
+    if table == "meetings":
+        kind, _dot, what = row.partition(".")
+        name = _("計") if kind == "total" else MeetingKind(kind).label
+        return f"{name} {MEETING_MEASURE_LABELS[what]}"
+    if table == "households":
+        return str(dict(st.HOUSEHOLD_SIZES)[int(row)])
+    return row  # 相談内容: the statistics group itself
+
+
+def figure_title(table: str, row: str, measure: str, column: Period) -> str:
+    parts = [str(TABLE_TITLES[table]), row_label(table, row)]
+    if measure:
+        parts.append(str(MEASURE_LABELS[measure]))
+    parts.append(column.label)
+    return " / ".join(parts)
