@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "participation",
     "community",
     "reports",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -286,6 +287,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "cases-revoke-lapsed-consents": {
         "task": "cases.tasks.cases_revoke_lapsed_consents_task",
         "schedule": crontab(hour=0, minute=30),
+    },
+    "cases-daily-reminders": {
+        "task": "cases.reminders.cases_daily_reminders_task",
+        "schedule": crontab(hour=6, minute=30),
     },
     "referrals-mark-overdue": {
         "task": "referrals.tasks.referrals_mark_overdue_task",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("participation/", include("participation.urls")),
     path("community/", include("community.urls")),
     path("reports/", include("reports.urls")),
+    path("imports/", include("imports.urls")),
     path("", include("cases.urls")),
     path("", cases_home, name="home"),
     path("admin/", admin.site.urls),

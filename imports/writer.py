@@ -1,0 +1,360 @@
+"""Writing checked rows through the other apps' services (DESIGN: imports writes only
+through them), as the importing user, so history names them and every rule of those
+services holds (consent for referrals, 住所秘匿, the lead's grants, …).
+
+Each row is written once: the keys it makes are stored in SourceKey, and a row whose
+key is there already is left alone (a second import of the same file changes nothing).
+"""
+
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Agency, Membership
+from cases import services as case_services
+from cases import sharing
+from cases.choices import CasePersonRole, CaseStatus
+from cases.models import Case
+from households import services as household_services
+from households.models import Consent, District, Household, HouseholdMembership, Person
+from imports import ledgers
+from imports.ledgers import BY_CODE
+from imports.models import Decision, SourceKey
+from imports.reader import parse_course, parse_day, parse_moment, split_list, split_names
+from intake import services as intake_services
+from intake.models import Consultation, ConsultationCategory
+from referrals import services as referral_services
+from referrals.choices import ReferralStatus
+
+MODELS = {
+    "household": Household,
+    "person": Person,
+    "membership": HouseholdMembership,
+    "consent": Consent,
+    "consultation": Consultation,
+    "case": Case,
+}
+
+
+class RowFailed(Exception):
+    """A service refused the row; the message is Japanese."""
+
+
+def _message(exc) -> str:
+    messages = getattr(exc, "messages", None)
+    if messages:
+        return " ".join(str(m) for m in messages)
+    return str(exc) or exc.__class__.__name__
+
+
+class Writer:
+    def __init__(self, *, batch, actor):
+        self.batch = batch
+        self.actor = actor
+        self.agency = batch.agency
+        self.keys: dict[str, dict[str, int]] = {}
+        for kind, key, object_id in SourceKey.objects.filter(agency=self.agency).values_list(
+            "kind", "key", "object_id"
+        ):
+            self.keys.setdefault(kind, {})[key] = object_id
+        self.cache: dict[tuple[str, int], object] = {}
+        self.categories = {c.name: c for c in ConsultationCategory.objects.all()}
+        self.agencies = {a.name: a for a in Agency.objects.all()}
+        self.districts = {d.name: d for d in District.objects.all()}
+        self.staff = {}
+        for m in Membership.objects.filter(agency=self.agency, is_active=True).select_related(
+            "user"
+        ):
+            self.staff[m.user.username] = m.user
+            self.staff[str(m.user)] = m.user
+        self.picks = {name: ledgers.label_map(name) for name in ledgers.PICK_LISTS}
+
+    # -- keys
+
+    def known(self, kind: str, key: str) -> bool:
+        return key in self.keys.get(kind, {})
+
+    def remember(self, kind: str, key: str, obj) -> None:
+        SourceKey.objects.create(
+            agency=self.agency, kind=kind, key=key, object_id=obj.pk, batch=self.batch
+        )
+        self.keys.setdefault(kind, {})[key] = obj.pk
+        self.cache[(kind, obj.pk)] = obj
+
+    def get(self, kind: str, key: str):
+        object_id = self.keys.get(kind, {}).get(key)
+        if object_id is None:
+            raise RowFailed(_("キー「%(key)s」が見つかりません。") % {"key": key})
+        obj = self.cache.get((kind, object_id))
+        if obj is None:
+            obj = MODELS[kind].objects.get(pk=object_id)
+            self.cache[(kind, object_id)] = obj
+        return obj
+
+    def code(self, pick: str, label: str, default: str = "") -> str:
+        return self.picks[pick].get(label, default) if label else default
+
+    # -- a row
+
+    def write(self, row) -> bool:
+        """Write the row; False when its key was imported already (nothing done)."""
+        headers = BY_CODE[row.ledger].headers
+        values = dict(zip(headers, row.values, strict=False))
+        return getattr(self, f"_write_{row.ledger}")(row, values.get)
+
+    def _write_households(self, row, get) -> bool:
+        hkey, pkey = get("世帯キー"), get("世帯員キー")
+        if self.known("membership", row.key):
+            return False
+        if not self.known("household", hkey):
+            district = self.districts.get(get("行政区")) if get("行政区") else None
+            household = household_services.household_create(
+                actor=self.actor,
+                agency=self.agency,
+                name=get("世帯の呼び名"),
+                postal_code=get("郵便番号"),
+                address=get("住所"),
+                phone=get("電話"),
+                district=district,
+                is_address_confidential=get("住所秘匿") == "はい",
+            )
+            self.remember("household", hkey, household)
+        household = self.get("household", hkey)
+        relationship = self.code("relationship", get("続柄"))
+        since = parse_day(get("加入日")) if get("加入日") else None
+        membership = None
+        if not self.known("person", pkey):
+            if row.decision == Decision.SAME and row.candidate_person_id:
+                person = Person.objects.get(pk=row.candidate_person_id)
+                self.remember("person", pkey, person)
+            elif row.decision == Decision.SAME and row.candidate_key:
+                person = self.get("person", row.candidate_key)
+                self.remember("person", pkey, person)
+            else:
+                person = household_services.person_add_to_household(
+                    actor=self.actor,
+                    agency=self.agency,
+                    household=household,
+                    relationship=relationship,
+                    since=since,
+                    family_name=get("姓"),
+                    given_name=get("名"),
+                    family_name_kana=get("せい（ふりがな）"),
+                    given_name_kana=get("めい（ふりがな）"),
+                    birth_date=parse_day(get("生年月日")) if get("生年月日") else None,
+                    sex=self.code("sex", get("性別"), "unknown"),
+                )
+                self.remember("person", pkey, person)
+                membership = person.household_memberships.get(
+                    household=household, until__isnull=True
+                )
+        else:
+            person = self.get("person", pkey)
+            if person.household_memberships.filter(
+                household=household, until__isnull=True
+            ).exists():
+                membership = None  # "same person" already living there: nothing to join
+            else:
+                membership = household_services.membership_create(
+                    actor=self.actor,
+                    household=household,
+                    person=person,
+                    relationship=relationship,
+                    since=since,
+                )
+        if membership is not None:
+            if get("離脱日"):
+                membership = household_services.membership_update(
+                    actor=self.actor, membership=membership, until=parse_day(get("離脱日"))
+                )
+            self.remember("membership", row.key, membership)
+        else:
+            SourceKey.objects.create(
+                agency=self.agency, kind="membership", key=row.key, object_id=0, batch=self.batch
+            )
+            self.keys.setdefault("membership", {})[row.key] = 0
+        if get("同意日"):
+            obtained = parse_day(get("同意日"))
+            consent_key = f"{pkey}@{obtained.isoformat()}"
+            if not self.known("consent", consent_key):
+                consent = household_services.consent_record(
+                    actor=self.actor,
+                    person=person,
+                    agencies=[
+                        self.agencies[n] for n in split_names(get("同意の共有先"), self.agencies)
+                    ],
+                    purpose=get("同意の目的") or _("支援のための関係機関との情報共有"),
+                    method=self.code("consent_method", get("同意の方法")),
+                    obtained_on=obtained,
+                )
+                self.remember("consent", consent_key, consent)
+        return True
+
+    def _write_consultations(self, row, get) -> bool:
+        if self.known("consultation", row.key):
+            return False
+        household = self.get("household", get("世帯キー")) if get("世帯キー") else None
+        persons = [self.get("person", k) for k in split_list(get("対象者キー"))]
+        names = split_names(get("相談内容"), self.categories)
+        primary = self.categories[get("主な相談内容")]
+        categories = [self.categories[n] for n in names]
+        if primary not in categories:
+            categories.insert(0, primary)
+        caller_agency = self.agencies.get(get("相談元の機関")) if get("相談元の機関") else None
+        consultation = intake_services.consultation_create(
+            actor=self.actor,
+            agency=self.agency,
+            received_at=parse_moment(get("受付日")),
+            channel=self.code("channel", get("相談方法")),
+            came_from=self.code("came_from", get("相談者")),
+            caller_name=get("相談者の氏名"),
+            caller_agency=caller_agency,
+            household=household,
+            persons=persons,
+            categories=categories,
+            primary_category=primary,
+            summary=get("主訴"),
+            outcome=self.code("outcome", get("対応結果")),
+            is_continuation=get("継続相談") == "はい",
+            urgency=self.code("urgency", get("緊急度"), "normal"),
+        )
+        self.remember("consultation", row.key, consultation)
+        return True
+
+    def _write_cases(self, row, get) -> bool:
+        if self.known("case", row.key):
+            return False
+        household = self.get("household", get("世帯キー"))
+        persons = [
+            (self.get("person", k), CasePersonRole.MEMBER) for k in split_list(get("対象者キー"))
+        ]
+        consultations = [self.get("consultation", k) for k in split_list(get("相談キー"))]
+        lead_staff = self.staff[get("主担当")]
+        case = case_services.case_open(
+            actor=self.actor,
+            household=household,
+            lead_agency=self.agency,
+            lead_staff=lead_staff,
+            title=get("ケース名"),
+            opened_on=parse_day(get("開始日")),
+            persons=persons,
+            consultation=consultations[0] if consultations else None,
+            risk_level=self.code("risk", get("リスク")) or None,
+        )
+        for consultation in consultations[1:]:
+            case_services.case_link_consultation(
+                actor=self.actor, case=case, consultation=consultation
+            )
+        fields = {}
+        if get("多機関協働の開始日"):
+            fields["collaboration_started_on"] = parse_day(get("多機関協働の開始日"))
+        if get("多機関協働の終了日"):
+            fields["collaboration_ended_on"] = parse_day(get("多機関協働の終了日"))
+        if fields:
+            case = case_services.case_update(actor=self.actor, case=case, **fields)
+        for day, status, text in self._course(get):
+            if status == case.status:
+                continue
+            kwargs = {"reason": text if status == CaseStatus.SUSPENDED else ""}
+            if status == CaseStatus.CLOSED:
+                kwargs["close_reason_kind"] = self.code("close_reason", text, "other")
+                last = parse_day(get("終結日")) if get("終結日") else None
+                kwargs["reason"] = get("終結理由の詳細") if day == last else ""
+            case = case_services.case_transition(
+                actor=self.actor, case=case, to_status=status, on=day, **kwargs
+            )
+        self.remember("case", row.key, case)
+        return True
+
+    def _course(self, get) -> list[tuple[dt.date, str, str]]:
+        if get("状況の経過"):
+            return parse_course(get("状況の経過"))
+        if get("終結日"):
+            return [(parse_day(get("終結日")), CaseStatus.CLOSED, get("終結理由"))]
+        return []
+
+    def _write_records(self, row, get) -> bool:
+        if self.known("record", row.key):
+            return False
+        case = self.get("case", get("ケースキー"))
+        staff = self.staff.get(get("対応者")) if get("対応者") else None
+        minutes = get("所要時間（分）")
+        record = case_services.record_create(
+            actor=self.actor,
+            case=case,
+            agency=self.agency,
+            occurred_at=parse_moment(get("日時")),
+            kind=self.code("record_kind", get("種別")),
+            narrative=get("内容"),
+            project=self.code("project", get("事業")) or None,
+            minutes=int(minutes) if minutes else None,
+            referred_to=get("繋ぎ先（手入力）"),
+            staff=staff,
+        )
+        self.remember("record", row.key, record)
+        return True
+
+    def _write_referrals(self, row, get) -> bool:
+        if self.known("referral", row.key):
+            return False
+        case = self.get("case", get("ケースキー"))
+        to_agency = self.agencies[get("繋ぎ先")]
+        keys = split_list(get("対象者キー"))
+        if keys:
+            persons = [self.get("person", k) for k in keys]
+        else:
+            persons = [cp.person for cp in case.case_persons.select_related("person")]
+        sent_on = parse_day(get("送付日"))
+        sent_at = timezone.make_aware(dt.datetime.combine(sent_on, dt.time(9, 0)))
+        if sent_at > timezone.now():
+            sent_at = timezone.now()
+        basis = get("根拠")
+        kwargs = {}
+        if basis == ledgers.CONSENT_BASIS:
+            consent = sharing.covering_consents(case, to_agency).first()
+            kwargs["consent"] = consent
+        else:
+            kwargs["exemption_reason"] = ledgers.exemption_map()[basis]
+            kwargs["exemption_note"] = get("例外の理由")
+        referral = referral_services.referral_send(
+            actor=self.actor,
+            case=case,
+            to_agency=to_agency,
+            persons=persons,
+            reason=get("繋ぐ理由"),
+            request=get("依頼したいこと"),
+            scope="summary",
+            sent_at=sent_at,
+            **kwargs,
+        )
+        steps = [
+            ("受理日", ReferralStatus.ACCEPTED, ""),
+            ("辞退日", ReferralStatus.DECLINED, get("辞退の理由")),
+            ("対応開始日", ReferralStatus.IN_PROGRESS, ""),
+            ("完了日", ReferralStatus.COMPLETED, ""),
+            ("取消日", ReferralStatus.CANCELLED, ""),
+        ]
+        for header, status, note in steps:
+            if get(header):
+                # The receiver's answer, recorded by the importing desk: system=True
+                # lets the desk record the other side's step (history names the
+                # importing user; the ReferralEvent keeps the day it happened).
+                referral = referral_services.referral_transition(
+                    actor=self.actor,
+                    referral=referral,
+                    to_status=status,
+                    note=note,
+                    system=True,
+                    on=parse_day(get(header)),
+                )
+        self.cache[("referral", referral.pk)] = referral
+        SourceKey.objects.create(
+            agency=self.agency,
+            kind="referral",
+            key=row.key,
+            object_id=referral.pk,
+            batch=self.batch,
+        )
+        self.keys.setdefault("referral", {})[row.key] = referral.pk
+        return True
