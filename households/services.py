@@ -182,3 +182,220 @@ def consent_withdraw(*, actor, consent: Consent, on=None) -> Consent:
     consent_ended.send(Consent, consent=consent, actor=actor)
     log_action(actor=actor, action="households.consent.withdrawn", obj=consent)
     return consent
+
+
+# ---------------------------------------------------------------- moving and merging people
+
+
+@transaction.atomic
+def person_move(
+    *,
+    actor,
+    membership: HouseholdMembership,
+    to_household: Household,
+    relationship: str,
+    on,
+    expected_version=None,
+) -> HouseholdMembership:
+    """Move a person to another household on a day. The current membership ends the
+    day before (membership_create: no day counts them in two households) and a new one
+    starts on `on`; both stay in the history, so statistics of past days keep their
+    household sizes. Cases, consultations and consents stay linked to the person (a case
+    belongs to its household and is not moved). A stale membership raises StaleEdit and
+    nothing is saved."""
+    check_version(membership, expected_version)
+    new = membership_create(
+        actor=actor,
+        household=to_household,
+        person=membership.person,
+        relationship=relationship,
+        since=on,
+    )
+    log_action(
+        actor=actor,
+        action="households.person.moved",
+        obj=membership.person,
+        from_household=membership.household_id,
+        to_household=to_household.pk,
+        on=on.isoformat(),
+    )
+    return new
+
+
+def _is_historical(model) -> bool:
+    from simple_history.models import HistoricalChanges
+
+    return issubclass(model, HistoricalChanges) or model.__name__.startswith("Historical")
+
+
+def person_links():
+    """Every relation that points at Person, found by introspection so that apps above
+    households (cases, intake, referrals, outreach, participation, …) are covered
+    without households importing them. Yields (model, field_name, many_to_many).
+    History tables are left as they were: they record what happened to the old row."""
+    for rel in Person._meta.get_fields(include_hidden=True):
+        if not (rel.is_relation and rel.auto_created and not rel.concrete):
+            continue
+        model = rel.related_model
+        if _is_historical(model):
+            continue
+        if rel.many_to_many:
+            yield model, rel.field.name, True
+        elif not model._meta.auto_created:  # an M2M's through table is handled above
+            yield model, rel.field.name, False
+
+
+def person_link_counts(person: Person) -> list[tuple[str, int]]:
+    """What a merge would move: (Japanese name of the records, count), non-zero only."""
+    out = []
+    for model, name, _m2m in person_links():
+        n = model._default_manager.filter(**{name: person}).count()
+        if n:
+            out.append((str(model._meta.verbose_name_plural), n))
+    return out
+
+
+class MergeRefused(Exception):
+    """The merge cannot be done as asked; the message says why, in Japanese."""
+
+
+def _unique_partners(model, name) -> list[list[str]]:
+    """The other fields of each unconditional unique set containing `name`."""
+    sets = [list(u) for u in model._meta.unique_together]
+    for c in model._meta.constraints:
+        if getattr(c, "fields", None) and getattr(c, "condition", None) is None:
+            sets.append(list(c.fields))
+    return [[f for f in s if f != name] for s in sets if name in s]
+
+
+@transaction.atomic
+def person_merge(
+    *,
+    actor,
+    survivor: Person,
+    merged: Person,
+    survivor_version=None,
+    merged_version=None,
+    on=None,
+) -> Person:
+    """Merge two Person rows of one real person into `survivor`.
+
+    Every row pointing at `merged` (memberships, consents, consultations, case persons,
+    support records, plan roles, referrals, outreach targets, placements, whatever a
+    later app adds) is moved to `survivor` with its history (saved one by one with the
+    actor, so simple-history records each move). Where the survivor already holds the
+    same unique link (both on one case), the merged row's duplicate is deleted. The
+    survivor's empty fields are filled from the merged row. Then `merged` is deleted:
+    nothing points at it any more, simple-history keeps its last state and the deletion
+    by the actor, and the action log records merged_id so its access-log rows (which
+    keep the old id) still belong to the survivor (households.disclosure).
+
+    Refused (MergeRefused, nothing changed): the same row twice, or both currently in
+    different households (move one first, so no household loses a member unseen).
+    A stale version raises StaleEdit."""
+    from django.utils.translation import gettext as _
+
+    if survivor.pk == merged.pk:
+        raise MergeRefused(_("同じ人を統合することはできません。"))
+    check_version(survivor, survivor_version)
+    check_version(merged, merged_version)
+    on = on or timezone.localdate()
+    mine = list(HouseholdMembership.objects.select_for_update().filter(person=survivor))
+    theirs = list(HouseholdMembership.objects.select_for_update().filter(person=merged))
+    current_mine = [m for m in mine if m.until is None]
+    current_theirs = [m for m in theirs if m.until is None]
+    if (
+        current_mine
+        and current_theirs
+        and current_mine[0].household_id != current_theirs[0].household_id
+    ):
+        raise MergeRefused(
+            _(
+                "二人は現在それぞれ別の世帯に属しています。先に一方を同じ世帯へ移動してから"
+                "統合してください。"
+            )
+        )
+    counts = dict(person_link_counts(merged))
+    for membership in theirs:
+        if membership.until is None and current_mine:
+            # Both were current members of one household: the merged row's membership
+            # ends the day before the merge (as a move does), so past days keep the
+            # sizes the statistics counted then.
+            day_before = on - dt.timedelta(days=1)
+            membership.until = max(day_before, membership.since) if membership.since else day_before
+        membership.person = survivor
+        bump_version(membership)
+        save_as(membership, actor)
+    for model, name, many in person_links():
+        if model is HouseholdMembership:
+            continue
+        if many:
+            for owner in model._default_manager.filter(**{name: merged}):
+                related = getattr(owner, name)
+                related.remove(merged)
+                related.add(survivor)
+            continue
+        partners = _unique_partners(model, name)
+        for row in model._default_manager.filter(**{name: merged}):
+            clash = any(
+                model._default_manager.filter(
+                    **{name: survivor}, **{f: getattr(row, f) for f in fields}
+                ).exists()
+                for fields in partners
+            )
+            if clash:
+                row._history_user = actor
+                row.delete()
+                continue
+            setattr(row, name, survivor)
+            if hasattr(row, "version"):
+                bump_version(row)
+            save_as(row, actor)
+    for f in Person._meta.concrete_fields:
+        if f.primary_key or not f.editable or f.name in ("registered_by_agency", "version"):
+            continue
+        mine_value, theirs_value = getattr(survivor, f.attname), getattr(merged, f.attname)
+        if isinstance(mine_value, bool):
+            setattr(survivor, f.attname, mine_value or theirs_value)
+        elif mine_value in (None, "") and theirs_value not in (None, ""):
+            setattr(survivor, f.attname, theirs_value)
+    bump_version(survivor)
+    save_as(survivor, actor)
+    merged_id = merged.pk
+    merged._history_user = actor
+    merged.delete()
+    log_action(
+        actor=actor,
+        action="households.person.merged",
+        obj=survivor,
+        merged_id=merged_id,
+        moved=", ".join(f"{k}:{v}" for k, v in counts.items()),
+    )
+    return survivor
+
+
+@transaction.atomic
+def related_person_add(*, actor, household: Household, of_person=None, of_related=None, **fields):
+    """Add a person outside the household to its genogram, beside of_person (a current
+    member) or of_related (another related person of the same household)."""
+    from households.models import RelatedPerson
+
+    related = RelatedPerson(
+        household=household,
+        of_person=of_person,
+        of_related=of_related,
+        created_by=actor,
+        **fields,
+    )
+    save_as(related, actor)
+    log_action(actor=actor, action="households.related_person.added", obj=household)
+    return related
+
+
+@transaction.atomic
+def related_person_remove(*, actor, related) -> None:
+    """Remove a related person (and those drawn beside them only) from the genogram."""
+    household = related.household
+    related._history_user = actor
+    related.delete()
+    log_action(actor=actor, action="households.related_person.removed", obj=household)

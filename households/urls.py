@@ -1,6 +1,6 @@
 from django.urls import path
 
-from households import views, views_audit
+from households import views, views_audit, views_family, views_people
 
 app_name = "households"
 urlpatterns = [
@@ -14,6 +14,36 @@ urlpatterns = [
     path("<int:pk>/members/new/", views.member_add, name="member_add"),
     path("<int:pk>/members/<int:membership_pk>/edit/", views.person_edit, name="person_edit"),
     path("<int:pk>/consents/new/", views.consent_add, name="consent_add"),
+    path(
+        "<int:pk>/members/<int:membership_pk>/disclosure/",
+        views_people.disclosure_page,
+        name="disclosure",
+    ),
+    path(
+        "<int:pk>/members/<int:membership_pk>/disclosure/pdf/",
+        views_people.disclosure_pdf,
+        name="disclosure_pdf",
+    ),
+    path(
+        "<int:pk>/members/<int:membership_pk>/disclosure/json/",
+        views_people.disclosure_json,
+        name="disclosure_json",
+    ),
+    path(
+        "<int:pk>/members/<int:membership_pk>/move/", views_people.person_move, name="person_move"
+    ),
+    path(
+        "<int:pk>/members/<int:membership_pk>/merge/",
+        views_people.person_merge,
+        name="person_merge",
+    ),
+    path("<int:pk>/related/new/", views_family.related_add, name="related_add"),
+    path(
+        "<int:pk>/related/<int:related_pk>/remove/",
+        views_family.related_remove,
+        name="related_remove",
+    ),
+    path("<int:pk>/eco-ties/", views_family.eco_tie, name="eco_tie"),
     path(
         "<int:pk>/consents/<int:consent_pk>/withdraw/",
         views.consent_withdraw,
