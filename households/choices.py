@@ -43,3 +43,26 @@ class ConsentState(models.TextChoices):
     EXPIRED = "expired", _("期限切れ")
     WITHDRAWN = "withdrawn", _("撤回")
     NOT_YET = "not_yet", _("開始前")
+
+
+class RelatedRelation(models.TextChoices):
+    """How a person outside the household relates to someone on the genogram (seen from
+    that someone: 「健一の父」 is FATHER of 健一)."""
+
+    FATHER = "father", _("父")
+    MOTHER = "mother", _("母")
+    SPOUSE = "spouse", _("配偶者")
+    SEPARATED = "separated", _("配偶者（別居中）")
+    FORMER_SPOUSE = "former_spouse", _("元配偶者（離婚）")
+    CHILD = "child", _("子（別居）")
+    SIBLING = "sibling", _("兄弟姉妹（別居）")
+    OTHER = "other", _("その他の関係者")
+
+
+class EcoTieKind(models.TextChoices):
+    """The kind of relation an eco-map line shows (set by the worker)."""
+
+    NORMAL = "normal", _("普通")
+    SUPPORTIVE = "supportive", _("支援的（強い）")
+    WEAK = "weak", _("希薄")
+    STRESSFUL = "stressful", _("ストレス・対立")

@@ -686,3 +686,47 @@ def _create(context: dict) -> None:
         households=households,
         household_by_key=by_key,
     )
+
+
+# The 8050 household's family beyond the two who live together, for its genogram: the
+# late husband, the daughter who married out, her husband and their son (three
+# generations), and the lines the desk set on its eco-map.
+RELATED_8050 = [
+    # key, of (member index or related key), relation, label, sex, born, died
+    ("husband", 0, "spouse", "亡夫 正雄", M, dt.date(1938, 6, 1), dt.date(2016, 2, 10)),
+    ("daughter", 0, "child", "長女 由美", F, dt.date(1966, 4, 18), None),
+    ("son_in_law", "daughter", "spouse", "長女の夫 修", M, dt.date(1964, 9, 9), None),
+    ("grandson", "daughter", "child", "孫 翔", M, dt.date(1994, 12, 5), None),
+]
+TIES_8050 = [("houkatsu", "supportive"), ("desk", "normal")]
+
+
+@register(order=75)
+def seed_family_maps(context: dict) -> None:
+    """Related persons and eco-map lines of the 8050 household."""
+    from households.ecomap import eco_tie_set
+    from households.models import RelatedPerson
+
+    household = context.get("household_by_key", {}).get("8050")
+    if household is None or RelatedPerson.objects.filter(household=household).exists():
+        return
+    actor = context["users"]["soudan"]
+    members = [m.person for m in household.memberships.filter(until__isnull=True).order_by("pk")]
+    made = {}
+    for key, of, relation, label, sex, born, died in RELATED_8050:
+        anchor = {"of_related": made[of]} if isinstance(of, str) else {"of_person": members[of]}
+        made[key] = services.related_person_add(
+            actor=actor,
+            household=household,
+            relation=relation,
+            label=label,
+            sex=sex,
+            birth_date=born,
+            is_deceased=died is not None,
+            died_on=died,
+            **anchor,
+        )
+    for agency_key, kind in TIES_8050:
+        agency = context["agencies"].get(agency_key)
+        if agency is not None:
+            eco_tie_set(actor=actor, household=household, node_key=f"agency:{agency.pk}", kind=kind)

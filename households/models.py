@@ -12,7 +12,14 @@ from accounts.models import Agency
 from common import kana
 from common.models import Versioned
 from common.wareki import age_on
-from households.choices import ConsentMethod, ConsentState, Relationship, Sex
+from households.choices import (
+    ConsentMethod,
+    ConsentState,
+    EcoTieKind,
+    RelatedRelation,
+    Relationship,
+    Sex,
+)
 
 
 class District(models.Model):
@@ -219,3 +226,76 @@ class Consent(Versioned):
 
     def is_valid(self, day: dt.date | None = None) -> bool:
         return self.state(day) == ConsentState.VALID
+
+
+class RelatedPerson(Versioned):
+    """A relative or other person outside the household, drawn on the genogram beside
+    the member (or other related person) they relate to: a deceased spouse, a daughter
+    who married out, her child. Not a Person: no contact data, no case of their own."""
+
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, related_name="related_persons"
+    )
+    of_person = models.ForeignKey(
+        Person,
+        verbose_name=_("誰の"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    of_related = models.ForeignKey(
+        "self",
+        verbose_name=_("誰の（関係者）"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    relation = models.CharField(_("関係"), max_length=20, choices=RelatedRelation.choices)
+    label = models.CharField(_("呼び名"), max_length=50, help_text=_("例: 長女 由美"))
+    sex = models.CharField(_("性別"), max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    birth_date = models.DateField(_("生年月日"), null=True, blank=True)
+    is_deceased = models.BooleanField(_("死亡"), default=False)
+    died_on = models.DateField(_("死亡日"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("世帯外の関係者")
+        verbose_name_plural = _("世帯外の関係者")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def age(self) -> int | None:
+        if self.is_deceased or self.died_on:
+            return age_on(self.birth_date, self.died_on) if self.died_on else None
+        return age_on(self.birth_date, timezone.localdate())
+
+
+class EcoMapTie(Versioned):
+    """The kind of line the worker set between a household and one eco-map node
+    ("agency:12", "opportunity:3"); a node without a row is drawn as an ordinary line."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="eco_ties")
+    node_key = models.CharField(max_length=50)
+    kind = models.CharField(_("関係"), max_length=20, choices=EcoTieKind.choices)
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("エコマップの関係")
+        verbose_name_plural = _("エコマップの関係")
+        constraints = [
+            models.UniqueConstraint(fields=["household", "node_key"], name="one_tie_per_node")
+        ]
+
+    def __str__(self):
+        return f"{self.household_id} {self.node_key} {self.kind}"
