@@ -212,7 +212,86 @@ def test_purge_expired_task_names_the_system_user(reports_media, manager):
     )
 
 
+@pytest.fixture
+def import_ledger(reports_media, desk, manager, partner_agency):
+    """A previewed workbook of every ledger (世帯・世帯員 to 繋ぎ), uploaded by the desk's
+    manager; the master list of categories in place (a transactional test may have
+    flushed its data migration)."""
+    import importlib
+
+    from imports import services as import_services
+    from tests.imports.helpers import book_bytes, upload
+    from tests.imports.test_imports import ledger
+
+    importlib.import_module("intake.migrations.0002_seed_categories").seed(apps, None)
+    return import_services.batch_preview(actor=manager, upload=upload(book_bytes(ledger())))
+
+
+@pytest.mark.django_db
+def test_imports_commit_task_names_the_importing_user(import_ledger, manager):
+    """Every row the commit writes (through the services) names the manager who
+    uploaded the file, not the system user: the task acts for them."""
+    from imports import services as import_services
+    from imports.models import BatchStatus
+    from imports.tasks import imports_commit_task
+
+    batch = import_services.batch_commit(actor=manager, batch=import_ledger)  # message: below
+    marks = history_marks()
+
+    status = imports_commit_task.delay(batch.pk).get()
+
+    assert status == BatchStatus.DONE
+    assert_all_named(
+        new_history(marks),
+        expect_models=[
+            "households.Household",
+            "households.Person",
+            "intake.Consultation",
+            "cases.Case",
+            "cases.SupportRecord",
+            "referrals.Referral",
+        ],
+        user=manager,
+    )
+
+
+@pytest.mark.django_db
+def test_imports_export_task_writes_no_history(import_ledger, manager):
+    """The export reads the desk's ledgers into a file: no history row at all."""
+    from imports import services as import_services
+    from imports.models import ExportStatus
+    from imports.tasks import imports_export_task
+
+    export = import_services.export_request(actor=manager)  # message: below
+    marks = history_marks()
+
+    status = imports_export_task.delay(export.pk).get()
+
+    assert status == ExportStatus.DONE
+    assert new_history(marks) == []
+
+
+@pytest.mark.django_db
+def test_daily_reminders_task_writes_no_history(shared_case, desk, mailoutbox):
+    """Reminders and the digest mark are plain rows (not historied): the beat task
+    writes them and sends the digest, and no history row."""
+    from cases.reminders import cases_daily_reminders_task, preference_set
+
+    desk.email = "desk@example.invalid"
+    desk.save()
+    preference_set(actor=desk, email_digest=True)
+    marks = history_marks()
+
+    done = cases_daily_reminders_task.delay().get()
+
+    assert done["created"] >= 1 and done["digests"] == 1
+    assert new_history(marks) == []
+
+
 TESTED_TASKS = {
+    "cases.reminders.cases_daily_reminders_task",
+    "imports.tasks.imports_commit_task",
+    "imports.tasks.imports_export_task",
     "cases.tasks.cases_revoke_lapsed_consents_task",
     "referrals.tasks.referrals_mark_overdue_task",
     "referrals.tasks.referrals_send_email_task",
@@ -224,14 +303,17 @@ TESTED_TASKS = {
 
 
 def _tasks_in_source() -> set[str]:
+    """Every @shared_task of the project's source, in tasks.py or not (a beat task may
+    live beside its service: cases.reminders)."""
     found = set()
-    for path in sorted(BASE.glob("*/tasks.py")):
+    for path in _source_files():
         tree = ast.parse(path.read_text(encoding="utf-8"))
+        module = ".".join(path.relative_to(BASE).with_suffix("").parts)
         for node in tree.body:
             if isinstance(node, ast.FunctionDef) and any(
                 "shared_task" in ast.unparse(d) for d in node.decorator_list
             ):
-                found.add(f"{path.parent.name}.tasks.{node.name}")
+                found.add(f"{module}.{node.name}")
     return found
 
 
@@ -293,6 +375,19 @@ def test_bench_report_names_a_user_on_every_history_row(reports_media):
     assert_all_named(new_history(marks), expect_models=["accounts.Agency"], user=system_user())
 
 
+@pytest.mark.django_db
+def test_bench_import_names_a_user_on_every_history_row(reports_media):
+    """Its rows go through the import's services as its own desk manager; the desk and
+    the manager's membership it makes (once) must name a user too."""
+    marks = history_marks()
+
+    call_command("bench_import", rows=12, stdout=io.StringIO())
+
+    assert_all_named(
+        new_history(marks), expect_models=["households.Household", "households.Person"]
+    )
+
+
 # Commands not run above, and why.
 NOT_RUN = {
     "set_desk_agency": "writes only through accounts.services.agency_set_desk as the "
@@ -302,8 +397,11 @@ NOT_RUN = {
     "the system user; run in tests/cases/test_closure_and_access.py",
     "bench_pages": "times pages of a city seeded by seed_city; its only write is the "
     "allowlisted SupportRecord.bulk_create top-up below, which writes no history row",
+    "bench_drilldown": "times the figure lists of a city seeded by seed_city (PostgreSQL); "
+    "its only write is the partner manager it makes once through accounts.services "
+    "(user_create, membership_add) as the system user",
 }
-RUN = {"seed_demo", "seed_city", "bench_report"}
+RUN = {"seed_demo", "seed_city", "bench_report", "bench_import"}
 
 
 def test_every_command_is_run_or_explained():

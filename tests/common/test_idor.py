@@ -35,16 +35,26 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from accounts.choices import Role
+from accounts.choices import AgencyKind, Role
 from accounts.models import AccessLog
 from cases import services as case_services
 from cases.choices import CasePersonRole, GrantScope, RecordKind
-from households.choices import Relationship
+from households import services as household_services
+from households.choices import RelatedRelation, Relationship
+from imports import services as import_services
+from imports.models import ExportStatus
 from intake import services as intake_services
 from intake.choices import CameFrom, Channel, Outcome
 from meetings import services as meeting_services
 from meetings.choices import MeetingKind
-from tests.factories import ConsentFactory, DistrictFactory, HouseholdFactory, PersonFactory, staff
+from tests.factories import (
+    AgencyFactory,
+    ConsentFactory,
+    DistrictFactory,
+    HouseholdFactory,
+    PersonFactory,
+    staff,
+)
 from tests.factories_community import (
     ActivityLogFactory,
     CommunityIssueFactory,
@@ -56,6 +66,7 @@ from tests.factories_outreach import OutreachTargetFactory, VisitCampaignFactory
 from tests.factories_participation import OpportunityFactory, PlacementFactory
 from tests.factories_referrals import ReferralFactory
 from tests.factories_reports import MonthlyReportFactory, finish_report
+from tests.imports.helpers import book_bytes, upload
 from tests.url_walk import all_routes
 
 # ---------------------------------------------------------------- the URL map
@@ -76,8 +87,12 @@ def _object_routes(patterns=None, namespace=""):
 OBJECT_ROUTES = dict(_object_routes())
 
 # Object URLs every logged-in case worker may reach whatever agency they belong to, by
-# design (DESIGN.md "Who may see what"; the apps' selectors say the same). Not probed.
+# design (DESIGN.md "Who may see what"; the apps' selectors say the same), and URLs
+# whose keyword argument names no object at all (what they answer is the same for every
+# user they answer). Not probed.
 SHARED_BY_DESIGN = {
+    "imports:template": "code is a ledger code (households, cases ...), not an object: an "
+    "empty template whose pick-lists are the requesting desk manager's own agency",
     "referrals:agency_detail": "関係機関の名簿: every logged-in user reads the agency directory",
     "community:district_detail": "地区ページ: counts only, no person; every case worker",
     "community:resource_detail": "地域資源 are public community places; every case worker",
@@ -174,13 +189,33 @@ def _issue(w):
     return {"pk": w.issue.pk}
 
 
+def _person(w):
+    return {"pk": w.household.pk, "membership_pk": w.membership.pk}
+
+
+def _batch(w):
+    return {"pk": w.batch.pk}
+
+
+def _export(w):
+    return {"pk": w.export.pk}
+
+
 # URL name -> the kwargs naming objects of world w.
 BUILDERS = {
     # households
     "households:detail": _household,
     "households:edit": _household,
     "households:member_add": _household,
-    "households:person_edit": lambda w: {"pk": w.household.pk, "membership_pk": w.membership.pk},
+    "households:person_edit": _person,
+    "households:disclosure": _person,
+    "households:disclosure_pdf": _person,
+    "households:disclosure_json": _person,
+    "households:person_move": _person,
+    "households:person_merge": _person,
+    "households:related_add": _household,
+    "households:related_remove": lambda w: {"pk": w.household.pk, "related_pk": w.related.pk},
+    "households:eco_tie": _household,
     "households:consent_add": _household,
     "households:consent_withdraw": lambda w: {"pk": w.household.pk, "consent_pk": w.consent.pk},
     # intake
@@ -202,6 +237,7 @@ BUILDERS = {
     "cases:plan_detail": _plan,
     "cases:plan_edit": _plan,
     "cases:plan_consent": _plan,
+    "cases:plan_consent_new": _plan,
     "cases:plan_approve": _plan,
     "cases:plan_review": _plan,
     "cases:plan_revise": _plan,
@@ -277,7 +313,17 @@ BUILDERS = {
     "reports:report_status": _report,
     "reports:download_pdf": _report,
     "reports:download_xlsx": _report,
+    # imports: a batch or an export is its desk manager's own (imports/views.py)
+    "imports:batch_detail": _batch,
+    "imports:batch_decide": _batch,
+    "imports:batch_commit": _batch,
+    "imports:batch_status": _batch,
+    "imports:export_detail": _export,
+    "imports:export_status": _export,
+    "imports:export_download": _export,
 }
+# Only a desk's 管理者 imports and exports (imports.services.manager_agency).
+IMPORTS = {name for name in BUILDERS if name.startswith("imports:")}
 
 # Object ids passed in the query string (or the posted form) rather than the path.
 QUERY_PROBES = [
@@ -334,6 +380,13 @@ def build_world(*, agency, lead, coord, third_agency, third_user, tag):
         relationship=Relationship.CHILD,
     )
     w.membership = w.household.memberships.get(person=w.person)
+    w.related = household_services.related_person_add(
+        actor=lead,
+        household=w.household,
+        of_person=w.person,
+        relation=RelatedRelation.CHILD,
+        label=f"{tag} 長女",
+    )
     w.consent = ConsentFactory(person=w.person, agencies=[third_agency], recorded_by=lead)
     other = category("その他")
     consultation_fields = {
@@ -427,6 +480,26 @@ def add_desk_objects(w, *, desk, coordinator, municipal, visiting_agency, record
     return w
 
 
+def add_import_objects(w, *, manager, tag):
+    """A previewed 取込 (a workbook naming a person; nothing of it written yet) and a
+    finished 出力 of the desk's ledgers (its file on disk), both made by manager."""
+    row = {"世帯キー": "H1", "世帯の呼び名": f"{tag}さん世帯", "世帯員キー": "P1"}
+    row |= {"姓": tag, "名": "一郎", "生年月日": "1970-01-01", "続柄": "世帯主"}
+    sheet = book_bytes({"households": [row]})
+    w.batch = import_services.batch_preview(actor=manager, upload=upload(sheet))
+    w.export = import_services.export_request(actor=manager)
+    assert import_services.export_build(export_id=w.export.pk) == ExportStatus.DONE
+    w.export.refresh_from_db()
+    return w
+
+
+@pytest.fixture
+def import_media(settings, tmp_path):
+    """Export files go to a directory of the test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def outsider_coordinator(outsider_agency):
     """A 推進員 of the unrelated agency: may convene meetings, keep 参加先 and request
@@ -454,6 +527,8 @@ def desk_owns(
     outsider_agency,
     outsider_coordinator,
     municipal,
+    manager,
+    import_media,
 ):
     """The desk's objects (shared with the partner) probed by the unrelated agency."""
     foreign = build_world(
@@ -472,6 +547,7 @@ def desk_owns(
         visiting_agency=partner_agency,
         recorder=partner,
     )
+    add_import_objects(foreign, manager=manager, tag="佐藤")
     own = build_world(
         agency=outsider_agency,
         lead=outsider,
@@ -503,8 +579,12 @@ def partner_owns(
     partner_coordinator,
     outsider,
     outsider_agency,
+    manager,
 ):
-    """The partner's objects (shared with the unrelated agency) probed by desk staff."""
+    """The partner's objects (shared with the unrelated agency) probed by desk staff,
+    the desk's 管理者 too (the one who answers a 開示請求: case contents only through
+    their own agency). The partner is no desk: it has no import batch or export
+    (manager_owns probes those)."""
     foreign = build_world(
         agency=partner_agency,
         lead=partner,
@@ -524,8 +604,30 @@ def partner_owns(
     return {
         "foreign": foreign,
         "own": own,
-        "requesters": [desk, coordinator],
-        "skip": DESK_SEES_ALL,
+        "requesters": [desk, coordinator, manager],
+        "skip": DESK_SEES_ALL | IMPORTS,
+    }
+
+
+@pytest.fixture
+def manager_owns(desk, desk_agency, manager, import_media):
+    """The desk manager's import batch and export (the desk's ledgers, a person in them)
+    probed by another 管理者 of the same desk (a batch or export is its maker's own) and
+    by the 管理者 of another desk agency. Only the imports URLs: the rest is above."""
+    household = HouseholdFactory(registered_by_agency=desk_agency, actor=desk, name="伊藤さん世帯")
+    PersonFactory(household=household, actor=desk, family_name="伊藤")
+    second = staff(desk_agency, Role.MANAGER, username="manager2", display_name="課長 三郎")
+    other_desk = AgencyFactory(
+        name="隣町 ふくしの相談窓口", kind=AgencyKind.MUNICIPAL_DEPT, is_desk=True
+    )
+    other = staff(other_desk, Role.MANAGER, username="other_manager", display_name="隣町 課長")
+    foreign = add_import_objects(World(), manager=manager, tag="伊藤")
+    own = add_import_objects(World(), manager=second, tag="渡辺")
+    return {
+        "foreign": foreign,
+        "own": own,
+        "requesters": [second, other],
+        "skip": (set(BUILDERS) - IMPORTS) | {name for name, _params in QUERY_PROBES},
     }
 
 
@@ -646,7 +748,7 @@ def _control(client, scenario, reached):
             reached.add(name)
 
 
-@pytest.mark.parametrize("scenario_name", ["desk_owns", "partner_owns"])
+@pytest.mark.parametrize("scenario_name", ["desk_owns", "partner_owns", "manager_owns"])
 def test_objects_of_another_agency_answer_404(db, request, client_for, scenario_name):
     scenario = request.getfixturevalue(scenario_name)
     failures, sent, reached = [], 0, set()
@@ -675,7 +777,7 @@ def test_objects_of_another_agency_answer_404(db, request, client_for, scenario_
         failures.append(f"control: own {name} answered 404 to every requester")
     print(f"IDOR sweep {scenario_name}: {sent} requests")  # noqa: T201 - shown with -s
     assert not failures, "\n".join(failures)
-    assert sent >= 2 * len(BUILDERS) - 2 * len(scenario["skip"])
+    assert sent >= 2 * len(set(BUILDERS) - scenario["skip"])
 
 
 def test_every_object_url_is_covered():
