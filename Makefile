@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 RUNSERVER_ADDR ?= 127.0.0.1:8000
 DEPLOY_CHECK_HOST ?= soudan.example.jp
 
-.PHONY: help system venv install demo demo-code test check-deploy audit lint fmt migrate run worker beat bench-report bench
+.PHONY: help system venv install demo demo-code test check-deploy audit lint fmt migrate run worker beat bench-report bench-import bench bench-drilldown
 
 help:
 	@echo "make demo          install, migrate, seed demo data, run on http://$(RUNSERVER_ADDR)/"
@@ -25,6 +25,7 @@ help:
 	@echo "make lint | fmt | migrate | run | worker | beat | check-deploy | install"
 	@echo "make bench-report  time the monthly statistics on a seeded city-scale year (PostgreSQL)"
 	@echo "make bench         seed a synthetic city once, time the busy pages, then 20 users on gunicorn"
+	@echo "make bench-drilldown  on the same city, time the lists behind the biggest statistics figures"
 	@echo "make policy-soak   the sharing-policy machine against its oracle for POLICY_STEPS (10000) steps"
 
 # Debian packages the product and its tests need (Japanese fonts, poppler, Chromium,
@@ -108,6 +109,14 @@ beat: install
 #   make bench-report BENCH_ARGS="--scale 0.1"
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/jusou_bench
 BENCH_ARGS ?=
+# The import benchmark (imports): a generated 10,000-row 世帯・世帯員 ledger, preview and
+# commit timed on a PostgreSQL database of its own (created when missing).
+BENCH_IMPORT_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/jusou_bench_import
+bench-import: install
+	$(PY) -c "import psycopg,sys; c=psycopg.connect('postgres://postgres@127.0.0.1:5432/postgres', autocommit=True); c.execute('CREATE DATABASE jusou_bench_import') if not c.execute(\"SELECT 1 FROM pg_database WHERE datname='jusou_bench_import'\").fetchone() else None"
+	DATABASE_URL=$(BENCH_IMPORT_DATABASE_URL) $(PY) manage.py migrate --noinput
+	DATABASE_URL=$(BENCH_IMPORT_DATABASE_URL) $(PY) manage.py bench_import $(BENCH_ARGS)
+
 bench-report: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_report --create-database $(BENCH_ARGS)
 
@@ -129,6 +138,28 @@ bench: install
 # runs: random examples until POLICY_STEPS steps have run; prints "steps run: N,
 # divergences: M" and each divergence's minimal sequence. POLICY_PDF=pdf reads the PDFs
 # made by WeasyPrint through pdftotext instead of their rendered templates.
+# POLICY_SHARDS=N splits the steps over N processes with independent random seeds
+# (one per core; each prints its own summary, and the run fails if any shard does).
 POLICY_STEPS ?= 10000
+POLICY_SHARDS ?= 1
 policy-soak: install
-	POLICY_STEPS=$(POLICY_STEPS) $(PY) -m pytest tests/policy -p no:cacheprovider $(PYTEST_ARGS)
+	@if [ "$(POLICY_SHARDS)" -le 1 ]; then \
+		POLICY_STEPS=$(POLICY_STEPS) $(PY) -m pytest tests/policy -p no:cacheprovider $(PYTEST_ARGS); \
+	else \
+		per=$$(( ($(POLICY_STEPS) + $(POLICY_SHARDS) - 1) / $(POLICY_SHARDS) )); pids=""; \
+		for n in $$(seq 1 $(POLICY_SHARDS)); do \
+			POLICY_STEPS=$$per POLICY_EXAMPLES=3 $(PY) -m pytest tests/policy/test_policy_machine.py \
+				-k policy_machine -p no:cacheprovider $(PYTEST_ARGS) > var/policy-soak-$$n.log 2>&1 & pids="$$pids $$!"; \
+		done; \
+		status=0; for p in $$pids; do wait $$p || status=1; done; \
+		for n in $$(seq 1 $(POLICY_SHARDS)); do echo "== shard $$n"; sed -n '/sharing policy machine/,$$p' var/policy-soak-$$n.log; done; \
+		exit $$status; \
+	fi
+
+# The statistics' lists (what a figure counts) on the same synthetic city as make bench,
+# as the desk's manager and a partner agency's manager: p50 / p95 per list (target
+# p95 < 150 ms), and the statistics for a month and a 年度 (target < 1 s).
+BENCH_DRILLDOWN_ARGS ?= --repeat 30
+bench-drilldown: install
+	DATABASE_URL=$(CITY_DATABASE_URL) $(PY) manage.py seed_city --create-database --if-empty --households $(CITY_HOUSEHOLDS) --seed $(CITY_SEED)
+	DATABASE_URL=$(CITY_DATABASE_URL) $(PY) manage.py bench_drilldown $(BENCH_DRILLDOWN_ARGS)

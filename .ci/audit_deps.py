@@ -51,12 +51,18 @@ def main() -> int:
         for vuln in dep.get("vulns", []):
             ids = [vuln["id"], *vuln.get("aliases", [])]
             if any(i in waived for i in ids):
-                print(f"waived  {dep['name']} {dep['version']} {vuln['id']}: {waived.get(vuln['id'], '')}")
+                print(
+                    f"waived  {dep['name']} {dep['version']} {vuln['id']}: {waived.get(vuln['id'], '')}"
+                )
             else:
-                failures.append(f"{dep['name']} {dep['version']} {vuln['id']} fix: {vuln.get('fix_versions')}")
+                failures.append(
+                    f"{dep['name']} {dep['version']} {vuln['id']} fix: {vuln.get('fix_versions')}"
+                )
     print(f"pip-audit: {audited} packages audited, {len(skipped)} not answered by the service")
     if skipped and not audited:
-        print("pip-audit: WARNING the vulnerability service answered for no package on this machine")
+        print(
+            "pip-audit: WARNING the vulnerability service answered for no package on this machine"
+        )
     for line in failures:
         print(f"VULNERABLE {line}")
     return 1 if failures else 0

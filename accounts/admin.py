@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.admin_axes import register_japanese_admins
 from accounts.models import Agency, Membership, User
 from accounts.services import CredentialsRuleError, credentials_refusal, membership_refusal
 
@@ -328,3 +329,7 @@ class AgencyAdmin(admin.ModelAdmin):
             created = agency_create(actor=request.user, **data)
             obj.pk = created.pk
             obj.group = created.group
+
+
+# django-axes' pages in Japanese (accounts/admin_axes.py).
+register_japanese_admins()

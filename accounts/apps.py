@@ -9,3 +9,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from accounts import checks, security  # noqa: F401  (system checks, login signals)
+        from accounts.admin_axes import label_axes_in_japanese
+
+        label_axes_in_japanese()

@@ -75,7 +75,17 @@ def login_view(request, *args, **kwargs):
     return LoginView.as_view()(request, *args, **kwargs)
 
 
-logout_view = otp_not_required(auth_views.LogoutView.as_view())
+class LogoutView(auth_views.LogoutView):
+    """Logs out, then says so on the login page (the message outlives the session: it
+    travels in the messages cookie)."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.success(request, _("ログアウトしました。"))
+        return response
+
+
+logout_view = otp_not_required(LogoutView.as_view())
 
 
 # ---------------------------------------------------------------- two-factor authentication

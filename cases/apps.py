@@ -8,4 +8,10 @@ class CasesConfig(AppConfig):
     verbose_name = _("多機関協働")
 
     def ready(self):
-        from cases import receivers  # noqa: F401  (connects signal receivers and registries)
+        from cases import (
+            disclosure,  # noqa: F401  (the person's disclosure, households.disclosure)
+            family_maps,  # noqa: F401  (genogram and eco-map panel, eco-map sources)
+            log_subjects,  # noqa: F401  (names in the access-log review)
+            receivers,  # noqa: F401  (connects signal receivers and registries)
+            reminders,  # noqa: F401  (daily reminders: sources, task, home section)
+        )

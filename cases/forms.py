@@ -20,6 +20,8 @@ from cases.choices import (
 from cases.models import AssessmentIssue, Case
 from cases.services import hand_typed_referral_refusal
 from common.forms import WarekiDateField
+from households.choices import ConsentMethod
+from households.forms import consent_choice_label
 from households.models import Consent, Person
 
 
@@ -261,6 +263,42 @@ class AssessmentForm(forms.Form):
             for p in self.persons
         ]
 
+    def _ticked(self, name) -> set[str]:
+        if self.is_bound:
+            return {str(v) for v in self.data.getlist(self.add_prefix(name))}
+        return {str(getattr(v, "pk", v)) for v in self.initial.get(name) or []}
+
+    def issue_columns(self) -> list[tuple[str, str]]:
+        """(field name, column heading): the household, then each member."""
+        return [("issues", str(_("世帯全体")))] + [
+            (f"issues_{p.pk}", p.full_name) for p in self.persons
+        ]
+
+    def issue_grid(self) -> list[dict]:
+        """Issues × (household, members) as rows of check boxes: one compact table
+        instead of a list of every issue under every person. Each box is named for
+        screen readers by its person and issue."""
+        columns = self.issue_columns()
+        ticked = {name: self._ticked(name) for name, _heading in columns}
+        return [
+            {
+                "issue": issue,
+                "cells": [
+                    {
+                        "name": name,
+                        "id": f"id_{name}_{issue.pk}",
+                        "checked": str(issue.pk) in ticked[name],
+                        "label": f"{heading}：{issue.name}",
+                    }
+                    for name, heading in columns
+                ],
+            }
+            for issue in self.fields["issues"].queryset
+        ]
+
+    def issue_errors(self) -> list[str]:
+        return [e for name, _h in self.issue_columns() for e in self.errors.get(name, [])]
+
     def members(self):
         return [
             {
@@ -305,6 +343,15 @@ class PlanRoleForm(forms.Form):
         super().__init__(*args, **kwargs)
         if household is not None:
             self.fields["person"].queryset = _household_persons(household)
+        # The row's boxes sit in a table under column headings; each still needs its
+        # own accessible name (which column, which row).
+        row = (self.prefix or "").rsplit("-", 1)[-1]
+        row = int(row) + 1 if row.isdecimal() else 1
+        for field in self.fields.values():
+            field.widget.attrs["aria-label"] = _("%(label)s（%(n)s行目）") % {
+                "label": field.label,
+                "n": row,
+            }
 
     def clean(self):
         data = super().clean()
@@ -345,30 +392,93 @@ PlanRoleFormSet = forms.formset_factory(
 )
 
 
+def _valid_household_consents(household):
+    return (
+        Consent.objects.valid_on()
+        .filter(person__household_memberships__household=household)
+        .distinct()
+        .select_related("person")
+        .prefetch_related("agencies")
+        .order_by("-obtained_on", "-pk")
+    )
+
+
 class PlanConsentForm(forms.Form):
+    """Choose a recorded 本人同意 for the plan. The options say who, when, how and
+    which agencies each covers; one covering every role agency is chosen already."""
+
     consent = forms.ModelChoiceField(
-        label=_("本人同意"),
+        label=_("記録済みの本人同意"),
         queryset=Consent.objects.none(),
         error_messages={
             "required": _(
-                "本人同意を選んでください。記録がなければ世帯のページで記録してください。"
-            )
+                "本人同意を選んでください。記録がなければ下の「新しく同意を記録する」で"
+                "記録してください。"
+            ),
+            "invalid_choice": _("選んだ本人同意は使えません（期限切れ・撤回・別の世帯）。"),
         },
     )
     consented_on = WarekiDateField(label=_("プランへの同意日"), allow_future=False)
 
-    def __init__(self, *args, case, **kwargs):
+    def __init__(self, *args, case, role_agency_ids=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["consent"].queryset = (
-            Consent.objects.valid_on()
-            .filter(person__household_memberships__household=case.household)
-            .distinct()
-            .select_related("person")
-        )
-        self.fields["consent"].label_from_instance = lambda c: (
-            f"{c.person.full_name}（{c.obtained_on:%Y-%m-%d} {c.get_method_display()}）"
-        )
+        consents = _valid_household_consents(case.household)
+        self.fields["consent"].queryset = consents
+        self.fields["consent"].label_from_instance = consent_choice_label
         self.fields["consented_on"].initial = timezone.localdate()
+        needed = set(role_agency_ids)
+        self.consent_list = list(consents)
+        covering = [c for c in self.consent_list if needed <= {a.pk for a in c.agencies.all()}]
+        if covering:
+            self.fields["consent"].initial = covering[0].pk
+        self.covers_roles = bool(covering)
+
+
+class PlanNewConsentForm(forms.Form):
+    """Record a new 本人同意 from the plan page and use it for the plan at once."""
+
+    person = forms.ModelChoiceField(
+        label=_("同意した人"),
+        queryset=Person.objects.none(),
+        error_messages={"required": _("同意した人を選んでください。")},
+    )
+    agencies = forms.ModelMultipleChoiceField(
+        label=_("共有先機関"),
+        queryset=Agency.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("共有先の機関を1つ以上選んでください。")},
+    )
+    purpose = forms.CharField(
+        label=_("目的（共有する範囲）"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("同意の目的を入力してください。")},
+    )
+    method = forms.ChoiceField(
+        label=_("方法"),
+        choices=ConsentMethod.choices,
+        initial=ConsentMethod.SIGNED,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("同意の方法（署名・口頭）を選んでください。")},
+    )
+    obtained_on = WarekiDateField(label=_("同意日"), allow_future=False)
+
+    def __init__(self, *args, plan, principal=None, **kwargs):
+        kwargs.setdefault("prefix", "nc")
+        super().__init__(*args, **kwargs)
+        case = plan.case
+        self.fields["person"].queryset = _household_persons(case.household)
+        self.fields["person"].initial = principal.pk if principal else None
+        self.fields["agencies"].queryset = Agency.objects.filter(is_active=True).exclude(
+            pk=case.lead_agency_id
+        )
+        self.fields["agencies"].initial = sorted(
+            {r.agency_id for r in plan.roles.all()} - {case.lead_agency_id}
+        )
+        self.fields["purpose"].initial = _(
+            "支援プラン（第%(n)s版）に基づく支援のための情報共有"
+        ) % {"n": plan.number}
+        self.fields["obtained_on"].initial = timezone.localdate()
 
 
 class PlanApproveForm(forms.Form):
@@ -438,15 +548,8 @@ class ShareForm(forms.Form):
         self.fields["agency"].queryset = Agency.objects.filter(is_active=True).exclude(
             pk=case.lead_agency_id
         )
-        self.fields["consent"].queryset = (
-            Consent.objects.valid_on()
-            .filter(person__household_memberships__household=case.household)
-            .distinct()
-            .select_related("person")
-        )
-        self.fields["consent"].label_from_instance = lambda c: (
-            f"{c.person.full_name}（{c.obtained_on:%Y-%m-%d}）"
-        )
+        self.fields["consent"].queryset = _valid_household_consents(case.household)
+        self.fields["consent"].label_from_instance = consent_choice_label
 
     def clean(self):
         data = super().clean()

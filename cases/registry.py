@@ -32,6 +32,22 @@ class TimelineEntry:
     key: str = ""
 
     @property
+    def has_time(self) -> bool:
+        """Entries known only by their day are stored at local midnight (support
+        records typed without a time, outreach and participation days); the page
+        shows those without a false 00:00."""
+        from django.utils import timezone
+
+        at = timezone.localtime(self.at) if timezone.is_aware(self.at) else self.at
+        return (at.hour, at.minute, at.second) != (0, 0, 0)
+
+    @property
+    def anchor(self) -> str:
+        """The entry's id on the page ("tl-record-42"), for links that land on it."""
+        source, _sep, number = self.key.partition(":")
+        return f"tl-{source}-{int(number)}" if source and number.isdecimal() else ""
+
+    @property
     def sort_key(self) -> tuple:
         return (self.at, self.key or f"{self.kind}:{self.url}:{self.title}")
 

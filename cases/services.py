@@ -40,6 +40,7 @@ from cases.models import (
 )
 from common.services import bump_version, check_version, save_as
 from common.wareki import format_date
+from households import services as household_services
 
 
 class CaseRuleError(ValidationError):
@@ -368,6 +369,11 @@ def plan_update(
     check_version(plan, expected_version)
     if plan.status not in (PlanStatus.DRAFT, PlanStatus.CONSENTED):
         raise CaseRuleError(_("承認済みのプランは編集できません。改訂版を作成してください。"))
+    changed = any(getattr(plan, key) != value for key, value in fields.items())
+    if roles is not None:
+        changed = changed or _role_rows(plan.roles.all()) != _role_rows(roles)
+    if not changed:
+        return plan  # saved as it was: a consent given to this text still stands
     for key, value in fields.items():
         setattr(plan, key, value)
     if plan.status == PlanStatus.CONSENTED:
@@ -382,10 +388,23 @@ def plan_update(
     return plan
 
 
+def _role_rows(roles) -> list[tuple]:
+    """Role rows (PlanRole objects or the dicts plan_create takes) in comparable form."""
+
+    def value(role, name):
+        got = role.get(name) if isinstance(role, dict) else getattr(role, name)
+        return getattr(got, "pk", got)
+
+    names = ("concern", "agency", "method", "person", "due_on")
+    return [tuple(value(r, n) for n in names) for r in roles]
+
+
 @transaction.atomic
 def plan_record_consent(*, actor, plan: SupportPlan, consent, consented_on=None) -> SupportPlan:
-    """本人同意 to the plan: the consent must be valid and be a person's of this case."""
-    _check_plan_transition(plan, PlanStatus.CONSENTED)
+    """本人同意 to the plan: the consent must be valid and be a person's of this case.
+    A consented plan may be given another consent (e.g. one covering every role)."""
+    if plan.status != PlanStatus.CONSENTED:
+        _check_plan_transition(plan, PlanStatus.CONSENTED)
     if consent is None or not consent.is_valid():
         raise CaseRuleError(_("有効な本人同意を選んでください。"))
     if not consent.person.household_memberships.filter(household=plan.case.household).exists():
@@ -397,6 +416,28 @@ def plan_record_consent(*, actor, plan: SupportPlan, consent, consented_on=None)
     save_as(plan, actor)
     log_action(actor=actor, action="cases.plan.consented", obj=plan)
     return plan
+
+
+@transaction.atomic
+def plan_record_new_consent(
+    *, actor, plan: SupportPlan, person, agencies, purpose: str, method: str, obtained_on
+) -> SupportPlan:
+    """Record a new 本人同意 (households.services.consent_record) from the plan page
+    and make it the plan's consent, dated the day it was given. The plan must accept a
+    consent (作成中 or 本人同意済み), checked before anything is written."""
+    if plan.status != PlanStatus.CONSENTED:
+        _check_plan_transition(plan, PlanStatus.CONSENTED)
+    if not person.household_memberships.filter(household=plan.case.household).exists():
+        raise CaseRuleError(_("この世帯の人の本人同意を選んでください。"))
+    consent = household_services.consent_record(
+        actor=actor,
+        person=person,
+        agencies=agencies,
+        purpose=purpose,
+        method=method,
+        obtained_on=obtained_on,
+    )
+    return plan_record_consent(actor=actor, plan=plan, consent=consent, consented_on=obtained_on)
 
 
 def plan_uncovered_agencies(plan: SupportPlan):
@@ -484,7 +525,11 @@ def plan_activate(*, actor, plan: SupportPlan, on: dt.date | None = None) -> Sup
     bump_version(plan)
     save_as(plan, actor)
     for agency in {r.agency for r in plan.roles.select_related("agency")}:
-        if agency.pk == case.lead_agency_id:
+        # The lead needs no consent for its role, but its role grant is recorded where
+        # the consent names it: should the lead move away, the role still stands.
+        if agency.pk == case.lead_agency_id and not sharing.consent_covers(
+            plan.consent, agency, case
+        ):
             continue
         sharing.grant(
             case=case,
@@ -582,8 +627,12 @@ def record_create(
     minutes=None,
     referred_to: str = "",
     by_referral: bool = False,
+    staff=None,
 ) -> SupportRecord:
     """Write a 支援経過 entry. The agency must be one the actor works for.
+
+    staff is who did the work (対応者), default the actor; a ledger brought in by
+    imports names another member of the agency (history still names the actor).
 
     A 繋ぎ is one act, counted once: a 繋ぎ to an agency in the system is sent as a
     referral, whose record referrals.services.referral_send writes (by_referral=True).
@@ -601,7 +650,7 @@ def record_create(
     record = SupportRecord(
         case=case,
         agency=agency,
-        staff=actor,
+        staff=staff or actor,
         occurred_at=occurred_at,
         kind=kind,
         narrative=narrative,

@@ -1,9 +1,11 @@
 from django.urls import path
 
-from cases import views, views_intake
+from cases import views, views_handover, views_intake, views_reminders
 
 app_name = "cases"
 urlpatterns = [
+    path("reminders/settings/", views_reminders.reminder_settings, name="reminder_settings"),
+    path("handover/", views_handover.handover_page, name="handover"),
     path("cases/", views.case_list, name="case_list"),
     path("cases/new/", views.case_open, name="case_open"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
@@ -17,6 +19,11 @@ urlpatterns = [
     path("cases/<int:pk>/plans/<int:plan_pk>/", views.plan_detail, name="plan_detail"),
     path("cases/<int:pk>/plans/<int:plan_pk>/edit/", views.plan_edit, name="plan_edit"),
     path("cases/<int:pk>/plans/<int:plan_pk>/consent/", views.plan_consent, name="plan_consent"),
+    path(
+        "cases/<int:pk>/plans/<int:plan_pk>/consent/new/",
+        views.plan_consent_new,
+        name="plan_consent_new",
+    ),
     path("cases/<int:pk>/plans/<int:plan_pk>/approve/", views.plan_approve, name="plan_approve"),
     path("cases/<int:pk>/plans/<int:plan_pk>/review/", views.plan_review, name="plan_review"),
     path("cases/<int:pk>/plans/<int:plan_pk>/revise/", views.plan_revise, name="plan_revise"),

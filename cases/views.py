@@ -24,6 +24,7 @@ from cases.forms import (
     PlanApproveForm,
     PlanConsentForm,
     PlanForm,
+    PlanNewConsentForm,
     PlanReviewForm,
     PlanRoleFormSet,
     RecordForm,
@@ -278,7 +279,7 @@ def record_add(request, pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.record_create(
+            record = services.record_create(
                 actor=request.user,
                 case=case,
                 agency=agency,
@@ -296,7 +297,9 @@ def record_add(request, pk):
             messages.success(request, _("支援経過を記録しました。"))
             if "add_another" in request.POST:
                 return redirect("cases:record_add", pk=case.pk)
-            return redirect("cases:case_detail", pk=case.pk)
+            # Land on the new entry in the timeline (cases/_timeline_entries.html ids).
+            url = reverse("cases:case_detail", args=[case.pk])
+            return redirect(f"{url}#tl-record-{record.pk}")
     log_access(user=request.user, obj=case, request=request, detail="record_add")
     return render(request, "cases/record_form.html", {"form": form, "case": case, "agency": agency})
 
@@ -374,9 +377,12 @@ def _roles_from_formset(formset):
     ]
 
 
+ROLE_FIELDS = ("concern", "agency", "method", "person", "due_on")
+
+
 def _role_formset(request, case, initial=None):
     initial = list(initial or [])
-    extra_rows = max(0, min(3, MAX_PLAN_ROLES - len(initial)))
+    extra_rows = max(0, min(3 if not initial else 1, MAX_PLAN_ROLES - len(initial)))
     return PlanRoleFormSet(
         request.POST or None,
         prefix="roles",
@@ -385,8 +391,36 @@ def _role_formset(request, case, initial=None):
     )
 
 
+def _adding_role_row(request) -> bool:
+    return request.method == "POST" and "add_role" in request.POST
+
+
+def _forms_with_one_more_row(request, case):
+    """「行を追加」: the plan form again, unsaved, with what was typed and one more
+    empty role row (no script needed, nothing saved, no errors shown yet)."""
+    post = request.POST
+    form = PlanForm(initial={k: post.get(k, "") for k in ("person_wishes", "goals", "review_on")})
+    form.initial["version"] = post.get("version", "")
+    try:
+        rows = int(post.get("roles-TOTAL_FORMS", "0"))
+    except ValueError:
+        rows = 0
+    rows = max(0, min(rows, MAX_PLAN_ROLES))
+    typed = [{k: post.get(f"roles-{n}-{k}", "") for k in ROLE_FIELDS} for n in range(rows)]
+    initial = typed + ([{}] if rows < MAX_PLAN_ROLES else [])
+    formset = PlanRoleFormSet(
+        prefix="roles", initial=initial, form_kwargs={"household": case.household}
+    )
+    return form, formset
+
+
 def plan_add(request, pk):
     case = _case(request, pk, "change")
+    if _adding_role_row(request):
+        form, formset = _forms_with_one_more_row(request, case)
+        return render(
+            request, "cases/plan_form.html", {"form": form, "formset": formset, "case": case}
+        )
     form = PlanForm(request.POST or None)
     formset = _role_formset(request, case)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
@@ -406,7 +440,7 @@ def plan_add(request, pk):
             messages.success(
                 request, _("支援プラン（案）を作成しました。本人の同意を記録してください。")
             )
-            return redirect("cases:plan_detail", pk=case.pk, plan_pk=plan.pk)
+            return redirect(reverse("cases:plan_detail", args=[case.pk, plan.pk]) + "#plan-consent")
     log_access(user=request.user, obj=case, request=request, detail="plan_add")
     return render(request, "cases/plan_form.html", {"form": form, "formset": formset, "case": case})
 
@@ -417,6 +451,13 @@ def plan_edit(request, pk, plan_pk):
     if plan.status not in (PlanStatus.DRAFT, PlanStatus.CONSENTED):
         messages.error(request, _("承認済みのプランは編集できません。改訂版を作成してください。"))
         return redirect("cases:plan_detail", pk=case.pk, plan_pk=plan.pk)
+    if _adding_role_row(request):
+        form, formset = _forms_with_one_more_row(request, case)
+        return render(
+            request,
+            "cases/plan_form.html",
+            {"form": form, "formset": formset, "case": case, "plan": plan},
+        )
     initial_roles = [
         {
             "concern": r.concern,
@@ -439,8 +480,9 @@ def plan_edit(request, pk, plan_pk):
     formset = _role_formset(request, case, initial_roles)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         data = form.cleaned_data
+        was_consented = plan.status == PlanStatus.CONSENTED
         try:
-            services.plan_update(
+            plan = services.plan_update(
                 actor=request.user,
                 plan=plan,
                 expected_version=data.get("version"),
@@ -452,6 +494,18 @@ def plan_edit(request, pk, plan_pk):
         except (StaleEdit, services.CaseRuleError) as exc:
             form.add_error(None, exc)
         else:
+            if was_consented and plan.status == PlanStatus.DRAFT:
+                messages.warning(
+                    request,
+                    _(
+                        "支援プランを保存しました。内容が変わったため本人同意の記録を外し、"
+                        "「作成中」に戻しました。変更後の内容を本人に確認し、同意を記録し直して"
+                        "ください。"
+                    ),
+                )
+                return redirect(
+                    reverse("cases:plan_detail", args=[case.pk, plan.pk]) + "#plan-consent"
+                )
             messages.success(request, _("支援プランを保存しました。"))
             return redirect("cases:plan_detail", pk=case.pk, plan_pk=plan.pk)
     log_access(user=request.user, obj=case, request=request, detail=f"plan_edit:{plan.pk}")
@@ -462,14 +516,32 @@ def plan_edit(request, pk, plan_pk):
     )
 
 
-def plan_detail(request, pk, plan_pk, *, approve_form=None):
+def _principal(case):
+    persons = selectors.case_persons(case)
+    return persons[0].person if persons else None
+
+
+def plan_detail(
+    request, pk, plan_pk, *, approve_form=None, consent_form=None, new_consent_form=None
+):
     case = _case(request, pk, "records")
     plan = _plan(request, case, plan_pk)
     if approve_form is None and case.can_change and plan.status == PlanStatus.CONSENTED:
         approve_form = PlanApproveForm()
-    consent_form = (
-        PlanConsentForm(case=case) if case.can_change and plan.status == PlanStatus.DRAFT else None
+    uncovered = services.plan_uncovered_agencies(plan) if plan.consent_id else []
+    # A consent is recorded here, in place: chosen from those recorded, or a new one.
+    # A consented plan whose consent misses a role agency may take another.
+    takes_consent = case.can_change and (
+        plan.status == PlanStatus.DRAFT or (plan.status == PlanStatus.CONSENTED and uncovered)
     )
+    if takes_consent:
+        role_agencies = {r.agency_id for r in plan.roles.all()} - {case.lead_agency_id}
+        consent_form = consent_form or PlanConsentForm(case=case, role_agency_ids=role_agencies)
+        new_consent_form = new_consent_form or PlanNewConsentForm(
+            plan=plan, principal=_principal(case)
+        )
+    else:
+        consent_form = new_consent_form = None
     review_form = (
         PlanReviewForm(initial={"reviewed_on": timezone.localdate()})
         if (case.can_change and plan.status in (PlanStatus.ACTIVE, PlanStatus.REVIEWED))
@@ -485,14 +557,20 @@ def plan_detail(request, pk, plan_pk, *, approve_form=None):
             "roles": plan.roles.select_related("agency", "person"),
             "reviews": plan.reviews.select_related("by"),
             "consent_form": consent_form,
+            "new_consent_form": new_consent_form,
             "review_form": review_form,
             "approve_form": approve_form,
-            "uncovered": services.plan_uncovered_agencies(plan) if plan.consent_id else [],
+            "uncovered": uncovered,
             "preview": sharing.preview_plan_approval(plan)
-            if case.can_change and plan.status == PlanStatus.CONSENTED
+            if case.can_change and plan.status == PlanStatus.CONSENTED and not uncovered
             else [],
         },
     )
+
+
+def _after_consent(case, plan):
+    anchor = "#plan-approve" if plan.status == PlanStatus.CONSENTED else "#plan-consent"
+    return redirect(reverse("cases:plan_detail", args=[case.pk, plan.pk]) + anchor)
 
 
 @require_POST
@@ -502,21 +580,44 @@ def plan_consent(request, pk, plan_pk):
     form = PlanConsentForm(request.POST, case=case)
     if form.is_valid():
         try:
-            services.plan_record_consent(
+            plan = services.plan_record_consent(
                 actor=request.user,
                 plan=plan,
                 consent=form.cleaned_data["consent"],
                 consented_on=form.cleaned_data["consented_on"],
             )
         except services.CaseRuleError as exc:
-            _errors_to_messages(request, exc)
+            form.add_error(None, exc)
         else:
             messages.success(request, _("プランへの本人同意を記録しました。"))
-    else:
-        for errors in form.errors.values():
-            for e in errors:
-                messages.error(request, e)
-    return redirect("cases:plan_detail", pk=case.pk, plan_pk=plan.pk)
+            return _after_consent(case, plan)
+    return plan_detail(request, pk, plan_pk, consent_form=form)
+
+
+@require_POST
+def plan_consent_new(request, pk, plan_pk):
+    """Record a new 本人同意 on the plan page and use it for the plan."""
+    case = _case(request, pk, "change")
+    plan = _plan(request, case, plan_pk)
+    form = PlanNewConsentForm(request.POST, plan=plan)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            plan = services.plan_record_new_consent(
+                actor=request.user,
+                plan=plan,
+                person=data["person"],
+                agencies=data["agencies"],
+                purpose=data["purpose"],
+                method=data["method"],
+                obtained_on=data["obtained_on"],
+            )
+        except services.CaseRuleError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("本人同意を記録し、プランへの同意にしました。"))
+            return _after_consent(case, plan)
+    return plan_detail(request, pk, plan_pk, new_consent_form=form)
 
 
 @require_POST

@@ -8,6 +8,7 @@ class CommonConfig(AppConfig):
     verbose_name = _("共通")
 
     def ready(self):
-        from common import lookups
+        from common import lookups, widgets
 
         lookups.register()
+        widgets.install_japanese_empty_label()

@@ -27,7 +27,7 @@ PILLARS = [
         "outreach",
         _("アウトリーチ"),
         [
-            ("outreach:target_list", _("対象者")),
+            ("outreach:target_list", _("アウトリーチ対象")),
             ("outreach:campaign_list", _("世帯訪問調査")),
         ],
     ),
@@ -44,8 +44,9 @@ PILLARS = [
         "community",
         _("地域づくり"),
         [
-            ("community:district_list", _("地区")),
+            ("community:district_list", _("地区ごとの状況")),
             ("community:resource_list", _("地域資源")),
+            ("community:activity_list", _("活動記録")),
             ("community:issue_list", _("地域課題")),
         ],
     ),
@@ -54,10 +55,16 @@ PILLARS = [
         _("統計"),
         [
             ("reports:report_list", _("月次統計")),
+            ("reports:statistics", _("統計を画面で見る")),
+            ("reports:dashboard", _("ダッシュボード")),
             ("households:access_log", _("閲覧記録")),
         ],
     ),
 ]
+
+# What 庁内職員 and administrators (no case work) find in the menu: they send つなぐシート
+# and look up where to send them.
+NON_CASE_PAGES = {"intake:sheet_list", "referrals:agency_list"}
 
 # Pages only managers reach (others would get 404). The role's value is that of
 # accounts.choices.Role.MANAGER: common imports no app.
@@ -75,6 +82,17 @@ def _reverse(name):
         return None
 
 
+def _mark_current(children, path: str, current_name: str) -> None:
+    """The sub-navigation item of the page shown: the page itself, else the item whose
+    address is the longest start of this page's (a case's page lights ケース)."""
+    exact = [c for c in children if c["name"] == current_name]
+    if not exact:
+        prefixed = [c for c in children if path.startswith(c["url"])]
+        exact = sorted(prefixed, key=lambda c: len(c["url"]))[-1:]
+    for child in children:
+        child["active"] = child in exact
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     if not user or not user.is_authenticated:
@@ -87,7 +105,7 @@ def navigation(request):
     for key, label, pages in PILLARS:
         if not works_on_cases:
             # 庁内職員 (and administrators) only send つなぐシート.
-            pages = [p for p in pages if p[0] == "intake:sheet_list"]
+            pages = [p for p in pages if p[0] in NON_CASE_PAGES]
         if key == "reports" and not user.can_request_statistics:
             continue
         if not user.has_role(MANAGER_ROLE):
@@ -96,7 +114,7 @@ def navigation(request):
         for name, child_label in pages:
             url = _reverse(name)
             if url:
-                children.append({"label": child_label, "url": url, "active": name == current_name})
+                children.append({"label": child_label, "url": url, "name": name, "active": False})
         if not children:
             continue
         namespaces = {name.split(":")[0] for name, _label in pages if name not in BORROWED_PAGES}
@@ -106,5 +124,6 @@ def navigation(request):
             active = current_ns in namespaces
         items.append({"key": key, "label": label, "url": children[0]["url"], "active": active})
         if active and len(children) > 1:
+            _mark_current(children, request.path, current_name)
             sub = children
     return {"nav_pillars": items, "nav_sub": sub}

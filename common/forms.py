@@ -1,6 +1,8 @@
 """Form fields shared by every app: 和暦 dates, kana, phone numbers."""
 
 import datetime as dt
+import re
+import unicodedata
 
 from django import forms
 from django.utils import timezone
@@ -71,10 +73,27 @@ class KanaField(forms.CharField):
         return normalised
 
 
+# Dashes people type between the digits of a phone number: the minus sign (U+2212),
+# hyphens and dashes (U+2010-2015), the small and full-width hyphen-minus, the katakana
+# prolonged sound mark (ー, ｰ) and the wave dash.
+PHONE_DASHES = re.compile("[\u2010-\u2015\u2212\u2043\ufe58\ufe63\uff0d\u30fc\uff70\u301c\uff5e]")
+
+
+def normalise_phone_display(value: str) -> str:
+    """０９６−２９３−３１２２ -> 096-293-3122: half-width digits (NFKC), one hyphen for
+    every kind of dash, spaces trimmed. The digits stay as typed, in their groups."""
+    value = unicodedata.normalize("NFKC", value or "").strip()
+    return PHONE_DASHES.sub("-", value)
+
+
 class PhoneField(forms.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 30)
         super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return normalise_phone_display(value) if value else value
 
     def clean(self, value):
         value = super().clean(value)

@@ -106,12 +106,15 @@ _ERA = re.compile(
 _COMPACT_ERA = re.compile(r"^([MTSHR])(\d{2})(\d{2})(\d{2})$")  # R060314
 
 
-def _make_date(y: int, m: int, d: int) -> dt.date:
+def _make_date(y: int, m: int, d: int, *, era: Era | None = None, year_in_era: int = 0) -> dt.date:
+    """The date; a day that does not exist is named as it was typed, in its calendar
+    (H22.13.40 -> 平成22年13月40日, not 2010年13月40日)."""
     try:
         return dt.date(y, m, d)
     except ValueError as exc:
+        year = f"{era.name}{_year_label(year_in_era)}" if era else str(y)
         raise WarekiError(
-            _("%(y)s年%(m)s月%(d)s日という日付はありません。") % {"y": y, "m": m, "d": d}
+            _("%(y)s年%(m)s月%(d)s日という日付はありません。") % {"y": year, "m": m, "d": d}
         ) from exc
 
 
@@ -136,7 +139,9 @@ def parse_date(text: str) -> dt.date:
         raise WarekiError(
             _("%(era)sは%(year)s年までです。") % {"era": era.name, "year": era.last_year}
         )
-    date = _make_date(era.start.year + year_in_era - 1, int(m[3]), int(m[4]))
+    date = _make_date(
+        era.start.year + year_in_era - 1, int(m[3]), int(m[4]), era=era, year_in_era=year_in_era
+    )
     if date < era.start:
         bound = _("%(era)sは%(y)s年%(m)s月%(d)s日からです") % {
             "era": era.name,

@@ -4,9 +4,27 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Agency
 from common.forms import KanaField, PhoneField, VersionedFormMixin, WarekiDateField
+from common.wareki import format_date
 from households.choices import Relationship
 from households.models import Consent, District, Household, Person
 from households.selectors import search_hint
+
+# The purpose a consent recorded at the desk is given unless staff write another.
+DEFAULT_CONSENT_PURPOSE = _("相談支援のため、関係機関の間で必要な情報を共有すること")
+
+
+def consent_choice_label(consent: Consent) -> str:
+    """One line that tells consents apart in a list: who, when (和暦), how, which
+    agencies it covers and for what. Prefetch agencies and select person."""
+    agencies = "、".join(a.name for a in consent.agencies.all()) or "—"
+    purpose = consent.purpose if len(consent.purpose) <= 24 else consent.purpose[:23] + "…"
+    return _("%(person)s（%(date)s %(method)s）共有先: %(agencies)s／目的: %(purpose)s") % {
+        "person": consent.person.full_name,
+        "date": format_date(consent.obtained_on),
+        "method": consent.get_method_display(),
+        "agencies": agencies,
+        "purpose": purpose,
+    }
 
 
 class HouseholdForm(forms.ModelForm):
@@ -132,6 +150,8 @@ class ConsentForm(forms.ModelForm):
         self.fields["person"].label = _("同意した人")
         self.fields["person"].error_messages["required"] = _("同意した人を選んでください。")
         self.fields["purpose"].error_messages["required"] = _("同意の目的を入力してください。")
+        self.fields["purpose"].initial = DEFAULT_CONSENT_PURPOSE
+        self.fields["obtained_on"].initial = timezone.localdate()
 
     def clean(self):
         data = super().clean()

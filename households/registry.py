@@ -19,3 +19,25 @@ def panels_for(request, household):
         if panel:
             out.append(panel)
     return out
+
+
+# Names for the access-log review (閲覧記録): apps above households register, per
+# object type ("cases.case"), a callable(user, ids) -> {id: name} that names only the
+# objects that user may see (asking that app's access rules); the review shows the
+# others by kind and number. See households/audit_labels.py.
+_LOG_SUBJECTS = {}
+
+
+def register_log_subject(object_type: str):
+    def decorator(func):
+        _LOG_SUBJECTS[object_type] = func
+        return func
+
+    return decorator
+
+
+def log_subject_names(user, object_type: str, ids) -> dict:
+    func = _LOG_SUBJECTS.get(object_type)
+    if func is None or not ids:
+        return {}
+    return func(user, ids)

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -63,6 +64,8 @@ def household_search_view(request):
     else:
         page = recent_households_page(request.user, **cursor)
     page.links(request.GET)
+    # The address column asks households.access per household: decided for the page at once.
+    contact.prime(request.user, households=page.object_list)
     log_reads(user=request.user, objects=page.object_list, request=request, detail="search")
     template = "households/search.html"
     if request.htmx and request.htmx.target == "search-results":
@@ -132,6 +135,7 @@ def household_detail(request, pk):
             "show_confidential": household.can_see_confidential
             or not household.is_address_confidential,
             "extra_panels": household_panels(request, household),
+            "today": timezone.localdate(),  # the 撤回日 boxes start at today (和暦)
         },
     )
 

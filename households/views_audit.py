@@ -18,6 +18,7 @@ from accounts.models import AccessLog
 from accounts.reauth import recent_auth_required
 from common.ratelimit import ratelimit
 from households import selectors_audit as selectors
+from households.audit_labels import describe
 from households.forms_audit import AccessLogFilterForm
 
 FILTER_FIELDS = ("user", "person", "date_from", "date_to", "outcome")
@@ -64,6 +65,7 @@ def access_log(request):
     if page is not None:
         for row in page.rows:
             row.object_label = selectors.object_type_label(row.object_type)
+        describe(page.rows, request.user)
     return render(
         request,
         "accounts/audit/access_log.html",
@@ -88,7 +90,25 @@ def _cell(value) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def _csv_lines(logs):
+def _chunks(logs):
+    chunk = []
+    for row in logs.iterator(chunk_size=CSV_CHUNK):
+        chunk.append(row)
+        if len(chunk) == CSV_CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _described(logs, viewer):
+    """The rows, each with its description for this viewer (a few queries per chunk)."""
+    for chunk in _chunks(logs):
+        describe(chunk, viewer)
+        yield from chunk
+
+
+def _csv_lines(logs, viewer):
     writer = csv.writer(_Echo())
     yield "\ufeff"  # BOM: Excel then reads the file as UTF-8
     yield writer.writerow(
@@ -104,10 +124,11 @@ def _csv_lines(logs):
             _("対象者ふりがな"),
             _("画面"),
             _("詳細"),
+            _("内容"),
         ]
     )
     outcomes = dict(AccessLog.Outcome.choices)
-    for row in logs.iterator(chunk_size=CSV_CHUNK):
+    for row in _described(logs, viewer):
         yield writer.writerow(
             [
                 _cell(timezone.localtime(row.at).strftime("%Y-%m-%d %H:%M:%S")),
@@ -121,6 +142,7 @@ def _csv_lines(logs):
                 _cell(row.person_kana),
                 _cell(row.path),
                 _cell(row.detail),
+                _cell(row.description),
             ]
         )
 
@@ -156,7 +178,7 @@ def _access_log_csv(request):
     )
     filename = _("閲覧記録_%(date)s.csv") % {"date": timezone.localdate().strftime("%Y%m%d")}
     response = StreamingHttpResponse(
-        (line.encode("utf-8") for line in _csv_lines(logs)),
+        (line.encode("utf-8") for line in _csv_lines(logs, request.user)),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"

@@ -15,6 +15,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Agency
+from common import kana
 from common.forms import KanaField, PhoneField, WarekiDateField
 from common.wareki import age_on
 from households.access import (
@@ -23,8 +24,9 @@ from households.access import (
     require_basis_to_pass_on,
     sort_duplicates,
 )
-from households.choices import Relationship, Sex
-from households.models import Household, Person
+from households.choices import ConsentMethod, Relationship, Sex
+from households.forms import DEFAULT_CONSENT_PURPOSE
+from households.models import District, Household, Person
 from households.selectors import persons_visible_to, with_members
 from households.services import possible_duplicates
 from intake.choices import (
@@ -38,6 +40,7 @@ from intake.choices import (
 )
 from intake.models import ConnectSheet, Consultation, ConsultationCategory
 from intake.selectors import SHOW_ALL, SHOW_AWAITING_CASE, household_current_members
+from intake.services import sheet_kana, split_sheet_name
 
 # A minute's slack for clocks: "now" typed at the desk is not the future.
 FUTURE_SLACK = dt.timedelta(minutes=5)
@@ -161,6 +164,29 @@ class ConsultationForm(forms.Form):
         initial=ConsentAtIntake.UNKNOWN,
         widget=forms.RadioSelect,
     )
+    # 同意あり records a real 本人同意 (households.Consent) for each person concerned,
+    # dated the day of the consultation; these say what it covers.
+    consent_agencies = forms.ModelMultipleChoiceField(
+        label=_("同意を得た共有先の機関"),
+        queryset=Agency.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("選んだ機関は使えません。")},
+    )
+    consent_purpose = forms.CharField(
+        label=_("同意の目的（共有する範囲）"),
+        initial=DEFAULT_CONSENT_PURPOSE,
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    consent_method = forms.ChoiceField(
+        label=_("同意の方法"),
+        choices=ConsentMethod.choices,
+        initial=ConsentMethod.ORAL,
+        required=False,
+        widget=forms.RadioSelect,
+    )
     outcome = forms.ChoiceField(
         label=_("対応結果"),
         choices=Outcome.choices,
@@ -188,6 +214,10 @@ class ConsultationForm(forms.Form):
         self.fields["categories"].queryset = categories
         self.fields["primary_category"].queryset = categories
         self.fields["caller_agency"].queryset = Agency.objects.filter(is_active=True)
+        # The receiving agency leads whatever follows and needs no consent for itself.
+        self.fields["consent_agencies"].queryset = Agency.objects.filter(is_active=True).exclude(
+            pk__in=user.agency_ids
+        )
         if fixed_household is not None:
             self.fields["persons"].queryset = Person.objects.filter(
                 household_memberships__household=fixed_household,
@@ -214,6 +244,13 @@ class ConsultationForm(forms.Form):
                 label=_("住所"), max_length=300, required=False
             )
             self.fields["nh_phone"] = PhoneField(label=_("電話"), required=False)
+            self.fields["nh_district"] = forms.ModelChoiceField(
+                label=_("行政区"),
+                queryset=District.objects.all(),
+                required=False,
+                help_text=_("地区ごとの件数（地域づくり・統計）に使います"),
+                error_messages={"invalid_choice": _("選んだ行政区が見つかりません。")},
+            )
             for n in range(1, self.PERSON_ROWS + 1):
                 self.fields.update(_person_row_fields(n))
             self.fields["confirm_not_duplicate"] = forms.BooleanField(
@@ -272,7 +309,50 @@ class ConsultationForm(forms.Form):
                 "outcome",
                 _("継続支援にするには、世帯を選ぶか、新しい世帯を登録してください。"),
             )
+        self._clean_consent(data)
         return data
+
+    @cached_property
+    def recorded_consents(self) -> list:
+        """Consents this consultation already recorded (同意あり saved earlier)."""
+        if self.instance is None:
+            return []
+        return list(self.instance.recorded_consents.select_related("person"))
+
+    def _clean_consent(self, data):
+        """同意あり asks what the person agreed to, unless this consultation has already
+        recorded the consent."""
+        data["consent"] = None
+        if data.get("consent_status") != ConsentAtIntake.YES or self.recorded_consents:
+            return
+        agencies = list(data.get("consent_agencies") or [])
+        purpose = (data.get("consent_purpose") or "").strip()
+        method = data.get("consent_method") or ""
+        ok = True
+        if "consent_agencies" not in self.errors and not agencies:
+            self.add_error(
+                "consent_agencies",
+                _("「同意あり」のときは、本人が情報共有に同意した機関を1つ以上選んでください。"),
+            )
+            ok = False
+        if not purpose:
+            self.add_error("consent_purpose", _("同意の目的を入力してください。"))
+            ok = False
+        if not method:
+            self.add_error("consent_method", _("同意の方法（署名・口頭）を選んでください。"))
+            ok = False
+        has_persons = bool(data.get("persons")) or bool(data.get("new_persons"))
+        if not has_persons and not self.errors:
+            self.add_error(
+                "consent_status",
+                _(
+                    "同意を記録するには、同意した人を相談の対象者として選ぶか、"
+                    "新しい世帯に登録してください。"
+                ),
+            )
+            ok = False
+        if ok and "consent_agencies" not in self.errors:
+            data["consent"] = {"agencies": agencies, "purpose": purpose, "method": method}
 
     def _clean_received_at(self, data):
         day, time = data.get("received_on"), data.get("received_time")
@@ -288,6 +368,15 @@ class ConsultationForm(forms.Form):
         primary = data.get("primary_category")
         if "categories" in self.errors or "primary_category" in self.errors:
             return
+        # 主 is a check box beside each category (it stays next to its category in
+        # the tab order, which one radio group cannot); only one may be ticked.
+        getlist = getattr(self.data, "getlist", None)
+        raw = getlist(self.add_prefix("primary_category")) if getlist else []
+        if len({str(v) for v in raw if str(v).strip()}) > 1:
+            self.add_error("primary_category", _("主な相談内容は1つだけ選んでください。"))
+            return
+        if len(categories) == 1 and primary is None:
+            primary = data["primary_category"] = categories[0]  # the only one is 主
         if not categories:
             self.add_error("categories", _("相談内容を1つ以上選んでください。"))
         elif primary is None:
@@ -358,10 +447,18 @@ class ConsultationForm(forms.Form):
         name = (data.get("nh_name") or "").strip() or _("%(name)sさん世帯") % {
             "name": persons[0]["family_name"]
         }
+        district = data.get("nh_district")
+        if district is None and "nh_district" not in self.errors and District.objects.exists():
+            self.add_error(
+                "nh_district",
+                _("行政区を選んでください（地区ごとの件数に数えるために必要です）。"),
+            )
+            return
         data["new_household"] = {
             "name": name,
             "address": (data.get("nh_address") or "").strip(),
             "phone": data.get("nh_phone") or "",
+            "district": district,
         }
         data["new_persons"] = persons
         self._check_duplicates(data, persons)
@@ -443,6 +540,7 @@ class ConsultationForm(forms.Form):
         if self.fixed_household is None:
             kwargs["new_household"] = data.get("new_household")
             kwargs["new_persons"] = data.get("new_persons") or []
+        kwargs["consent"] = data.get("consent")
         return kwargs
 
     # ------------------------------------------------------------ what the template shows
@@ -498,7 +596,7 @@ class ConsultationForm(forms.Form):
         """Whether the 新しい世帯 section starts unfolded (it holds input or errors)."""
         if self.fixed_household is not None:
             return False
-        names = ["nh_name", "nh_address", "nh_phone"] + [
+        names = ["nh_name", "nh_address", "nh_phone", "nh_district"] + [
             f"p{n}_{name}" for n in range(1, self.PERSON_ROWS + 1) for name in PERSON_TEXT_FIELDS
         ]
         if self.is_bound:
@@ -515,15 +613,18 @@ class ConsultationForm(forms.Form):
         ]
 
 
-def initial_from_sheet(sheet: ConnectSheet) -> dict:
+def initial_from_sheet(sheet: ConnectSheet, user=None) -> dict:
     """Pre-fill the new-household section from a つなぐシート taken up without a known
-    household. The sheet's ふりがな is one string, so staff split it into せい/めい."""
-    family, _sep, given = sheet.name.replace("\u3000", " ").strip().partition(" ")
+    household: name, せい/めい (intake.services.split_sheet_name), birth date, sex,
+    address and phone."""
+    names = split_sheet_name(sheet, user)
     initial = {
         "nh_address": sheet.address,
         "nh_phone": sheet.home_phone or sheet.mobile_phone,
-        "p1_family_name": family,
-        "p1_given_name": given.strip(),
+        "p1_family_name": names["family_name"],
+        "p1_given_name": names["given_name"],
+        "p1_family_name_kana": names["family_name_kana"],
+        "p1_given_name_kana": names["given_name_kana"],
         "p1_birth_date": sheet.birth_date,
     }
     if sheet.sex in Sex.values:
@@ -587,8 +688,11 @@ BASIS_FIELDS = {
 
 
 class SheetForm(forms.ModelForm):
-    name_kana = KanaField(
-        label=_("ふりがな"), error_messages={"required": _("ふりがなを入力してください。")}
+    name_kana = forms.CharField(
+        label=_("ふりがな"),
+        max_length=100,
+        help_text=_("せいとめいの間を空けてください（例: やまだ はなこ）"),
+        error_messages={"required": _("ふりがなを入力してください。")},
     )
     birth_date = WarekiDateField(label=_("生年月日"), required=False, allow_future=False)
     age = forms.IntegerField(
@@ -704,6 +808,14 @@ class SheetForm(forms.ModelForm):
     def _sectioned(self) -> set[str]:
         return {name for _title, names in self.SECTIONS for name in names}
 
+    def clean_name_kana(self):
+        value = sheet_kana(self.cleaned_data["name_kana"])
+        if not value:
+            raise forms.ValidationError(_("ふりがなを入力してください。"))
+        if not kana.is_kana(value.replace(" ", "")):
+            raise forms.ValidationError(_("ふりがなは、ひらがなかカタカナで入力してください。"))
+        return value
+
     def clean(self):
         data = super().clean()
         birth_date, age = data.get("birth_date"), data.get("age")
@@ -745,6 +857,47 @@ class SheetForm(forms.ModelForm):
                 if exc.code == "no_basis":
                     message += str(PAPER_CONSENT)
                 self.add_error(BASIS_FIELDS[exc.code], message)
+        return data
+
+
+class SheetTakeUpForm(forms.Form):
+    """Taking up a sheet whose person is not registered: the new household's 行政区 and
+    the ふりがな split into せい/めい (pre-filled with intake.services.split_sheet_name's
+    guess), so the consultation starts with its household."""
+
+    register_household = forms.BooleanField(
+        label=_("シートの対象者を新しい世帯として登録する"), required=False, initial=True
+    )
+    family_name_kana = KanaField(label=_("せい（ふりがな）"), required=False)
+    given_name_kana = KanaField(label=_("めい（ふりがな）"), required=False)
+    district = forms.ModelChoiceField(
+        label=_("行政区"),
+        queryset=District.objects.all(),
+        required=False,
+        help_text=_("地区ごとの件数（地域づくり・統計）に使います"),
+        error_messages={"invalid_choice": _("選んだ行政区が見つかりません。")},
+    )
+
+    def __init__(self, *args, sheet, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        names = split_sheet_name(sheet, user)
+        self.initial.setdefault("family_name_kana", names["family_name_kana"])
+        self.initial.setdefault("given_name_kana", names["given_name_kana"])
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("register_household"):
+            return data
+        if "family_name_kana" not in self.errors and not data.get("family_name_kana"):
+            self.add_error("family_name_kana", _("せい（ふりがな）を入力してください。"))
+        if (
+            "district" not in self.errors
+            and data.get("district") is None
+            and District.objects.exists()
+        ):
+            self.add_error(
+                "district", _("行政区を選んでください（地区ごとの件数に数えるために必要です）。")
+            )
         return data
 
 

@@ -6,7 +6,7 @@ from simple_history.models import HistoricalRecords
 from accounts.models import Agency
 from common.models import Versioned
 from households.choices import ExemptionReason
-from households.models import Household, Person
+from households.models import Consent, Household, Person
 from intake.choices import (
     CameFrom,
     Channel,
@@ -93,6 +93,10 @@ class Consultation(Versioned):
         _("法令上の例外の根拠"), max_length=20, choices=ExemptionReason.choices, blank=True
     )
     exemption_note = models.TextField(_("例外とする具体的な理由"), blank=True)
+    # The 本人同意 recorded when this consultation was saved with 同意あり.
+    recorded_consents = models.ManyToManyField(
+        Consent, verbose_name=_("記録した本人同意"), blank=True, related_name="+"
+    )
     outcome = models.CharField(_("対応結果"), max_length=20, choices=Outcome.choices)
     is_continuation = models.BooleanField(_("継続相談"), default=False)
     received_by = models.ForeignKey(

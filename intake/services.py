@@ -17,6 +17,7 @@ from common.services import bump_version, check_version, save_as
 from common.wareki import age_on
 from households import services as household_services
 from households.access import NoBasisToPassOn, households_visible_to, require_basis_to_pass_on
+from households.choices import Relationship, Sex
 from households.models import Household, HouseholdMembership, Person
 from intake.choices import (
     CameFrom,
@@ -105,6 +106,33 @@ def _register_household(
     return household, concerned
 
 
+def _record_consents(actor, consultation: Consultation, persons, consent: dict | None) -> None:
+    """同意あり at intake: each person concerned agreed, on the day of the
+    consultation, to the agencies and purpose given (households.services.consent_record).
+    """
+    if not consent or consultation.consent_status != ConsentAtIntake.YES:
+        return
+    if not persons:
+        raise IntakeRuleError(
+            _("同意を記録するには、同意した人を相談の対象者として選んでください。")
+        )
+    agencies = list(consent.get("agencies") or [])
+    purpose = (consent.get("purpose") or "").strip()
+    if not agencies or not purpose or not consent.get("method"):
+        raise IntakeRuleError(_("同意の共有先・目的・方法を入力してください。"))
+    day = timezone.localtime(consultation.received_at).date()
+    for person in persons:
+        recorded = household_services.consent_record(
+            actor=actor,
+            person=person,
+            agencies=agencies,
+            purpose=purpose,
+            method=consent["method"],
+            obtained_on=day,
+        )
+        consultation.recorded_consents.add(recorded)
+
+
 def _set_categories(actor, consultation: Consultation, categories, primary_category) -> None:
     for old in consultation.category_links.all():
         old._history_user = actor
@@ -144,6 +172,7 @@ def consultation_create(
     consent_on=None,
     exemption_reason: str = "",
     exemption_note: str = "",
+    consent: dict | None = None,
 ) -> Consultation:
     """Record a 相談受付. consent_on / exemption_reason / exemption_note carry the basis
     on which another agency passed the person on (a つなぐシート taken up).
@@ -153,7 +182,11 @@ def consultation_create(
     default true) register a household met for the first time; the concerned ones are
     then among the persons concerned (registering a member is not consulting about them). Raises IntakeRuleError; as everything runs in one
     transaction, a refusal leaves no half-registered household behind.
-    Side effects: household/person registration (granted to `agency`), action log.
+
+    consent (dict of agencies, purpose, method), with consent_status 同意あり, records
+    a 本人同意 for each person concerned, dated the day of the consultation.
+    Side effects: household/person registration (granted to `agency`), consents,
+    action log.
     """
     _check_agency(actor, agency)
     categories = _check_categories(categories, primary_category)
@@ -188,6 +221,7 @@ def consultation_create(
     save_as(consultation, actor)
     consultation.persons.set(persons)
     _set_categories(actor, consultation, categories, primary_category)
+    _record_consents(actor, consultation, persons, consent)
     log_action(
         actor=actor,
         action="intake.consultation.created",
@@ -210,6 +244,7 @@ def consultation_update(
     persons=None,
     new_household: dict | None = None,
     new_persons: Sequence[dict] = (),
+    consent: dict | None = None,
     **fields,
 ) -> Consultation:
     """Edit a consultation. A stale version raises StaleEdit and nothing is saved.
@@ -217,6 +252,7 @@ def consultation_update(
     The household of a consultation already on a case cannot change (the case is the
     household's). new_household/new_persons register a household as in
     consultation_create, e.g. for a つなぐシート taken up without a known household.
+    consent records the 本人同意 as in consultation_create when none was recorded yet.
     """
     check_version(consultation, expected_version)
     _check_agency(actor, consultation.agency)
@@ -247,11 +283,62 @@ def consultation_update(
     consultation.persons.set(persons)
     if categories is not None:
         _set_categories(actor, consultation, categories, primary_category)
+    if consent and not consultation.recorded_consents.exists():
+        _record_consents(actor, consultation, persons, consent)
     log_action(actor=actor, action="intake.consultation.updated", obj=consultation)
     return consultation
 
 
 # ---------------------------------------------------------------- つなぐシート
+
+
+def sheet_kana(text: str) -> str:
+    """The sheet's one ふりがな box, normalised like Person's kana but keeping one space
+    where せい and めい were separated, so the desk need not split it again."""
+    parts = [kana.normalise_kana(p) for p in str(text or "").replace("\u3000", " ").split()]
+    parts = [p for p in parts if p]
+    if len(parts) <= 1:
+        return "".join(parts)
+    return f"{parts[0]} {''.join(parts[1:])}"
+
+
+def split_sheet_name(sheet: ConnectSheet, user=None) -> dict:
+    """The sheet's person as the intake form's fields: 姓/名 from the name (split at
+    a space), せい/めい from the kana: at its space; else where the 姓 itself is
+    written in kana; else by the reading of a person with the same 姓 in a household
+    the user sees. ("", "") for the kana when none of these tells."""
+    family, _sep, given = sheet.name.replace("\u3000", " ").strip().partition(" ")
+    given = given.strip()
+    reading = sheet.name_kana or ""
+    if " " in reading:
+        family_kana, _sep, given_kana = reading.partition(" ")
+        return _name_parts(family, given, family_kana, given_kana)
+    whole = kana.normalise_kana(reading)
+    own = kana.normalise_kana(family)
+    if own and kana.is_kana(own) and whole.startswith(own):
+        return _name_parts(family, given, own, whole[len(own) :])
+    if user is not None and family and whole:
+        from households.selectors import persons_visible_to
+
+        readings = (
+            persons_visible_to(user)
+            .filter(family_name=family)
+            .values_list("family_name_kana", flat=True)
+            .distinct()[:10]
+        )
+        fits = sorted({r for r in readings if r and whole.startswith(r) and r != whole}, key=len)
+        if fits:
+            return _name_parts(family, given, fits[-1], whole[len(fits[-1]) :])
+    return _name_parts(family, given, "", "")
+
+
+def _name_parts(family, given, family_kana, given_kana) -> dict:
+    return {
+        "family_name": family,
+        "given_name": given,
+        "family_name_kana": family_kana,
+        "given_name_kana": given_kana,
+    }
 
 
 @transaction.atomic
@@ -282,7 +369,7 @@ def sheet_send(*, actor, agency, **fields) -> ConnectSheet:
     birth_date = fields.get("birth_date")
     if birth_date:
         fields["age"] = age_on(birth_date, timezone.localdate())
-    fields["name_kana"] = kana.normalise_kana(fields.get("name_kana", ""))
+    fields["name_kana"] = sheet_kana(fields.get("name_kana", ""))
     sheet = ConnectSheet(
         sender=actor,
         sender_agency=agency,
@@ -324,7 +411,22 @@ def _categories_for_topics(topics) -> list[ConsultationCategory]:
     return found
 
 
-def _known_person(actor, sheet: ConnectSheet) -> Person | None:
+def _topics_without_category(topics) -> list[str]:
+    """The sheet's topics that no category of their own took (counted under その他):
+    named in the summary so the worker still reads them."""
+    active = set(ConsultationCategory.objects.filter(is_active=True).values_list("name", flat=True))
+    labels = dict(SheetTopic.choices)
+    out = []
+    for topic in topics:
+        if topic == SheetTopic.OTHER:
+            continue
+        label = str(labels.get(topic, topic))
+        if label not in active and TOPIC_CATEGORY_NAMES.get(topic, "") not in active:
+            out.append(label)
+    return out
+
+
+def known_sheet_person(actor, sheet: ConnectSheet) -> Person | None:
     """The one person, in a household the actor's agency sees, with the sheet's kana and
     birth date; None when there is no such person or more than one."""
     key = kana.normalise_kana(sheet.name_kana)
@@ -348,27 +450,77 @@ def _sheet_wishes(sheet: ConnectSheet) -> str:
     return "\n".join(parts)
 
 
+def _sheet_new_household(sheet: ConnectSheet, names: dict, district) -> tuple[dict, list]:
+    """The household and person a つなぐシート describes, as consultation_create takes
+    them."""
+    if not names.get("family_name") or not names.get("family_name_kana"):
+        raise IntakeRuleError(
+            _("世帯を登録するには、ふりがなを「せい」と「めい」に分けて入力してください。"),
+            code="kana",
+        )
+    household = {
+        "name": _("%(name)sさん世帯") % {"name": names["family_name"]},
+        "address": sheet.address,
+        "phone": sheet.home_phone,
+        "district": district,
+    }
+    person = {
+        **names,
+        "birth_date": sheet.birth_date,
+        "sex": sheet.sex if sheet.sex in Sex.values else Sex.UNKNOWN,
+        "mobile_phone": sheet.mobile_phone,
+        "email": sheet.email,
+        "relationship": Relationship.HEAD,
+        "concerned": True,
+    }
+    return household, [person]
+
+
 @transaction.atomic
-def sheet_take_up(*, actor, sheet: ConnectSheet, agency) -> Consultation:
+def sheet_take_up(
+    *,
+    actor,
+    sheet: ConnectSheet,
+    agency,
+    register_household: bool = False,
+    family_name_kana: str = "",
+    given_name_kana: str = "",
+    district=None,
+) -> Consultation:
     """The desk takes up a つなぐシート as a 相談受付 (庁内他課から, 継続支援).
 
-    Categories follow the sheet's topics where the names match, else その他. When the
+    Categories follow the sheet's topics where the names match, else その他 (the
+    topics that found no category of their own are named in the summary). When the
     person is already registered (same kana and birth date) in a household the desk
-    sees, the consultation is about that household and person; otherwise the
-    household is left empty, to be registered from the consultation.
-    Side effects: the sheet is marked 窓口で受付済み and linked; action log.
+    sees, the consultation is about that household and person. Otherwise, with
+    register_household, the sheet's person is registered as a new household (its
+    name, kana split into せい/めい — given, or split_sheet_name's — birth date, sex,
+    address, phones and the 行政区 given); without it the household is left empty, to
+    be chosen or registered from the consultation.
+    Side effects: the sheet is marked 窓口で受付済み and linked; household and person
+    registration; action log.
     """
     sheet = ConnectSheet.objects.select_for_update().get(pk=sheet.pk)
     if sheet.status != SheetStatus.SENT:
         raise IntakeRuleError(_("このシートはすでに受付済みか、差し戻されています。"))
     categories = _categories_for_topics(sheet.topics)
-    person = _known_person(actor, sheet)
+    person = known_sheet_person(actor, sheet)
     household = None
+    new_household, new_persons = None, []
     if person is not None:
         household = person.household_memberships.get(until__isnull=True).household
+    elif register_household:
+        names = split_sheet_name(sheet, actor)
+        if family_name_kana:
+            names["family_name_kana"] = kana.normalise_kana(family_name_kana)
+            names["given_name_kana"] = kana.normalise_kana(given_name_kana)
+        new_household, new_persons = _sheet_new_household(sheet, names, district)
     summary = sheet.details
     if sheet.topic_other:
         summary += "\n" + _("（その他の相談内容: %(text)s）") % {"text": sheet.topic_other}
+    unmatched = _topics_without_category(sheet.topics)
+    if unmatched:
+        summary += "\n" + _("（シートの相談内容: %(topics)s）") % {"topics": "、".join(unmatched)}
     consultation = consultation_create(
         actor=actor,
         agency=agency,
@@ -391,6 +543,8 @@ def sheet_take_up(*, actor, sheet: ConnectSheet, agency) -> Consultation:
         exemption_reason=sheet.exemption_reason,
         exemption_note=sheet.exemption_note,
         outcome=Outcome.ONGOING,
+        new_household=new_household,
+        new_persons=new_persons,
     )
     sheet.status = SheetStatus.TAKEN_UP
     sheet.consultation = consultation

@@ -23,6 +23,7 @@ from intake.forms import (
     ConsultationForm,
     SheetForm,
     SheetReturnForm,
+    SheetTakeUpForm,
     initial_from_sheet,
 )
 from intake.models import ConnectSheet
@@ -157,7 +158,11 @@ def consultation_edit(request, pk):
         raise PermissionDenied
     link = _case_link(consultation)
     sheet = ConnectSheet.objects.filter(consultation=consultation).first()
-    initial = initial_from_sheet(sheet) if sheet and consultation.household_id is None else {}
+    initial = (
+        initial_from_sheet(sheet, request.user)
+        if sheet and consultation.household_id is None
+        else {}
+    )
     form = ConsultationForm(
         request.POST or None,
         user=request.user,
@@ -266,16 +271,43 @@ def sheet_detail(request, pk):
     log_access(user=request.user, obj=sheet, request=request)
     context = _sheet_context(sheet) | {"is_desk": is_desk, "statuses": SheetStatus}
     if is_desk and sheet.status == SheetStatus.SENT:
-        context["return_form"] = SheetReturnForm()
+        context |= _take_up_context(request, sheet)
     return render(request, "intake/sheet_detail.html", context)
+
+
+def _take_up_context(request, sheet, *, take_up_form=None, return_form=None):
+    """The desk's two answers to a sent sheet. When the person is not registered in a
+    household the desk sees, taking up registers them (asking 行政区 and せい/めい)."""
+    known = services.known_sheet_person(request.user, sheet)
+    if known is None and take_up_form is None:
+        take_up_form = SheetTakeUpForm(sheet=sheet, user=request.user)
+    return {
+        "return_form": return_form or SheetReturnForm(),
+        "take_up_form": take_up_form if known is None else None,
+        "known_household": known,
+    }
 
 
 @require_POST
 def sheet_take_up(request, pk):
     sheet = _desk_sheet(request, pk)
+    form = SheetTakeUpForm(request.POST, sheet=sheet, user=request.user)
+    was_known = services.known_sheet_person(request.user, sheet) is not None
+    options = {}
+    if form.is_valid():
+        options = {
+            "register_household": form.cleaned_data["register_household"],
+            "family_name_kana": form.cleaned_data["family_name_kana"] or "",
+            "given_name_kana": form.cleaned_data["given_name_kana"] or "",
+            "district": form.cleaned_data["district"],
+        }
+    elif not was_known:
+        context = _sheet_context(sheet) | {"is_desk": True, "statuses": SheetStatus}
+        context |= _take_up_context(request, sheet, take_up_form=form)
+        return render(request, "intake/sheet_detail.html", context)
     try:
         consultation = services.sheet_take_up(
-            actor=request.user, sheet=sheet, agency=request.user.primary_agency
+            actor=request.user, sheet=sheet, agency=request.user.primary_agency, **options
         )
     except services.IntakeRuleError as exc:
         for message in exc.messages:
@@ -287,6 +319,14 @@ def sheet_take_up(request, pk):
             _(
                 "相談として受け付けました。登録済みの世帯に対象者が見つからなかったため、"
                 "「編集」から世帯を選ぶか登録してください。"
+            ),
+        )
+    elif not was_known:
+        messages.success(
+            request,
+            _(
+                "相談として受け付け、シートの対象者を新しい世帯として登録しました。"
+                "内容を確認し、継続支援ならケースを開始してください。"
             ),
         )
     else:
@@ -306,11 +346,8 @@ def sheet_return(request, pk):
         else:
             messages.success(request, _("シートを担当課に差し戻しました。"))
             return redirect("intake:sheet_detail", pk=sheet.pk)
-    context = _sheet_context(sheet) | {
-        "is_desk": True,
-        "statuses": SheetStatus,
-        "return_form": form,
-    }
+    context = _sheet_context(sheet) | {"is_desk": True, "statuses": SheetStatus}
+    context |= _take_up_context(request, sheet, return_form=form)
     return render(request, "intake/sheet_detail.html", context)
 
 

@@ -8,4 +8,8 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("会議")
 
     def ready(self):
-        from meetings import registrations  # noqa: F401  (timeline, home and case page)
+        from meetings import (
+            disclosure,  # noqa: F401  (the person's disclosure)
+            log_subjects,  # noqa: F401  (names in the access-log review)
+            registrations,  # noqa: F401  (timeline, home and case page)
+        )

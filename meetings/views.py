@@ -61,12 +61,23 @@ def _readable_meeting(request, pk):
     return meeting, access
 
 
-def _item(meeting, item_pk):
-    return get_object_or_404(
+def _item(meeting, item_pk, access=None):
+    """The agenda item; with the user's access, 404 unless they may read it (an item on
+    a consent-based meeting whose consent no longer covers the reader's agency)."""
+    item = get_object_or_404(
         AgendaItem.objects.select_related("case", "case__household", "meeting"),
         pk=item_pk,
         meeting=meeting,
     )
+    if access is not None:
+        selectors.mark_readable(meeting, access, [item])
+        if not item.readable:
+            raise Http404
+    return item
+
+
+def _readable_pks(items) -> list[int]:
+    return [item.pk for item in items if item.readable]
 
 
 def _errors(request, exc: ValidationError):
@@ -85,7 +96,7 @@ def _log_brief_reads(request, meeting, items, detail, outcome=AccessLog.Outcome.
     """Reading a brief or minutes is reading the case: one access row per case (EXPORT
     when it leaves as a PDF)."""
     for item in items:
-        if item.case_id:
+        if item.case_id and getattr(item, "readable", True):
             log_access(
                 user=request.user,
                 obj=item.case,
@@ -151,7 +162,7 @@ def meeting_create(request):
 
 def meeting_detail(request, pk):
     meeting, access = _meeting(request, pk)
-    items = selectors.agenda(meeting)
+    items = selectors.agenda(meeting, access)
     if access.can_read:
         _log_brief_reads(request, meeting, items, "brief")
     is_open = meeting.is_open_for_minutes
@@ -387,8 +398,8 @@ def item_add(request, pk):
 
 
 def item_edit(request, pk, item_pk):
-    meeting, _access = _managed_meeting(request, pk)
-    item = _item(meeting, item_pk)
+    meeting, access = _managed_meeting(request, pk)
+    item = _item(meeting, item_pk, access)
     form = AgendaItemEditForm(request.POST or None, instance=item)
     if request.method == "POST" and form.is_valid():
         try:
@@ -429,23 +440,39 @@ def item_remove(request, pk, item_pk):
 def minutes(request, pk):
     """Write (autosave per item) while the meeting is open; read once finalised."""
     meeting, access = _readable_meeting(request, pk)
-    items = selectors.agenda(meeting)
+    return _minutes_page(request, meeting, access)
+
+
+def _minutes_page(request, meeting, access, bound=None):
+    """The minutes page; `bound` holds a form that failed ({"d12": DecisionForm, "r12":
+    RoleForm, "addendum": AddendumForm}), shown with its errors beside its fields."""
+    bound = bound or {}
+    items = selectors.agenda(meeting, access)
     _log_brief_reads(request, meeting, items, "minutes")
     editing = access.can_manage and meeting.is_open_for_minutes
     rows = []
     for item in items:
+        if not item.readable:
+            rows.append({"item": item})
+            continue
         deciding = editing and meeting.is_multilayer and item.case_id and not item.decision
         rows.append(
             {
                 "item": item,
                 "form": MinutesForm(item=item) if editing else None,
-                "decision_form": DecisionForm(prefix=f"d{item.pk}") if deciding else None,
+                "decision_form": (
+                    bound.get(f"d{item.pk}") or DecisionForm(prefix=f"d{item.pk}")
+                    if deciding
+                    else None
+                ),
                 "consented_plan": (
                     item.case.plans.filter(status=PlanStatus.CONSENTED).order_by("-number").first()
                     if deciding
                     else None
                 ),
-                "role_form": RoleForm(prefix=f"r{item.pk}") if editing else None,
+                "role_form": (
+                    bound.get(f"r{item.pk}") or RoleForm(prefix=f"r{item.pk}") if editing else None
+                ),
             }
         )
     return render(
@@ -456,9 +483,13 @@ def minutes(request, pk):
             "access": access,
             "rows": rows,
             "editing": editing,
+            # 議事録を確定する is offered once it can succeed (meeting_finalise refuses
+            # a meeting that has not begun).
+            "has_started": meeting.starts_at <= timezone.now(),
             "addenda": [a for a in meeting.addenda.select_related("added_by", "item")],
             "addendum_form": (
-                AddendumForm(meeting=meeting)
+                bound.get("addendum")
+                or AddendumForm(meeting=meeting, item_pks=_readable_pks(items))
                 if access.can_manage and meeting.is_finalised
                 else None
             ),
@@ -469,8 +500,8 @@ def minutes(request, pk):
 @require_POST
 def minutes_save(request, pk, item_pk):
     """Autosave (htmx: answers a small status fragment) or the save button (redirect)."""
-    meeting, _access = _managed_meeting(request, pk)
-    item = _item(meeting, item_pk)
+    meeting, access = _managed_meeting(request, pk)
+    item = _item(meeting, item_pk, access)
     form = MinutesForm(request.POST, item=item)
     ok, message = False, ""
     if form.is_valid():
@@ -509,8 +540,8 @@ def minutes_save(request, pk, item_pk):
 
 @require_POST
 def item_decide(request, pk, item_pk):
-    meeting, _access = _managed_meeting(request, pk)
-    item = _item(meeting, item_pk)
+    meeting, access = _managed_meeting(request, pk)
+    item = _item(meeting, item_pk, access)
     form = DecisionForm(request.POST, prefix=f"d{item.pk}")
     if form.is_valid():
         data = form.cleaned_data
@@ -530,6 +561,9 @@ def item_decide(request, pk, item_pk):
                 _("「%(decision)s」を記録し、ケースに反映しました。")
                 % {"decision": item.get_decision_display()},
             )
+    elif meeting.is_open_for_minutes and meeting.is_multilayer and not item.decision:
+        # The minutes page shows this form: its errors stand beside its fields.
+        return _minutes_page(request, meeting, access, bound={f"d{item.pk}": form})
     else:
         _form_errors(request, form)
     return _to_minutes(meeting, f"#item-{item.pk}")
@@ -537,8 +571,8 @@ def item_decide(request, pk, item_pk):
 
 @require_POST
 def role_add(request, pk, item_pk):
-    meeting, _access = _managed_meeting(request, pk)
-    item = _item(meeting, item_pk)
+    meeting, access = _managed_meeting(request, pk)
+    item = _item(meeting, item_pk, access)
     form = RoleForm(request.POST, prefix=f"r{item.pk}")
     if form.is_valid():
         try:
@@ -547,6 +581,8 @@ def role_add(request, pk, item_pk):
             _errors(request, exc)
         else:
             messages.success(request, _("役割分担を加えました。"))
+    elif meeting.is_open_for_minutes:
+        return _minutes_page(request, meeting, access, bound={f"r{item.pk}": form})
     else:
         _form_errors(request, form)
     return _to_minutes(meeting, f"#item-{item.pk}")
@@ -567,8 +603,9 @@ def role_remove(request, pk, role_pk):
 
 @require_POST
 def addendum_add(request, pk):
-    meeting, _access = _managed_meeting(request, pk)
-    form = AddendumForm(request.POST, meeting=meeting)
+    meeting, access = _managed_meeting(request, pk)
+    items = selectors.agenda(meeting, access)
+    form = AddendumForm(request.POST, meeting=meeting, item_pks=_readable_pks(items))
     if form.is_valid():
         try:
             services.addendum_add(
@@ -581,6 +618,8 @@ def addendum_add(request, pk):
             _errors(request, exc)
         else:
             messages.success(request, _("議事録に追記しました。"))
+    elif meeting.is_finalised:
+        return _minutes_page(request, meeting, access, bound={"addendum": form})
     else:
         _form_errors(request, form)
     return _to_minutes(meeting, "#addenda")
@@ -589,8 +628,15 @@ def addendum_add(request, pk):
 # ---------------------------------------------------------------- PDFs
 
 
-def _pdf(request, meeting, template, filename, detail):
-    items = selectors.agenda(meeting)
+def _pdf(request, meeting, access, template, filename, detail):
+    items = selectors.agenda(meeting, access)
+    if template == "meetings/pdf/agenda.html":
+        from cases.family_maps import case_family_maps
+
+        for item in items:
+            # Drawn as this reader may see the case (names, agencies): cases.family_maps.
+            if getattr(item, "readable", False) and item.case_id:
+                item.family_maps = case_family_maps(request.user, item.case)
     context = {
         "meeting": meeting,
         "items": items,
@@ -616,14 +662,14 @@ def _pdf(request, meeting, template, filename, detail):
 
 @reauth.recent_auth_required
 def minutes_pdf(request, pk):
-    meeting, _access = _readable_meeting(request, pk)
-    return _pdf(request, meeting, "meetings/pdf/minutes.html", _("議事録"), "minutes_pdf")
+    meeting, access = _readable_meeting(request, pk)
+    return _pdf(request, meeting, access, "meetings/pdf/minutes.html", _("議事録"), "minutes_pdf")
 
 
 @reauth.recent_auth_required
 def agenda_pdf(request, pk):
-    meeting, _access = _readable_meeting(request, pk)
-    return _pdf(request, meeting, "meetings/pdf/agenda.html", _("会議資料"), "agenda_pdf")
+    meeting, access = _readable_meeting(request, pk)
+    return _pdf(request, meeting, access, "meetings/pdf/agenda.html", _("会議資料"), "agenda_pdf")
 
 
 # ---------------------------------------------------------------- tasks, case history

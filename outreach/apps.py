@@ -8,4 +8,8 @@ class OutreachConfig(AppConfig):
     verbose_name = _("アウトリーチ")
 
     def ready(self):
-        from outreach import registrations  # noqa: F401  (timeline, panels, district counts)
+        from outreach import (
+            disclosure,  # noqa: F401  (the person's disclosure)
+            registrations,  # noqa: F401  (timeline, panels, district counts)
+            reminders,  # noqa: F401  (next-visit reminders)
+        )

@@ -8,4 +8,8 @@ class ParticipationConfig(AppConfig):
     verbose_name = _("参加支援")
 
     def ready(self):
-        from participation import registrations  # noqa: F401  (case panel, timeline, panels)
+        from participation import (
+            disclosure,  # noqa: F401  (the person's disclosure)
+            ecomap,  # noqa: F401  (eco-map nodes of placements)
+            registrations,  # noqa: F401  (case panel, timeline, panels)
+        )

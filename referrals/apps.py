@@ -8,4 +8,9 @@ class ReferralsConfig(AppConfig):
     verbose_name = _("繋ぎ")
 
     def ready(self):
-        from referrals import receivers  # noqa: F401  (signal receivers and page registries)
+        from referrals import (
+            disclosure,  # noqa: F401  (the person's disclosure)
+            ecomap,  # noqa: F401  (eco-map nodes of referrals)
+            receivers,  # noqa: F401  (signal receivers and page registries)
+            reminders,  # noqa: F401  (overdue-answer reminders)
+        )

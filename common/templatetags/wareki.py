@@ -29,7 +29,10 @@ def wareki_weekday(value):
 
 @register.filter
 def wareki_short(value):
-    return w.format_short(_local_date(value))
+    """Dates on pages have one style, 令和6年3月14日 (issue 19: R6.3.14 beside
+    令和6年3月14日 on one page read as two kinds of date). The compact R6.3.14 stays the
+    style staff type (common.forms.WarekiDateInput shows it in input boxes)."""
+    return w.format_date(_local_date(value))
 
 
 @register.filter

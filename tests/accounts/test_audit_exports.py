@@ -172,7 +172,8 @@ def test_the_blank_sheet_has_nothing_personal_and_logs_nothing(client_for, munic
 
 
 @pytest.mark.parametrize("name, field", [("download_pdf", "pdf"), ("download_xlsx", "xlsx")])
-def test_statistics_downloads_are_logged_as_reads(client_for, manager, name, field):
+def test_statistics_downloads_are_logged_as_exports(client_for, manager, name, field):
+    """A file leaves the system: 出力, as every other download (issue 19)."""
     report = finish_report(MonthlyReportFactory(requested_by=manager))
     url = reverse(f"reports:{name}", args=[report.pk])
     before = last_pk()
@@ -182,7 +183,7 @@ def test_statistics_downloads_are_logged_as_reads(client_for, manager, name, fie
     assert response.status_code == 200
     b"".join(response.streaming_content)
     assert new_rows(before) == [
-        ("manager", AccessLog.Outcome.READ, "reports.monthlyreport", str(report.pk), None, url)
+        ("manager", AccessLog.Outcome.EXPORT, "reports.monthlyreport", str(report.pk), None, url)
     ]
     assert AccessLog.objects.get(pk__gt=before).detail == f"report_{field}"
 

@@ -401,11 +401,12 @@ def test_managers_find_the_page_under_statistics(request, client_for, persona):
     pillars = {item["key"]: item["active"] for item in response.context["nav_pillars"]}
     assert pillars["reports"] is True
     assert pillars["intake"] is False  # households:search lives there, not this page
-    assert _menu_labels(response) == ["月次統計", "閲覧記録"]
-    assert [c["active"] for c in response.context["nav_sub"]] == [False, True]
+    menu = ["月次統計", "統計を画面で見る", "ダッシュボード", "閲覧記録"]
+    assert _menu_labels(response) == menu
+    assert [c["active"] for c in response.context["nav_sub"]] == [False, False, False, True]
 
     statistics = client_for(manager).get(reverse("reports:report_list"))
-    assert _menu_labels(statistics) == ["月次統計", "閲覧記録"]
+    assert _menu_labels(statistics) == menu
 
 
 def test_household_pages_still_light_the_intake_pillar(client_for, manager):

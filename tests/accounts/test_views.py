@@ -40,7 +40,9 @@ def test_login_and_logout(client, desk):
     assert response["Location"] == "/"
     home = client.get("/")
     assert home.status_code == 200
-    assert "窓口 花子（架空町 ふくしの相談窓口）" in home.content.decode()
+    assert (
+        '窓口 花子<span class="agency">（架空町 ふくしの相談窓口）</span>' in home.content.decode()
+    )
     assert "ログアウト" in home.content.decode()
 
     response = client.post(reverse("accounts:logout"))

@@ -3,14 +3,22 @@
 Playwright cannot download its own browser builds here, so the tests launch the
 system Chromium (``/usr/bin/chromium`` or ``$CHROMIUM_PATH``) through
 ``executable_path``. Without Chromium the tests fail (SKIP_SYSTEM_TESTS=1 skips them, loudly).
+
+Every page a test visits is checked with axe-core (axe-playwright-python, which ships
+axe.min.js: nothing is fetched at test time): after each ``goto``/``reload``, after any
+other navigation as soon as the test next uses the page, and once more at the end of the
+test. A critical or serious violation fails the test with a readable list; the figures
+per page are printed at the end of the run and written to test-results/axe-summary.txt.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import shutil
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -95,13 +103,144 @@ def browser() -> Iterator[Browser]:
             launched.close()
 
 
+# ---------------------------------------------------------------- axe-core
+
+AXE_FAILING_IMPACTS = ("critical", "serious")
+# Page methods a test uses to act on the page: an audit that waits for a navigation runs
+# before them. goto and reload audit right after they return.
+AXE_BEFORE = (
+    "locator",
+    "get_by_role",
+    "get_by_label",
+    "get_by_text",
+    "get_by_placeholder",
+    "content",
+    "screenshot",
+    "goto",
+    "click",
+    "fill",
+    "evaluate",
+    "wait_for_timeout",
+)
+AXE_AFTER = ("goto", "reload", "go_back", "go_forward")
+# Every page checked in this run: url pattern -> [audits, violations by impact].
+AXE_SUMMARY: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+
+
+def _url_pattern(url: str) -> str:
+    """/cases/12/records/ -> /cases/<id>/records/ (one row per page, not per object)."""
+    path = re.sub(r"^https?://[^/]+", "", url).split("#")[0]
+    path, _sep, query = path.partition("?")
+    path = re.sub(r"/\d+(?=/|$)", "/<id>", path)
+    return path + ("?" + re.sub(r"=[^&]*", "=…", query) if query else "")
+
+
+class AxeAudit:
+    """Runs axe-core over a page at each navigation; collects what fails."""
+
+    def __init__(self, page: Page):
+        from axe_playwright_python.sync_playwright import Axe
+
+        self.page = page
+        self.axe = Axe()
+        self.pending = False
+        self.running = False
+        self.failures: list[str] = []
+        page.on("load", self._loaded)
+        for name in set(AXE_BEFORE) | set(AXE_AFTER):
+            original = getattr(page, name)
+            setattr(page, name, self._wrap(original, name))
+
+    def _loaded(self, _page) -> None:
+        self.pending = True
+
+    def _wrap(self, original, name):
+        @functools.wraps(original)
+        def wrapped(*args, **kwargs):
+            if name in AXE_BEFORE:
+                self.run_pending()
+            result = original(*args, **kwargs)
+            if name in AXE_AFTER:
+                self.run()
+            return result
+
+        return wrapped
+
+    def run_pending(self) -> None:
+        if self.pending:
+            self.run()
+
+    def run(self) -> None:
+        if self.running:
+            return
+        self.pending = False
+        url = self.page.url
+        if not url.startswith("http") or url.endswith("/healthz"):
+            return
+        self.running = True
+        try:
+            with contextlib.suppress(Exception):  # a page still loading: the next call audits it
+                self.page.wait_for_load_state("load")
+            try:
+                results = self.axe.run(self.page, options={"resultTypes": ["violations"]})
+            except Exception as exc:  # the page navigated away while axe ran
+                if "context was destroyed" in str(exc) or "navigation" in str(exc):
+                    self.pending = True
+                    return
+                raise
+        finally:
+            self.running = False
+        pattern = _url_pattern(url)
+        summary = AXE_SUMMARY[pattern]
+        summary["audits"] += 1
+        for violation in results.response["violations"]:
+            impact = violation.get("impact") or "minor"
+            summary[impact] += len(violation["nodes"])
+            if impact in AXE_FAILING_IMPACTS:
+                nodes = "\n".join(
+                    f"      {', '.join(map(str, n['target']))}: {n.get('html', '')[:160]}"
+                    for n in violation["nodes"]
+                )
+                self.failures.append(
+                    f"{pattern} [{impact}] {violation['id']}: {violation['help']}\n{nodes}"
+                )
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """axe-core's figures per page: audits, then violations by impact."""
+    if not AXE_SUMMARY:
+        return
+    impacts = ("critical", "serious", "moderate", "minor")
+    lines = [f"{'page':60} audits " + " ".join(f"{i:>8}" for i in impacts)]
+    for pattern in sorted(AXE_SUMMARY):
+        row = AXE_SUMMARY[pattern]
+        lines.append(
+            f"{pattern[:60]:60} {row['audits']:>6} " + " ".join(f"{row[i]:>8}" for i in impacts)
+        )
+    terminalreporter.section("axe-core: violations per page (nodes)")
+    for line in lines:
+        terminalreporter.line(line)
+    RESULTS_DIR.mkdir(exist_ok=True)
+    (RESULTS_DIR / "axe-summary.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 @pytest.fixture
 def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
-    context = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo")
+    context = browser.new_context(
+        locale="ja-JP", timezone_id="Asia/Tokyo", viewport={"width": 1366, "height": 768}
+    )
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     new_page = context.new_page()
+    audit = AxeAudit(new_page)
     try:
         yield new_page
+        audit.run()  # the page the test ended on
+        if audit.failures:
+            pytest.fail(
+                "axe-core found critical or serious accessibility violations:\n"
+                + "\n".join(audit.failures),
+                pytrace=False,
+            )
     finally:
         report = getattr(request.node, "report_call", None)
         if report is not None and report.failed:

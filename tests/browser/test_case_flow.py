@@ -36,7 +36,7 @@ def test_phone_consultation_to_case_records_plan_and_timeline(
     page.get_by_role("radio", name="電話", exact=True).check()
     page.get_by_role("radio", name="家族", exact=True).check()
     page.get_by_role("checkbox", name="介護", exact=True).check()
-    page.get_by_role("radio", name="介護を主な相談内容にする").check()
+    page.get_by_role("checkbox", name="介護を主な相談内容にする").check()
     page.get_by_role("checkbox", name="債務", exact=True).check()
     page.get_by_label("主訴").fill("母の介護が限界で、弟に借金がある")
     page.get_by_role("radio", name="継続支援", exact=True).check()

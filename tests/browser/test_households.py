@@ -68,7 +68,9 @@ def test_register_a_household_and_find_it_by_hiragana(
     page.get_by_role("button", name="検索").click()
     results = page.locator("#search-results")
     expect(results).to_contain_text("「おがわ」の検索結果")
-    expect(results).to_contain_text("小川 一郎（オガワ イチロウ）")
+    # Birth dates and the address tell same-name families apart.
+    expect(results).to_contain_text("小川 一郎（オガワ イチロウ、昭和30年5月5日生）")
+    expect(results).to_contain_text("架空町大字本町3番地")
     results.get_by_role("link", name="小川さん世帯").click()
 
     # Both members are on the household page, with 続柄 and 和暦 birth dates.

@@ -45,7 +45,7 @@ def household(desk, desk_agency):
 def _tick_category(page, name, *, primary=False):
     page.get_by_role("checkbox", name=name, exact=True).check()
     if primary:
-        page.get_by_role("radio", name=f"{name}を主な相談内容にする").check()
+        page.get_by_role("checkbox", name=f"{name}を主な相談内容にする").check()
 
 
 def test_phone_consultation_for_a_household_found_by_lookup(
@@ -113,3 +113,24 @@ def test_new_household_with_two_persons_goes_on_to_open_a_case(
     expect(page).to_have_url(f"{live_url}/cases/new/?consultation={c.pk}")
     assert c.household.name == "佐藤さん世帯"
     assert sorted(p.given_name for p in c.persons.all()) == ["トメ", "健"]
+
+
+def test_primary_mark_follows_its_category_in_the_tab_order(
+    transactional_db, categories, page, live_url, login, desk
+):
+    """Issue 19: 主 is reached with one Tab from its category (no Shift+Tab hunt), and
+    ticking it ticks the category and clears another 主."""
+    login(page, live_url, "desk", PASSWORD)
+    page.goto(f"{live_url}/intake/consultations/new/")
+    debt = page.get_by_role("checkbox", name="債務", exact=True)
+    debt.focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.getAttribute('aria-label')")
+    assert focused == "債務を主な相談内容にする"
+    page.keyboard.press("Space")
+    expect(page.get_by_role("checkbox", name="債務を主な相談内容にする")).to_be_checked()
+
+    page.get_by_role("checkbox", name="介護を主な相談内容にする").check()
+    expect(page.get_by_role("checkbox", name="介護", exact=True)).to_be_checked()
+    expect(page.get_by_role("checkbox", name="債務を主な相談内容にする")).not_to_be_checked()

@@ -179,6 +179,8 @@ def test_a_person_is_placed_and_followed_up(page, live_url, login, desk, desk_ag
 
     # From the case page: place 悠斗 there.
     page.goto(f"{live_url}/cases/{case.pk}/")
+    # The case page keeps its panels folded under the timeline: open 参加支援.
+    page.locator("summary", has_text="参加支援").click()
     page.get_by_role("link", name="参加先の調整を始める").click()
     page.get_by_label("参加先", exact=True).select_option(
         label="町立図書館の配架ボランティア（ボランティア・架空町立図書館）"
@@ -204,7 +206,9 @@ def test_a_person_is_placed_and_followed_up(page, live_url, login, desk, desk_ag
 
     # The case page shows the placement and both on its timeline.
     page.goto(f"{live_url}/cases/{case.pk}/")
-    panel = page.locator("section.card", has=page.get_by_role("heading", name="参加支援"))
+    page.locator("summary", has_text="参加支援").click()
+    panel = page.locator("details.card", has=page.locator("summary", has_text="参加支援"))
+    expect(panel).to_have_attribute("open", "")
     expect(panel).to_contain_text("町立図書館の配架ボランティア")
     expect(panel).to_contain_text("体験中")
     timeline = page.locator("#timeline")

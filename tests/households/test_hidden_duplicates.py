@@ -137,6 +137,9 @@ def test_intake_of_a_new_household_tells_nothing_either(
         "summary": "生活の相談",
         "urgency": "normal",
         "consent_status": "yes",
+        "consent_agencies": [desk.primary_agency.pk],  # 同意あり records a consent
+        "consent_purpose": "支援のための共有",
+        "consent_method": "oral",
         "outcome": "information",
         "nh_name": "",
         "nh_address": "架空町大字本町5番地",

@@ -144,7 +144,9 @@ def test_search_finds_the_household(client_for, desk, yamada, sato, q):
 
     assert detail_link(yamada) in html
     assert detail_link(sato) not in html
-    assert "山田 太郎（ヤマダ タロウ）" in html
+    # The birth date and the address tell same-name families apart (issue 19).
+    assert "山田 太郎（ヤマダ タロウ、昭和25年4月1日生）" in html
+    assert "<td>架空町本町1-2-3</td>" in html
 
 
 @pytest.mark.parametrize("q", ["すずき", "鈴木", "096-999-9999", "R6.1.1", "西町"])
@@ -203,7 +205,7 @@ def test_lookup_fragment_finds_by_kana(client_for, desk, yamada, sato):
     html = response.content.decode()
     assert f'value="{yamada.pk}"' in html
     assert f'value="{sato.pk}"' not in html
-    assert "山田 太郎（S25.4.1）" in html
+    assert "山田 太郎（昭和25年4月1日）" in html
 
 
 def make_households(desk, desk_agency, n):

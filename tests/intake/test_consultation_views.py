@@ -61,7 +61,7 @@ class TestForm:
         assert reverse("intake:household_members") in html
         assert 'name="primary_category"' in html and "ひきこもり・不登校" in html
         assert "新しい世帯" in html
-        main = html[html.index("<main>") :]
+        main = html[html.index("<main") :]
         assert "<script" not in main and "style=" not in main  # a strict CSP holds
 
     def test_household_members_fragment(self, client_for, desk, household, members):
@@ -180,7 +180,7 @@ class TestInvalidInput:
                 "primary_category",
                 "主な相談内容は、チェックを付けた相談内容の中から選んでください。",
             ),
-            ({"received_on": "R6.2.30"}, "received_on", "2024年2月30日という日付はありません。"),
+            ({"received_on": "R6.2.30"}, "received_on", "2月30日という日付はありません。"),
             ({"received_on": "H32.1.1"}, "received_on", "平成は31年までです。"),
             ({"summary": ""}, "summary", "主訴を入力してください。"),
             (

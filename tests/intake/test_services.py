@@ -224,7 +224,8 @@ class TestSheetSend:
             birth_date=dt.date(1975, 6, 1),
         )
         assert sheet.status == SheetStatus.SENT
-        assert sheet.name_kana == "カクウタロウ"
+        # One space kept where せい and めい were separated (split again at take-up).
+        assert sheet.name_kana == "カクウ タロウ"
         today = timezone.localdate()
         assert sheet.age == today.year - 1975 - ((today.month, today.day) < (6, 1))
 
@@ -257,7 +258,8 @@ class TestSheetTakeUp:
         assert c.channel == Channel.MUNICIPAL
         assert c.came_from == CameFrom.MUNICIPAL
         assert c.caller_agency == municipal_agency
-        assert c.summary == sheet.details
+        # 心の悩み found no category of its own: named so the worker still reads it.
+        assert c.summary == sheet.details + "\n（シートの相談内容: 心の悩み）"
         assert c.consent_status == ConsentAtIntake.YES
         assert c.outcome == Outcome.ONGOING
         assert c.agency == desk_agency and c.received_by == desk
@@ -324,3 +326,114 @@ class TestSheetReturn:
             services.sheet_return(actor=desk, sheet=sheet, note="  ")
         sheet.refresh_from_db()
         assert sheet.status == SheetStatus.SENT and sheet.desk_note == ""
+
+
+class TestSheetTakeUpRegistersTheHousehold:
+    """Issue 19: taking up a sheet whose person is not registered registers them, with
+    the kana split into せい/めい and the 行政区 asked for."""
+
+    def test_new_household_from_the_sheet(self, desk, desk_agency, municipal, municipal_agency):
+        from households.models import District
+
+        district = District.objects.create(name="本町区")
+        sheet = ConnectSheetFactory(
+            sender=municipal,
+            sender_agency=municipal_agency,
+            name="架空 太郎",
+            name_kana="かくう たろう",
+            mobile_phone="090-1111-2222",
+        )
+
+        c = services.sheet_take_up(
+            actor=desk, sheet=sheet, agency=desk_agency, register_household=True, district=district
+        )
+
+        household = c.household
+        assert household.name == "架空さん世帯"
+        assert household.district == district
+        assert household.address == sheet.address and household.phone == sheet.home_phone
+        (person,) = c.persons.all()
+        assert (person.family_name, person.given_name) == ("架空", "太郎")
+        assert (person.family_name_kana, person.given_name_kana) == ("カクウ", "タロウ")
+        assert person.birth_date == sheet.birth_date and person.sex == "male"
+        assert person.mobile_phone == "090-1111-2222"
+        assert household.current_memberships().get().person == person
+
+    def test_kana_without_a_space_is_split_by_a_visible_person_of_the_same_family_name(
+        self, desk, desk_agency, municipal, municipal_agency, household, members
+    ):
+        sheet = ConnectSheetFactory(
+            sender=municipal,
+            sender_agency=municipal_agency,
+            name="山田 次郎",
+            name_kana="ヤマダジロウ",
+            birth_date=dt.date(1980, 1, 1),
+        )
+        names = services.split_sheet_name(sheet, desk)
+        assert (names["family_name_kana"], names["given_name_kana"]) == ("ヤマダ", "ジロウ")
+
+    def test_unsplittable_kana_needs_the_split_and_saves_nothing(
+        self, desk, desk_agency, municipal, municipal_agency
+    ):
+        sheet = ConnectSheetFactory(
+            sender=municipal,
+            sender_agency=municipal_agency,
+            name="架空 太郎",
+            name_kana="カクウタロウ",
+        )
+        with pytest.raises(services.IntakeRuleError):
+            services.sheet_take_up(
+                actor=desk, sheet=sheet, agency=desk_agency, register_household=True
+            )
+        assert Consultation.objects.count() == 0
+        sheet.refresh_from_db()
+        assert sheet.status == SheetStatus.SENT
+
+        c = services.sheet_take_up(
+            actor=desk,
+            sheet=sheet,
+            agency=desk_agency,
+            register_household=True,
+            family_name_kana="かくう",
+            given_name_kana="たろう",
+        )
+        assert c.persons.get().name_kana == "カクウタロウ"
+
+
+class TestConsentAtIntake:
+    """Issue 19: 同意あり at intake records a real 本人同意 for each person concerned."""
+
+    def test_consent_is_recorded_for_the_persons_concerned(
+        self, desk, desk_agency, partner_agency, household, members
+    ):
+        from households.models import Consent
+
+        c = ConsultationFactory(
+            received_by=desk,
+            agency=desk_agency,
+            household=household,
+            persons=[members[0]],
+            consent_status=ConsentAtIntake.YES,
+            consent={"agencies": [partner_agency], "purpose": "支援のための共有", "method": "oral"},
+        )
+
+        consent = Consent.objects.get()
+        assert consent.person == members[0]
+        assert list(consent.agencies.all()) == [partner_agency]
+        assert consent.obtained_on == timezone.localtime(c.received_at).date()
+        assert consent.method == "oral" and consent.recorded_by == desk
+        assert list(c.recorded_consents.all()) == [consent]
+
+    def test_consent_without_a_person_is_refused_and_nothing_is_saved(
+        self, desk, desk_agency, partner_agency
+    ):
+        from households.models import Consent
+
+        with pytest.raises(services.IntakeRuleError):
+            ConsultationFactory(
+                received_by=desk,
+                agency=desk_agency,
+                consent_status=ConsentAtIntake.YES,
+                consent={"agencies": [partner_agency], "purpose": "共有", "method": "oral"},
+            )
+        assert Consultation.objects.count() == 0 and Consent.objects.count() == 0

@@ -47,7 +47,7 @@ class TestSend:
         assert response.status_code == 302
         assert response.url == reverse("intake:sheet_detail", args=[sheet.pk])
         assert sheet.sender == municipal and sheet.sender_agency == municipal_agency
-        assert sheet.name_kana == "カクウジロウ"
+        assert sheet.name_kana == "カクウ ジロウ"  # the space kept for せい/めい
         assert sheet.birth_date == dt.date(1975, 6, 1)
         today = timezone.localdate()
         assert sheet.age == today.year - 1975 - ((today.month, today.day) < (6, 1))

@@ -377,9 +377,7 @@ def test_connecting_a_hidden_household_elsewhere_is_refused_beside_the_form(
     from households import access as household_access
     from households import services as household_services
 
-    household_services.household_update(
-        actor=desk, household=yamada, is_address_confidential=True
-    )
+    household_services.household_update(actor=desk, household=yamada, is_address_confidential=True)
     # The partner sees the household (as through a share), not its whereabouts.
     household_access.grant_household(agency=partner_agency, household=yamada)
     response = client_for(partner).post(
