@@ -48,13 +48,16 @@ from hypothesis import strategies as st
 
 from cases import services as case_services
 from cases.choices import GrantScope, PlanStatus
+from households import services as household_services
+from households.choices import RelatedRelation, Relationship
 from households.models import District, Household
+from imports import services as import_services
 from meetings import services as meeting_services
 from meetings.choices import MeetingKind
 from outreach import services as outreach_services
 from referrals.choices import ReferralStatus
 from tests.common import fuzz_helpers as fz
-from tests.factories import ConsentFactory, DistrictFactory, HouseholdFactory
+from tests.factories import ConsentFactory, DistrictFactory, HouseholdFactory, PersonFactory
 from tests.factories_community import (
     ActivityLogFactory,
     CommunityIssueFactory,
@@ -69,6 +72,7 @@ from tests.factories_participation import (
     PlacementFactory,
 )
 from tests.factories_referrals import ReferralFactory, advance, make_case
+from tests.imports.helpers import book_bytes, upload
 
 # FUZZ_EXAMPLES=n (with FUZZ_RANDOM=1) runs a longer, exploratory search.
 EXAMPLES_PER_FORM = int(os.environ.get("FUZZ_EXAMPLES", 15))
@@ -110,6 +114,9 @@ NOT_POST_FUZZED = {
     # An htmx GET fragment; it reads the case through the helper it shares with
     # referral_new (which also reads POST). Fuzzed in QUERY_SPECS.
     "referrals:consent_options": "GET fragment; see QUERY_SPECS",
+    # A workbook upload (multipart): the fields are a file, which this harness does not
+    # post; hostile workbooks (broken, not xlsx, bad cells, huge) are in tests/imports.
+    "imports:upload": "file upload; tests/imports (hostile workbooks)",
 }
 NOT_QUERY_FUZZED = AUTH_PAGES
 
@@ -150,7 +157,37 @@ class World:
 
     case = cached_property(lambda self: self.case_bundle[0])
     principal = cached_property(lambda self: self.case_bundle[1])
+    son = cached_property(lambda self: self.case_bundle[2])
     household = cached_property(lambda self: self.case.household)
+
+    def membership(self, person):
+        return self.household.memberships.get(person=person, until__isnull=True)
+
+    @cached_property
+    def duplicate(self):
+        """The principal registered a second time in the same household (same ふりがな
+        and birth date): a candidate to merge with."""
+        return PersonFactory(
+            household=self.household,
+            actor=self.desk,
+            family_name=self.principal.family_name,
+            given_name=self.principal.given_name,
+            family_name_kana=self.principal.family_name_kana,
+            given_name_kana=self.principal.given_name_kana,
+            birth_date=self.principal.birth_date,
+            relationship=Relationship.OTHER_RELATIVE,
+        )
+
+    @cached_property
+    def related(self):
+        """A person outside the household on its genogram (the principal's daughter)."""
+        return household_services.related_person_add(
+            actor=self.desk,
+            household=self.household,
+            of_person=self.principal,
+            relation=RelatedRelation.CHILD,
+            label="長女 由美",
+        )
 
     @cached_property
     def consent(self):
@@ -321,6 +358,25 @@ class World:
     def issue(self):
         return CommunityIssueFactory(actor=self.desk, district=self.district)
 
+    # ------------------------------------------------------------ imports
+
+    @cached_property
+    def batch(self):
+        """The manager's previewed 取込 of a workbook without errors whose one person may
+        be the principal (same name, ふりがな and birth date): a row offered a match."""
+        self.persona("settings").MEDIA_ROOT = self.persona("tmp_path") / "media"
+        p = self.principal
+        row = {
+            "世帯キー": "H1",
+            "世帯の呼び名": "佐藤さん世帯",
+            "世帯員キー": "P1",
+            "続柄": "世帯主",
+        }
+        row |= {"姓": p.family_name, "名": p.given_name, "生年月日": p.birth_date.isoformat()}
+        row |= {"せい（ふりがな）": p.family_name_kana, "めい（ふりがな）": p.given_name_kana}
+        book = book_bytes({"households": [row]})
+        return import_services.batch_preview(actor=self.manager, upload=upload(book))
+
 
 # ---------------------------------------------------------------- the tables
 
@@ -353,6 +409,11 @@ def _u(name, *args):
 
 def _today():
     return timezone.localdate().isoformat()
+
+
+def _month() -> dict:
+    """The statistics form's fields for this month, 全機関 (the world's case opened today)."""
+    return {"kind": "month", "month": f"{timezone.localdate():%Y-%m}", "scope": "desk"}
 
 
 def _hh(w: World):
@@ -418,6 +479,50 @@ POST_SPECS: dict[str, Spec] = {
             views=[_u("households:detail", _hh(w).pk)],
         ),
     ),
+    # The second step (confirm=1) of moving a person to another household, and of
+    # merging two registrations of one person: what is posted from the confirmation.
+    "households:person_move": Spec(
+        "desk",
+        lambda w: Target(
+            _u("households:person_move", _hh(w).pk, w.membership(w.son).pk),
+            views=[_u("households:detail", w.plain_case.household_id)],
+            base={"household": str(w.plain_case.household_id), "confirm": "1"},
+        ),
+    ),
+    "households:person_merge": Spec(
+        "desk",
+        lambda w: Target(
+            _u("households:person_merge", _hh(w).pk, w.membership(w.principal).pk),
+            views=[_u("households:detail", _hh(w).pk)],
+            base={"other": str(w.duplicate.pk), "keep": "this", "confirm": "1"},
+        ),
+    ),
+    "households:related_add": Spec(
+        "desk",
+        lambda w: Target(
+            _u("households:related_add", _hh(w).pk),
+            views=[_u("households:detail", _hh(w).pk)],
+            base={"anchor": f"p:{w.principal.pk}", "label": "長男 健一"},
+        ),
+    ),
+    "households:related_remove": Spec(
+        "desk",
+        lambda w: Target(
+            _u("households:related_remove", _hh(w).pk, w.related.pk),
+            page=_u("households:detail", _hh(w).pk),
+        ),
+    ),
+    "households:eco_tie": Spec(
+        "desk",
+        lambda w: (
+            w.case,
+            Target(
+                _u("households:eco_tie", _hh(w).pk),
+                page=_u("households:detail", _hh(w).pk),
+                base={"kind": "supportive"},
+            ),
+        )[1],
+    ),
     # ------------------------------------------------------------ intake
     "intake:consultation_new": Spec(
         "desk",
@@ -432,7 +537,16 @@ POST_SPECS: dict[str, Spec] = {
                 "primary_category": str(category("その他").pk),
             },
         ),
-        unstored=frozenset({"confirm_not_duplicate", "household"}),
+        # The consent's details are stored only when 同意あり is chosen.
+        unstored=frozenset(
+            {
+                "confirm_not_duplicate",
+                "household",
+                "consent_agencies",
+                "consent_purpose",
+                "consent_method",
+            }
+        ),
     ),
     "intake:consultation_edit": Spec(
         "desk",
@@ -440,7 +554,15 @@ POST_SPECS: dict[str, Spec] = {
             _u("intake:consultation_edit", w.consultation.pk),
             views=[_u("intake:consultation_list")],
         ),
-        unstored=frozenset({"confirm_not_duplicate", "household"}),
+        unstored=frozenset(
+            {
+                "confirm_not_duplicate",
+                "household",
+                "consent_agencies",
+                "consent_purpose",
+                "consent_method",
+            }
+        ),
     ),
     "intake:sheet_new": Spec(
         "municipal",
@@ -463,6 +585,12 @@ POST_SPECS: dict[str, Spec] = {
             _u("intake:sheet_take_up", w.sheet.pk),
             page=_u("intake:sheet_detail", w.sheet.pk),
             views=[_u("intake:sheet_list"), _u("intake:consultation_list")],
+            base={
+                "register_household": "on",
+                "family_name_kana": "カクウ",
+                "given_name_kana": "タロウ",
+                "district": str(w.district.pk),
+            },
         ),
     ),
     "intake:sheet_return": Spec(
@@ -529,6 +657,15 @@ POST_SPECS: dict[str, Spec] = {
             ),
         )[1],
     ),
+    "cases:plan_consent_new": Spec(
+        "desk",
+        lambda w: Target(
+            _u("cases:plan_consent_new", w.case.pk, w.draft_plan.pk),
+            page=_u("cases:plan_detail", w.case.pk, w.draft_plan.pk),
+            views=[_u("households:detail", _hh(w).pk)],
+            base={"nc-person": str(w.principal.pk), "nc-agencies": [str(w.partner_agency.pk)]},
+        ),
+    ),
     "cases:plan_approve": Spec(
         "desk",
         lambda w: Target(
@@ -583,6 +720,7 @@ POST_SPECS: dict[str, Spec] = {
                 "primary_category": str(category("その他").pk),
             },
         ),
+        unstored=frozenset({"consent_agencies", "consent_purpose", "consent_method"}),
     ),
     "cases:consultation_link": Spec(
         "desk",
@@ -591,6 +729,21 @@ POST_SPECS: dict[str, Spec] = {
             views=[_u("intake:consultation_detail", w.consultation.pk)],
         ),
         htmx=True,
+    ),
+    "cases:reminder_settings": Spec(
+        "desk", lambda w: Target(_u("cases:reminder_settings"), base={"email_digest": "on"})
+    ),
+    # 引継ぎ: the manager hands the desk worker's open cases to the coordinator.
+    "cases:handover": Spec(
+        "manager",
+        lambda w: (
+            w.case,
+            Target(
+                _u("cases:handover") + f"?worker={w.desk.pk}",
+                views=[_u("cases:case_detail", w.case.pk), _u("cases:case_list")],
+                base={"to_staff": str(w.coordinator.pk), "note": "4月から推進員が担当します"},
+            ),
+        )[1],
     ),
     # ------------------------------------------------------------ meetings
     "meetings:meeting_create": Spec(
@@ -993,6 +1146,27 @@ POST_SPECS: dict[str, Spec] = {
         "manager",
         lambda w: Target(_u("reports:report_request"), page=_u("reports:report_list")),
     ),
+    # ------------------------------------------------------------ imports
+    "imports:batch_decide": Spec(
+        "manager",
+        lambda w: Target(
+            _u("imports:batch_decide", w.batch.pk), page=_u("imports:batch_detail", w.batch.pk)
+        ),
+    ),
+    "imports:batch_commit": Spec(
+        "manager",
+        lambda w: Target(
+            _u("imports:batch_commit", w.batch.pk),
+            page=_u("imports:batch_detail", w.batch.pk),
+        ),
+    ),
+    "imports:export_request": Spec(
+        "manager",
+        lambda w: (
+            w.batch,  # its MEDIA_ROOT
+            Target(_u("imports:export_request"), page=_u("imports:index")),
+        )[1],
+    ),
     # The 職員 page: a new member (a user created with an initial password), a role,
     # an end.
     "accounts:staff": Spec(
@@ -1175,6 +1349,48 @@ QUERY_SPECS: dict[str, Query] = {
     ),
     "community:issue_list": Query("desk", lambda w: (w.issue, _u("community:issue_list"), {})[1:]),
     "reports:report_list": Query("manager", lambda w: (_u("reports:report_list"), {})),
+    "cases:handover": Query(
+        "manager", lambda w: (w.case, _u("cases:handover"), {"worker": str(w.desk.pk)})[1:]
+    ),
+    "households:disclosure_pdf": Query(
+        "manager",
+        lambda w: (
+            _u("households:disclosure_pdf", _hh(w).pk, w.membership(w.principal).pk),
+            {"redact": "1"},
+        ),
+    ),
+    "households:disclosure_json": Query(
+        "manager",
+        lambda w: (
+            _u("households:disclosure_json", _hh(w).pk, w.membership(w.principal).pk),
+            {"redact": "1"},
+        ),
+    ),
+    "imports:batch_detail": Query(
+        "manager", lambda w: (_u("imports:batch_detail", w.batch.pk), {"show": "all"})
+    ),
+    "reports:statistics": Query(
+        "manager", lambda w: (w.case, _u("reports:statistics"), _month())[1:]
+    ),
+    "reports:figure": Query(
+        "manager",
+        lambda w: (
+            w.case,
+            _u("reports:figure"),
+            _month() | {"col": "month", "table": "counts", "row": "opened"},
+        )[1:],
+    ),
+    "reports:dashboard": Query(
+        "manager", lambda w: (w.case, _u("reports:dashboard"), {"scope": "desk"})[1:]
+    ),
+    "reports:dashboard_figure": Query(
+        "manager",
+        lambda w: (
+            w.case,
+            _u("reports:dashboard_figure"),
+            {"scope": "desk", "figure": "open", "key": "all"},
+        )[1:],
+    ),
     "cases:access_preview": Query(
         "desk",
         lambda w: (
