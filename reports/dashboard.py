@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics as pystats
+from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Count, Min, Q
+from django.db.models import Min, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.models import Agency, User
 from cases.choices import CaseStatus, PlanStatus
 from cases.models import Case, SupportPlan
 from households.models import Consent
@@ -92,10 +94,12 @@ def reviews_due(agency, today: dt.date):
     return qs
 
 
-def consents_expiring(agency, today: dt.date):
+def consents_expiring(agency, today: dt.date, open_qs=None):
     """Valid consents ending within 30 days, of persons currently in the households of
-    the scope's open cases."""
-    households = open_cases(agency, today).values("household_id")
+    the scope's open cases (open_qs: those cases, when already read)."""
+    if open_qs is None:
+        open_qs = open_cases(agency, today)
+    households = open_qs.values("household_id")
     return (
         Consent.objects.valid_on(today)
         .filter(
@@ -191,13 +195,36 @@ class Dashboard:
         return st.scope_label(self.agency)
 
 
-def key_figures(agency, today: dt.date | None = None) -> dict[str, Line]:
+def _in_band(today: dt.date, opened_on: dt.date, lo: int, hi: int | None) -> bool:
+    """_age_q for one case."""
+    days = (today - opened_on).days
+    return days >= lo and (hi is None or days < hi)
+
+
+def _grouped_lines(counts: Counter, names: dict, unnamed: str, url) -> list[Line]:
+    """Lines of counts per key, biggest first, then by name."""
+    lines = [Line(names.get(pk) or unnamed, n, url(pk)) for pk, n in counts.items()]
+    return sorted(lines, key=lambda line: (-line.count, line.label))
+
+
+def _open_cases_read_once(agency, today: dt.date):
+    """open_cases as a filter on their ids, read once: the dated-history query behind
+    it then runs once per page instead of once per figure."""
+    ids = list(open_cases(agency, today).order_by().values_list("pk", flat=True))
+    return Case.objects.filter(pk__in=figures.id_array(ids))
+
+
+def key_figures(
+    agency, today: dt.date | None = None, open_qs=None, open_count=None
+) -> dict[str, Line]:
     """The four figures the home page shows."""
     today = today or timezone.localdate()
+    if open_qs is None:
+        open_qs = _open_cases_read_once(agency, today)
     return {
         "open": Line(
             _("支援中のケース"),
-            open_cases(agency, today).count(),
+            open_qs.count() if open_count is None else open_count,
             dashboard_url(agency, "open", "all"),
         ),
         "overdue": Line(
@@ -212,7 +239,7 @@ def key_figures(agency, today: dt.date | None = None) -> dict[str, Line]:
         ),
         "consents": Line(
             FIGURE_TITLES["consents"],
-            consents_expiring(agency, today).count(),
+            consents_expiring(agency, today, open_qs).count(),
             dashboard_url(agency, "consents"),
         ),
     }
@@ -256,49 +283,45 @@ def _trends(agency, today: dt.date) -> list[Trend]:
 def dashboard(agency, today: dt.date | None = None) -> Dashboard:
     today = today or timezone.localdate()
     with st.reporting_snapshot():
-        key = key_figures(agency, today)
-        open_qs = open_cases(agency, today)
-        status_rows = {
-            r["status"]: r["n"] for r in open_qs.values("status").annotate(n=Count("pk")).order_by()
-        }
+        # The open cases are read once (the dated-history query) and grouped here.
+        rows = list(
+            open_cases(agency, today)
+            .order_by()
+            .values_list("pk", "status", "opened_on", "lead_staff_id", "lead_agency_id")
+        )
+        open_qs = Case.objects.filter(pk__in=figures.id_array([r[0] for r in rows]))
+        key = key_figures(agency, today, open_qs, open_count=len(rows))
+        statuses = Counter(r[1] for r in rows)
         by_status = [
-            Line(str(label), status_rows[value], dashboard_url(agency, "open", f"status:{value}"))
+            Line(str(label), statuses[value], dashboard_url(agency, "open", f"status:{value}"))
             for value, label in CaseStatus.choices
-            if value in status_rows
+            if statuses[value]
         ]
-        ages = open_qs.aggregate(
-            **{f"a{k}": Count("pk", filter=_age_q(today, lo, hi)) for k, _l, lo, hi in AGE_BANDS}
-        )
         by_age = [
-            Line(str(label), ages[f"a{k}"], dashboard_url(agency, "open", f"age:{k}"))
-            for k, label, _lo, _hi in AGE_BANDS
-        ]
-        workers = (
-            open_qs.values("lead_staff_id", "lead_staff__display_name", "lead_staff__username")
-            .annotate(n=Count("pk"))
-            .order_by("-n", "lead_staff__display_name")
-        )
-        by_worker = [
             Line(
-                w["lead_staff__display_name"] or w["lead_staff__username"] or _("（担当者なし）"),
-                w["n"],
-                dashboard_url(agency, "open", f"worker:{w['lead_staff_id'] or 'none'}"),
+                str(label),
+                sum(1 for r in rows if _in_band(today, r[2], lo, hi)),
+                dashboard_url(agency, "open", f"age:{k}"),
             )
-            for w in workers
+            for k, label, lo, hi in AGE_BANDS
         ]
-        agencies = (
-            open_qs.values("lead_agency_id", "lead_agency__name")
-            .annotate(n=Count("pk"))
-            .order_by("-n", "lead_agency__name")
+        by_worker = _grouped_lines(
+            Counter(r[3] for r in rows),
+            {
+                u.pk: u.display_name or u.username
+                for u in User.objects.filter(
+                    pk__in=figures.id_array(sorted({r[3] for r in rows if r[3]}))
+                )
+            },
+            _("（担当者なし）"),
+            lambda pk: dashboard_url(agency, "open", f"worker:{pk or 'none'}"),
         )
-        by_agency = [
-            Line(
-                a["lead_agency__name"],
-                a["n"],
-                dashboard_url(agency, "open", f"agency:{a['lead_agency_id']}"),
-            )
-            for a in agencies
-        ]
+        by_agency = _grouped_lines(
+            Counter(r[4] for r in rows),
+            dict(Agency.objects.filter(pk__in={r[4] for r in rows}).values_list("pk", "name")),
+            "",
+            lambda pk: dashboard_url(agency, "open", f"agency:{pk}"),
+        )
         pairs = list(first_plan_cases(agency, today).values_list("opened_on", "first_plan"))
         days = [(plan - opened).days for opened, plan in pairs]
         board = Dashboard(

@@ -18,14 +18,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from accounts.choices import AgencyKind
 from cases.choices import Project, RecordKind
-from cases.sharing import cases_visible_to
+from cases.sharing import case_ids_visible_q
 from households.access import households_visible_to
 from households.selectors import persons_visible_to
 from intake.access import consultations_visible_to
@@ -60,91 +62,100 @@ class UnknownFigure(ValueError):
 @dataclass
 class Items:
     """What a figure counts: kind names the template and the ordering; items is every
-    one counted; visible(user) those of them the user may see."""
+    one counted; restrict(user, queryset) keeps, of a queryset of the same model, what
+    the user may see (asked of the sharing policy and the apps' selectors)."""
 
     kind: str
     items: QuerySet
-    visible_to: object  # callable(user) -> QuerySet
+    restrict: object  # callable(user, QuerySet) -> QuerySet
+    # For the lists that can hold a million items: the same rule as a condition on an
+    # item's row, so that both counts come from one pass (counted_page).
+    condition: object = None  # callable(user) -> Q
 
     def visible(self, user) -> QuerySet:
-        return self.visible_to(user)
+        return self.restrict(user, self.items)
 
 
 # ---------------------------------------------------------------- who sees which item
 
 
 def _cases(items):
-    return Items("case", items, lambda user: items & cases_visible_to(user, action="summary"))
+    return Items("case", items, lambda user, qs: qs.filter(case_ids_visible_q(user, field="pk")))
 
 
 def _consultations(items):
-    return Items("consultation", items, lambda user: items & consultations_visible_to(user))
+    return Items("consultation", items, lambda user, qs: qs & consultations_visible_to(user))
 
 
 def _category_pairs(items):
-    def visible(user):
-        return items.filter(consultation__in=consultations_visible_to(user).values("pk"))
+    def condition(user) -> Q:
+        return Q(consultation__in=consultations_visible_to(user).values("pk"))
 
-    return Items("category_pair", items, visible)
+    return Items("category_pair", items, lambda user, qs: qs.filter(condition(user)), condition)
 
 
 def _persons(items, period, agency):
-    def visible(user):
+    def restrict(user, qs):
         # A person is shown through a consultation about them the user may see.
         links = st._person_links([period], agency).filter(
             st._at("consultation__received_at", period),
             consultation__in=consultations_visible_to(user).values("pk"),
         )
-        return items.filter(pk__in=links.values("person_id"))
+        return qs.filter(pk__in=links.values("person_id"))
 
-    return Items("person", items, visible)
+    return Items("person", items, restrict)
 
 
 def _records(items):
-    def visible(user):
-        return items.filter(case__in=cases_visible_to(user, action="records").values("pk"))
+    return Items(
+        "record",
+        items,
+        lambda user, qs: qs.filter(_record_condition(user)),
+        condition=_record_condition,
+    )
 
-    return Items("record", items, visible)
+
+def _record_condition(user) -> Q:
+    return case_ids_visible_q(user, action="records")
 
 
 def _referrals(items):
-    return Items("referral", items, lambda user: items & referrals_visible_to(user))
+    return Items("referral", items, lambda user, qs: qs & referrals_visible_to(user))
 
 
 def _events(items):
-    def visible(user):
-        return items.filter(referral__in=referrals_visible_to(user).values("pk"))
+    def restrict(user, qs):
+        return qs.filter(referral__in=referrals_visible_to(user).values("pk"))
 
-    return Items("event", items, visible)
+    return Items("event", items, restrict)
 
 
 def _plans(items):
-    def visible(user):
-        return items.filter(case__in=cases_visible_to(user, action="records").values("pk"))
-
-    return Items("plan", items, visible)
+    return Items(
+        "plan", items, lambda user, qs: qs.filter(case_ids_visible_q(user, action="records"))
+    )
 
 
 def _meetings(items):
-    return Items("meeting", items, lambda user: items & meetings_visible_to(user))
+    return Items("meeting", items, lambda user, qs: qs & meetings_visible_to(user))
 
 
 def _agenda_items(items):
-    def visible(user):
-        return items.filter(meeting__in=meetings_readable_by(user).values("pk"))
+    def restrict(user, qs):
+        return qs.filter(meeting__in=meetings_readable_by(user).values("pk"))
 
-    return Items("agenda_item", items, visible)
+    return Items("agenda_item", items, restrict)
 
 
 def _households(items):
-    return Items("household", items, lambda user: items & households_visible_to(user))
+    return Items("household", items, lambda user, qs: qs & households_visible_to(user))
 
 
 def _consents(items):
-    def visible(user):
-        return items.filter(person__in=persons_visible_to(user).values("pk"))
+    def restrict(user, qs):
+        return qs.filter(person__in=persons_visible_to(user).values("pk"))
 
-    return Items("consent", items, visible)
+    return Items("consent", items, restrict)
 
 
 # The same, for other definitions of what is counted (reports.dashboard).
@@ -352,3 +363,82 @@ def figure_title(table: str, row: str, measure: str, column: Period) -> str:
         parts.append(str(MEASURE_LABELS[measure]))
     parts.append(column.label)
     return " / ".join(parts)
+
+
+# ---------------------------------------------------------------- one list, counted once
+
+# Lists that can hold a million items (support records, category pairs) have a row
+# condition: both counts come from one aggregate over the items with the viewer's rule
+# as a filter. The others hold at most as many items as there are cases or
+# consultations. Cases and households are counted through the dated history (case
+# states on the period's last day, household members on the day): their ids are read
+# once, so that query runs once per request, and the viewer's rule and the page are
+# asked of those ids. The rest are plain filters, counted and paged directly.
+_MATERIALISED_KINDS = {"case", "household"}
+
+
+@dataclass
+class CountedPage:
+    total: int
+    shown: int
+    rows: list
+    number: int
+    num_pages: int
+
+    @property
+    def hidden(self) -> int:
+        return self.total - self.shown
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.num_pages > 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def id_array(ids: list[int]):
+    """ids as one SQL array parameter on PostgreSQL (`IN (SELECT unnest(%s))`: a short
+    statement hashed once) instead of one placeholder per id."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", [ids])
+    return ids
+
+
+def counted_page(items: Items, user, *, order, related, number: int, per_page: int):
+    """How many items the figure counts, how many of them the user may see, and one page
+    of those (ordered), from one snapshot (the caller's transaction)."""
+    if items.condition is not None:
+        condition = items.condition(user)
+        counts = items.items.order_by().aggregate(
+            total=Count("pk"), shown=Count("pk", filter=condition)
+        )
+        total, shown = counts["total"], counts["shown"]
+        page_qs = items.items.filter(condition)
+    elif items.kind in _MATERIALISED_KINDS:
+        ids = list(items.items.order_by().values_list("pk", flat=True))
+        total = len(ids)
+        base = items.items.model.objects.filter(pk__in=id_array(ids))
+        visible = items.restrict(user, base)
+        shown = visible.count()
+        page_qs = visible
+    else:
+        total = items.items.count()
+        page_qs = items.visible(user)
+        shown = page_qs.count()
+    num_pages = max(1, -(-shown // per_page))
+    number = min(max(1, number), num_pages)
+    start = (number - 1) * per_page
+    rows = list(page_qs.order_by(*order).select_related(*related)[start : start + per_page])
+    return CountedPage(total, shown, rows, number, num_pages)

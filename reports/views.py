@@ -171,15 +171,16 @@ def _render_items(request, *, title, subtitle, items, back_url, back_label):
     (a page of them), and how many are counted but not shown to them. The counts and
     the page come from one snapshot, so they agree."""
     order, related = LIST_SHAPES[items.kind]
-    number = _page_number(request)
     with statistics.reporting_snapshot():
-        total = items.items.count()
-        visible = items.visible(request.user)
-        shown = visible.count()
-        paginator = Paginator(visible.order_by(*order).select_related(*related), PER_PAGE)
-        paginator.__dict__["count"] = shown  # counted just above, in the same snapshot
-        page = paginator.get_page(number)
-        rows = list(page.object_list)
+        page = figures.counted_page(
+            items,
+            request.user,
+            order=order,
+            related=related,
+            number=_page_number(request),
+            per_page=PER_PAGE,
+        )
+    rows = page.rows
     if items.kind == "household":
         prime_contact(request.user, households=rows)
     shown_objects = [
@@ -195,9 +196,9 @@ def _render_items(request, *, title, subtitle, items, back_url, back_label):
             "title": title,
             "subtitle": subtitle,
             "kind": items.kind,
-            "total": total,
-            "shown": shown,
-            "hidden": total - shown,
+            "total": page.total,
+            "shown": page.shown,
+            "hidden": page.hidden,
             "page": page,
             "rows": rows,
             "query": query.urlencode(),
