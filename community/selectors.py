@@ -268,6 +268,36 @@ def _bands_present():
     return total
 
 
+# Head counts: the activity columns each figure sums (its list: the activities).
+HEADCOUNT_FIGURES = {
+    "participants": tuple(band for band, _label in AGE_BANDS),
+    **{band: (band,) for band, _label in AGE_BANDS},
+    "volunteers": ("volunteers",),
+}
+
+
+def community_items(start, end, figure: str) -> QuerySet:
+    """What one 地域づくり figure of community_counts counts, for its list: resources,
+    activities or issues of the period. A head count (HEADCOUNT_FIGURES) lists the
+    activities whose columns it sums. KeyError for no such figure."""
+    if figure == "active_resources":
+        return CommunityResource.objects.active_between(start, end)
+    activities = ActivityLog.objects.filter(held_on__gte=start, held_on__lte=end)
+    if figure == "activities" or figure in HEADCOUNT_FIGURES:
+        return activities
+    if figure == "multigenerational_activities":
+        return activities.annotate(bands=_bands_present()).filter(
+            bands__gte=MULTIGENERATIONAL_BANDS
+        )
+    if figure == "issues_raised":
+        return CommunityIssue.objects.filter(raised_on__gte=start, raised_on__lte=end)
+    if figure == "issues_resolved":
+        return CommunityIssue.objects.filter(
+            status=IssueStatus.RESOLVED, resolved_on__gte=start, resolved_on__lte=end
+        )
+    raise KeyError(figure)
+
+
 def community_counts(start, end) -> dict:
     """地域づくり figures for [start, end] (dates, inclusive), by aggregate SQL.
 
@@ -280,7 +310,7 @@ def community_counts(start, end) -> dict:
     """
     by_kind = dict.fromkeys(ResourceKind.values, 0)
     for row in (
-        CommunityResource.objects.active_between(start, end)
+        community_items(start, end, "active_resources")
         .values("kind")
         .annotate(n=Count("pk"))
         .order_by()
@@ -288,7 +318,7 @@ def community_counts(start, end) -> dict:
         by_kind[row["kind"]] = row["n"]
 
     activity = (
-        ActivityLog.objects.filter(held_on__gte=start, held_on__lte=end)
+        community_items(start, end, "activities")
         .annotate(bands=_bands_present())
         .aggregate(
             n=Count("pk"),
@@ -299,14 +329,12 @@ def community_counts(start, end) -> dict:
     )
     bands = {band: activity[band] for band, _label in AGE_BANDS}
 
-    raised = CommunityIssue.objects.filter(raised_on__gte=start, raised_on__lte=end)
+    raised = community_items(start, end, "issues_raised")
     by_source = dict.fromkeys(IssueSource.values, 0)
     for row in raised.values("source").annotate(n=Count("pk")).order_by():
         by_source[row["source"]] = row["n"]
     behind = raised.aggregate(n=Coalesce(Sum("case_count"), 0))["n"]
-    resolved = CommunityIssue.objects.filter(
-        status=IssueStatus.RESOLVED, resolved_on__gte=start, resolved_on__lte=end
-    ).count()
+    resolved = community_items(start, end, "issues_resolved").count()
     return {
         "active_resources": sum(by_kind.values()),
         "active_resources_by_kind": by_kind,

@@ -158,6 +158,28 @@ def district_open_target_counts(district_ids) -> dict[int, int]:
     return {r["district_id"]: r["n"] for r in rows}
 
 
+def outreach_items(start, end, figure: str) -> QuerySet:
+    """What one アウトリーチ figure counts (the keys of reports' table: outreach_counts'
+    figures, survey_visits for every visit with a result), for its list. KeyError for
+    no such figure."""
+    if figure == "targets_found":
+        return OutreachTarget.objects.filter(found_on__gte=start, found_on__lte=end)
+    contacts = ContactAttempt.objects.filter(contacted_on__gte=start, contacted_on__lte=end)
+    if figure == "contacts":
+        return contacts
+    if figure == "contacts_reached":
+        return contacts.filter(reached=True)
+    if figure == "targets_connected":
+        return OutreachTarget.objects.filter(
+            status=TargetStatus.CONNECTED, connected_on__gte=start, connected_on__lte=end
+        )
+    if figure == "survey_visits":
+        return VisitRecord.objects.filter(visited_on__gte=start, visited_on__lte=end).exclude(
+            result=""
+        )
+    raise KeyError(figure)
+
+
 def outreach_counts(start, end) -> dict:
     """アウトリーチ figures for [start, end] (dates, inclusive), by aggregate SQL.
 
@@ -169,12 +191,12 @@ def outreach_counts(start, end) -> dict:
     - targets_connected: targets that reached 支援につながった in the period.
     - survey_visits_by_result: 世帯訪問調査 visits made in the period.
     """
-    targets = OutreachTarget.objects.filter(found_on__gte=start, found_on__lte=end)
+    targets = outreach_items(start, end, "targets_found")
     by_source = dict.fromkeys(TargetSource.values, 0)
     for row in targets.values("source").annotate(n=Count("pk")).order_by():
         by_source[row["source"]] = row["n"]
 
-    contacts = ContactAttempt.objects.filter(contacted_on__gte=start, contacted_on__lte=end)
+    contacts = outreach_items(start, end, "contacts")
     by_method = dict.fromkeys(ContactMethod.values, 0)
     reached = on_records = 0
     for row in (
@@ -190,14 +212,11 @@ def outreach_counts(start, end) -> dict:
         reached += row["reached"]
         on_records += row["on_records"]
 
-    connected = OutreachTarget.objects.filter(
-        status=TargetStatus.CONNECTED, connected_on__gte=start, connected_on__lte=end
-    ).count()
+    connected = outreach_items(start, end, "targets_connected").count()
 
     visits = dict.fromkeys(VisitResult.values, 0)
     for row in (
-        VisitRecord.objects.filter(visited_on__gte=start, visited_on__lte=end)
-        .exclude(result="")
+        outreach_items(start, end, "survey_visits")
         .values("result")
         .annotate(n=Count("pk"))
         .order_by()

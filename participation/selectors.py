@@ -200,11 +200,12 @@ def participation_counts(start, end) -> dict:
       the second figure.
     - host_developments_by_outcome: 受入先開拓 contacts in the period.
     """
+    days = PLACEMENT_DAYS
     counts = {
-        "started": Count("pk", filter=_in("coordinating_on", start, end)),
-        "trials": Count("pk", filter=_in("trial_started_on", start, end)),
-        "settled": Count("pk", filter=_in("settled_on", start, end)),
-        "ended": Count("pk", filter=_in("ended_on", start, end)),
+        "started": Count("pk", filter=_in(days["placements_started"], start, end)),
+        "trials": Count("pk", filter=_in(days["trials_started"], start, end)),
+        "settled": Count("pk", filter=_in(days["placements_settled"], start, end)),
+        "ended": Count("pk", filter=_in(days["placements_ended"], start, end)),
     }
     totals = Placement.objects.aggregate(**counts)
     by_kind = {
@@ -236,3 +237,24 @@ def participation_counts(start, end) -> dict:
         "host_developments": sum(hosts.values()),
         "host_developments_by_outcome": hosts,
     }
+
+
+# The day each placement figure is counted on (participation_counts, participation_items).
+PLACEMENT_DAYS = {
+    "placements_started": "coordinating_on",
+    "trials_started": "trial_started_on",
+    "placements_settled": "settled_on",
+    "placements_ended": "ended_on",
+}
+
+
+def participation_items(start, end, figure: str) -> QuerySet:
+    """What one 参加支援 figure of participation_counts counts, for its list: the
+    placements, follow-ups or host contacts of the period. KeyError for no such figure."""
+    if figure in PLACEMENT_DAYS:
+        return Placement.objects.filter(_in(PLACEMENT_DAYS[figure], start, end))
+    if figure == "follow_ups":
+        return PlacementFollowUp.objects.filter(_in("followed_on", start, end))
+    if figure == "host_developments":
+        return HostDevelopment.objects.filter(_in("contacted_on", start, end))
+    raise KeyError(figure)

@@ -9,8 +9,10 @@ construction. Which of them the viewer may see is asked of the sharing policy
 (cases.sharing, households.access) and of the apps' own selectors built on it;
 items they may not see are counted, never shown.
 
-The 参加支援, 地域づくり and アウトリーチ tables are counted by those apps' selectors
-and partly sum head counts (参加者), which are not items: they have no lists.
+The 参加支援, 地域づくり and アウトリーチ tables are counted by those apps' selectors,
+whose *_items functions give the same definitions as querysets. A head count (参加者,
+ボランティア) is a sum over activities: its list is those activities, with the column
+it sums, and the figure is that column's total.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
@@ -28,6 +31,13 @@ from django.utils.translation import gettext_lazy as _l
 from accounts.choices import AgencyKind
 from cases.choices import Project, RecordKind
 from cases.sharing import case_ids_visible_q
+from community.selectors import (
+    HEADCOUNT_FIGURES,
+    activities_visible_to,
+    community_items,
+    issues_visible_to,
+    resources_visible_to,
+)
 from households.access import households_visible_to
 from households.selectors import persons_visible_to
 from intake.access import consultations_visible_to
@@ -35,6 +45,12 @@ from intake.choices import CameFrom
 from intake.models import ConsultationCategory
 from meetings.choices import MeetingKind
 from meetings.selectors import meetings_readable_by, meetings_visible_to
+from outreach.selectors import campaigns_visible_to, outreach_items, targets_visible_to
+from participation.selectors import (
+    host_logs_visible_to,
+    participation_items,
+    placements_visible_to,
+)
 from referrals.choices import ReferralStatus
 from referrals.selectors import referrals_visible_to
 from reports import statistics as st
@@ -52,6 +68,9 @@ LISTED_TABLES = {
     "meetings",
     "households",
     "projects",
+    "outreach",
+    "participation",
+    "community",
 }
 
 
@@ -71,6 +90,8 @@ class Items:
     # For the lists that can hold a million items: the same rule as a condition on an
     # item's row, so that both counts come from one pass (counted_page).
     condition: object = None  # callable(user) -> Q
+    # A head count: the columns of each item it sums (the figure is their total).
+    sums: tuple[str, ...] = ()
 
     def visible(self, user) -> QuerySet:
         return self.restrict(user, self.items)
@@ -158,6 +179,81 @@ def _consents(items):
     return Items("consent", items, restrict)
 
 
+def _placements(items):
+    return Items("placement", items, lambda user, qs: qs & placements_visible_to(user))
+
+
+def _follow_ups(items):
+    def restrict(user, qs):
+        return qs.filter(placement__in=placements_visible_to(user).values("pk"))
+
+    return Items("follow_up", items, restrict)
+
+
+def _host_logs(items):
+    return Items("host_log", items, lambda user, qs: qs & host_logs_visible_to(user))
+
+
+def _resources(items):
+    return Items("resource", items, lambda user, qs: qs & resources_visible_to(user))
+
+
+def _activities(items, sums=()):
+    return Items(
+        "activity", items, lambda user, qs: qs & activities_visible_to(user), sums=tuple(sums)
+    )
+
+
+def _issues(items):
+    return Items("issue", items, lambda user, qs: qs & issues_visible_to(user))
+
+
+def _targets(items):
+    return Items("target", items, lambda user, qs: qs & targets_visible_to(user))
+
+
+def _contacts(items):
+    def restrict(user, qs):
+        return qs.filter(target__in=targets_visible_to(user).values("pk"))
+
+    return Items("contact", items, restrict)
+
+
+def _visits(items):
+    def restrict(user, qs):
+        return qs.filter(campaign__in=campaigns_visible_to(user).values("pk"))
+
+    return Items("visit", items, restrict)
+
+
+def _pillar_items(table: str, row: str, period: Period, agency) -> Items:
+    """参加支援 / 地域づくり / アウトリーチ: the apps' own definitions (全機関 only)."""
+    if agency is not None:
+        raise UnknownFigure(table)
+    try:
+        if table == "participation":
+            items = participation_items(period.start, period.end, row)
+            model = items.model._meta.model_name
+            if model == "placement":
+                return _placements(items)
+            return _follow_ups(items) if model == "placementfollowup" else _host_logs(items)
+        if table == "community":
+            items = community_items(period.start, period.end, row)
+            model = items.model._meta.model_name
+            if model == "communityresource":
+                return _resources(items)
+            if model == "communityissue":
+                return _issues(items)
+            return _activities(items, HEADCOUNT_FIGURES.get(row, ()))
+        items = outreach_items(period.start, period.end, row)
+    except KeyError as exc:
+        raise UnknownFigure(f"{table}:{row}") from exc
+    model = items.model._meta.model_name
+    if model == "outreachtarget":
+        return _targets(items)
+    return _contacts(items) if model == "contactattempt" else _visits(items)
+
+
 # The same, for other definitions of what is counted (reports.dashboard).
 case_items_of = _cases
 referral_items_of = _referrals
@@ -217,6 +313,8 @@ def figure_items(table: str, row: str, measure: str, period: Period, agency) -> 
             if what == "cases_distinct":
                 return _cases(items)
             return _agenda_items(items)
+    elif table in ("participation", "community", "outreach"):
+        return _pillar_items(table, row, period, agency)
     elif table == "households":
         if row == "total":
             return _households(st.household_items(period, agency, None))
@@ -314,6 +412,9 @@ TABLE_TITLES = {
     "progress": _l("繋ぎ・プランの経過（延べ）"),
     "meetings": _l("会議"),
     "households": _l("世帯人員"),
+    "outreach": _l("アウトリーチ"),
+    "participation": _l("参加支援"),
+    "community": _l("地域づくり"),
 }
 COUNT_LABELS = {
     "opened": _l("相談件数"),
@@ -354,6 +455,8 @@ def row_label(table: str, row: str) -> str:
         return f"{name} {MEETING_MEASURE_LABELS[what]}"
     if table == "households":
         return str(dict(st.HOUSEHOLD_SIZES)[int(row)])
+    if table in st.PILLAR_ROWS:
+        return str(dict(st.PILLAR_ROWS[table])[row])
     return row  # 相談内容: the statistics group itself
 
 
@@ -384,6 +487,7 @@ class CountedPage:
     rows: list
     number: int
     num_pages: int
+    unit: str = "items"  # or "people": a head count summed over the rows
 
     @property
     def hidden(self) -> int:
@@ -419,6 +523,18 @@ def id_array(ids: list[int]):
 def counted_page(items: Items, user, *, order, related, number: int, per_page: int):
     """How many items the figure counts, how many of them the user may see, and one page
     of those (ordered), from one snapshot (the caller's transaction)."""
+    if items.sums:
+        # A head count: the figure is the total of the columns over the items.
+        expression = sum((F(column) for column in items.sums[1:]), F(items.sums[0]))
+        visible = items.visible(user)
+        total = items.items.aggregate(n=Coalesce(Sum(expression), 0))["n"]
+        shown = visible.aggregate(n=Coalesce(Sum(expression), 0))["n"]
+        rows_count = visible.count()
+        num_pages = max(1, -(-rows_count // per_page))
+        number = min(max(1, number), num_pages)
+        start = (number - 1) * per_page
+        rows = list(visible.order_by(*order).select_related(*related)[start : start + per_page])
+        return CountedPage(total, shown, rows, number, num_pages, unit="people")
     if items.condition is not None:
         condition = items.condition(user)
         counts = items.items.order_by().aggregate(

@@ -999,6 +999,43 @@ def outreach_figures(periods) -> dict[str, list[int]] | None:
 # ---------------------------------------------------------------- the tables
 
 
+# The rows of the pillar tables: (key in the app's figures, label).
+OUTREACH_ROWS = [
+    ("targets_found", gettext_lazy("把握した対象者")),
+    ("contacts", gettext_lazy("接触の試み（延べ）")),
+    ("contacts_reached", gettext_lazy("うち本人・家族と接触できた")),
+    ("targets_connected", gettext_lazy("支援につながった対象者")),
+    ("survey_visits", gettext_lazy("世帯訪問調査（延べ）")),
+]
+PARTICIPATION_ROWS = [
+    ("placements_started", gettext_lazy("調整を始めた参加")),
+    ("trials_started", gettext_lazy("体験を始めた参加")),
+    ("placements_settled", gettext_lazy("定着した参加")),
+    ("placements_ended", gettext_lazy("終了した参加")),
+    ("follow_ups", gettext_lazy("定着支援（延べ）")),
+    ("host_developments", gettext_lazy("受入先開拓（延べ）")),
+]
+COMMUNITY_ROWS = [
+    ("active_resources", gettext_lazy("活動中の地域資源")),
+    ("activities", gettext_lazy("活動（延べ）")),
+    ("participants", gettext_lazy("参加者（延べ）")),
+    ("children", gettext_lazy("うち子ども（0〜17歳）")),
+    ("youth", gettext_lazy("うち若者（18〜39歳）")),
+    ("middle_aged", gettext_lazy("うち中高年（40〜64歳）")),
+    ("elderly", gettext_lazy("うち高齢者（65歳以上）")),
+    ("volunteers", gettext_lazy("ボランティア（延べ）")),
+    ("multigenerational_activities", gettext_lazy("多世代の活動")),
+    ("issues_raised", gettext_lazy("提起された地域課題")),
+    ("issues_resolved", gettext_lazy("解決した地域課題")),
+]
+# Every pillar table's rows, by table key.
+PILLAR_ROWS = {
+    "outreach": OUTREACH_ROWS,
+    "participation": PARTICIPATION_ROWS,
+    "community": COMMUNITY_ROWS,
+}
+
+
 @dataclass
 class Row:
     label: str
@@ -1244,13 +1281,7 @@ def _statistics(period: ReportPeriod, agency=None) -> Statistics:
             "outreach",
             _("アウトリーチ"),
             columns,
-            [
-                Row(_("把握した対象者"), outreach["targets_found"]),
-                Row(_("接触の試み（延べ）"), outreach["contacts"]),
-                Row(_("うち本人・家族と接触できた"), outreach["contacts_reached"]),
-                Row(_("支援につながった対象者"), outreach["targets_connected"]),
-                Row(_("世帯訪問調査（延べ）"), outreach["survey_visits"]),
-            ],
+            [Row(str(label), outreach[key], key=key) for key, label in OUTREACH_ROWS],
             notes=["outreach"],
         )
 
@@ -1260,14 +1291,7 @@ def _statistics(period: ReportPeriod, agency=None) -> Statistics:
             "participation",
             _("参加支援"),
             columns,
-            [
-                Row(_("調整を始めた参加"), part["placements_started"]),
-                Row(_("体験を始めた参加"), part["trials_started"]),
-                Row(_("定着した参加"), part["placements_settled"]),
-                Row(_("終了した参加"), part["placements_ended"]),
-                Row(_("定着支援（延べ）"), part["follow_ups"]),
-                Row(_("受入先開拓（延べ）"), part["host_developments"]),
-            ],
+            [Row(str(label), part[key], key=key) for key, label in PARTICIPATION_ROWS],
             notes=["participation"],
         )
         comm = community_figures(periods)
@@ -1275,19 +1299,7 @@ def _statistics(period: ReportPeriod, agency=None) -> Statistics:
             "community",
             _("地域づくり"),
             columns,
-            [
-                Row(_("活動中の地域資源"), comm["active_resources"]),
-                Row(_("活動（延べ）"), comm["activities"]),
-                Row(_("参加者（延べ）"), comm["participants"]),
-                Row(_("うち子ども（0〜17歳）"), comm["children"]),
-                Row(_("うち若者（18〜39歳）"), comm["youth"]),
-                Row(_("うち中高年（40〜64歳）"), comm["middle_aged"]),
-                Row(_("うち高齢者（65歳以上）"), comm["elderly"]),
-                Row(_("ボランティア（延べ）"), comm["volunteers"]),
-                Row(_("多世代の活動"), comm["multigenerational_activities"]),
-                Row(_("提起された地域課題"), comm["issues_raised"]),
-                Row(_("解決した地域課題"), comm["issues_resolved"]),
-            ],
+            [Row(str(label), comm[key], key=key) for key, label in COMMUNITY_ROWS],
             notes=["community"],
         )
 

@@ -150,6 +150,21 @@ LIST_SHAPES = {
     "agenda_item": (("-meeting__starts_at", "-pk"), ("meeting", "case")),
     "household": (("name", "pk"), ()),
     "consent": (("expires_on", "pk"), ("person",)),
+    "placement": (("-coordinating_on", "-pk"), ("person", "opportunity", "agency")),
+    "follow_up": (("-followed_on", "-pk"), ("placement__opportunity", "agency", "staff")),
+    "host_log": (("-contacted_on", "-pk"), ("staff",)),
+    "resource": (("kind", "name", "pk"), ("district",)),
+    "activity": (("-held_on", "-pk"), ("resource",)),
+    "issue": (("-raised_on", "-pk"), ("district",)),
+    "target": (("-found_on", "-pk"), ("district", "assigned_agency", "person", "household")),
+    "contact": (("-contacted_on", "-pk"), ("target__person", "target__household", "agency")),
+    "visit": (("-visited_on", "-pk"), ("campaign", "agency")),
+}
+# What a row of each kind is read as in the access log (the record about a person).
+LOGGED_AS = {
+    "category_pair": lambda row: row.consultation,
+    "contact": lambda row: row.target,
+    "follow_up": lambda row: row.placement,
 }
 
 
@@ -183,9 +198,8 @@ def _render_items(request, *, title, subtitle, items, back_url, back_label):
     rows = page.rows
     if items.kind == "household":
         prime_contact(request.user, households=rows)
-    shown_objects = [
-        getattr(r, "consultation", r) if items.kind == "category_pair" else r for r in rows
-    ]
+    as_logged = LOGGED_AS.get(items.kind)
+    shown_objects = [as_logged(r) for r in rows] if as_logged else rows
     log_reads(user=request.user, objects=shown_objects, request=request, detail="statistics_figure")
     query = request.GET.copy()
     query.pop("page", None)
@@ -200,6 +214,8 @@ def _render_items(request, *, title, subtitle, items, back_url, back_label):
             "shown": page.shown,
             "hidden": page.hidden,
             "page": page,
+            "people": page.unit == "people",
+            "sums": items.sums,
             "rows": rows,
             "query": query.urlencode(),
             "back_url": back_url,
@@ -230,10 +246,6 @@ def statistics_view(request):
             "form": form,
             "stats": stats,
             "tables": figures.html_tables(stats),
-            "unlisted_note": _(
-                "参加支援・地域づくり・アウトリーチの表は各事業の記録から数えた件数・人数"
-                "（参加者は人数の合計）で、一覧はありません。"
-            ),
         },
     )
 
