@@ -174,6 +174,10 @@ class Writer:
                 agency=self.agency, kind="membership", key=row.key, object_id=0, batch=self.batch
             )
             self.keys.setdefault("membership", {})[row.key] = 0
+        self._write_consent(get, pkey, person)
+        return True
+
+    def _write_consent(self, get, pkey: str, person) -> None:
         if get("同意日"):
             obtained = parse_day(get("同意日"))
             consent_key = f"{pkey}@{obtained.isoformat()}"
@@ -189,7 +193,116 @@ class Writer:
                     obtained_on=obtained,
                 )
                 self.remember("consent", consent_key, consent)
-        return True
+
+    # -- many rows of the 世帯・世帯員 ledger at once
+
+    def snapshot(self):
+        return {kind: dict(keys) for kind, keys in self.keys.items()}
+
+    def restore(self, snapshot) -> None:
+        """After a chunk's savepoint was rolled back: forget what it remembered."""
+        self.keys = snapshot
+        self.cache.clear()
+
+    def remember_many(self, kind: str, pairs: list[tuple[str, object]]) -> None:
+        SourceKey.objects.bulk_create(
+            [
+                SourceKey(
+                    agency=self.agency, kind=kind, key=key, object_id=obj.pk, batch=self.batch
+                )
+                for key, obj in pairs
+            ],
+            batch_size=1000,
+        )
+        for key, obj in pairs:
+            self.keys.setdefault(kind, {})[key] = obj.pk
+            self.cache[(kind, obj.pk)] = obj
+
+    def write_households_bulk(self, rows) -> dict[int, bool]:
+        """The rows (of the 世帯・世帯員 ledger, without errors, in file order) at once:
+        new households and new persons through the households bulk services, the
+        rest (a person already imported or judged the same as a registered one, a
+        repeated person key) row by row after them, as write() would. Returns
+        {row pk: written}. Raises like write(); the caller rolls the chunk back and
+        writes it again row by row to name the failing row."""
+        headers = BY_CODE[ledgers.HOUSEHOLDS].headers
+        gets = {row.pk: dict(zip(headers, row.values, strict=False)).get for row in rows}
+        done: dict[int, bool] = {}
+        households: dict[str, Household] = {}
+        for row in rows:
+            get = gets[row.pk]
+            hkey = get("世帯キー")
+            if self.known("membership", row.key) or self.known("household", hkey):
+                continue
+            if hkey not in households:
+                households[hkey] = Household(
+                    name=get("世帯の呼び名"),
+                    postal_code=get("郵便番号"),
+                    address=get("住所"),
+                    phone=get("電話"),
+                    district=self.districts.get(get("行政区")) if get("行政区") else None,
+                    is_address_confidential=get("住所秘匿") == "はい",
+                )
+        if households:
+            household_services.household_create_bulk(
+                actor=self.actor, agency=self.agency, households=list(households.values())
+            )
+            self.remember_many("household", list(households.items()))
+        members, bulk_rows, rest, seen = [], [], [], set()
+        for row in rows:
+            get = gets[row.pk]
+            pkey = get("世帯員キー")
+            same = row.decision == Decision.SAME and (row.candidate_person_id or row.candidate_key)
+            if (
+                self.known("membership", row.key)
+                or self.known("person", pkey)
+                or same
+                or pkey in seen
+                or row.key in seen
+            ):
+                seen.update((pkey, row.key))
+                rest.append(row)
+                continue
+            seen.update((pkey, row.key))
+            members.append(
+                household_services.NewMember(
+                    household=self.get("household", get("世帯キー")),
+                    person=Person(
+                        family_name=get("姓"),
+                        given_name=get("名"),
+                        family_name_kana=get("せい（ふりがな）"),
+                        given_name_kana=get("めい（ふりがな）"),
+                        birth_date=parse_day(get("生年月日")) if get("生年月日") else None,
+                        sex=self.code("sex", get("性別"), "unknown"),
+                    ),
+                    relationship=self.code("relationship", get("続柄")),
+                    since=parse_day(get("加入日")) if get("加入日") else None,
+                    until=parse_day(get("離脱日")) if get("離脱日") else None,
+                )
+            )
+            bulk_rows.append(row)
+        if members:
+            household_services.person_add_to_household_bulk(
+                actor=self.actor, agency=self.agency, members=members
+            )
+            self.remember_many(
+                "person",
+                [
+                    (gets[r.pk]("世帯員キー"), m.person)
+                    for r, m in zip(bulk_rows, members, strict=True)
+                ],
+            )
+            self.remember_many(
+                "membership",
+                [(r.key, m.membership) for r, m in zip(bulk_rows, members, strict=True)],
+            )
+            for row, member in zip(bulk_rows, members, strict=True):
+                get = gets[row.pk]
+                self._write_consent(get, get("世帯員キー"), member.person)
+                done[row.pk] = True
+        for row in rest:
+            done[row.pk] = self._write_households(row, gets[row.pk])
+        return done
 
     def _write_consultations(self, row, get) -> bool:
         if self.known("consultation", row.key):

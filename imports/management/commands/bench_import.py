@@ -58,7 +58,9 @@ class Command(BaseCommand):
         if not Membership.objects.filter(user=manager, agency=desk, is_active=True).exists():
             membership_add(actor=actor, user=manager, agency=desk, role=Role.MANAGER)
         run = uuid.uuid4().hex[:6]
-        rng = random.Random(16)
+        # Seeded by the run: rows of a run are new persons, not "the same as" those of
+        # an earlier run on the same database (which the commit would only map).
+        rng = random.Random(run)
         data = self._households(rows, run, rng)
         results = []
         for label, payload in (("世帯・世帯員", data),):
