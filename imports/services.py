@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import log_action
 from accounts.choices import Role
 from accounts.models import Agency
+from accounts.system import system_user
 from imports import reader
 from imports.models import (
     PENDING,
@@ -420,6 +421,25 @@ def export_build(*, export_id: int) -> str:
     export.save()
     log_action(actor=actor, action="imports.export.done", obj=export)
     return export.status
+
+
+def export_purge_expired(*, now: dt.datetime | None = None) -> int:
+    """Beat, daily: delete the files of exports past their expiry (the personal data
+    they hold leaves the server); the row stays as the record of who took what out.
+    Returns how many files were deleted."""
+    now = now or timezone.now()
+    expired = DeskExport.objects.filter(expires_at__lte=now).exclude(file="")
+    count = 0
+    actor = None
+    for export in expired:  # at most a few a day
+        actor = actor or system_user()
+        with transaction.atomic():
+            name = export.file.name
+            export.file.delete(save=False)
+            DeskExport.objects.filter(pk=export.pk).update(file="")  # not historied
+            log_action(actor=actor, action="imports.export.purged", obj=export, file=name)
+        count += 1
+    return count
 
 
 __all__ = ["ImportRefused", "ImportActionRefused"]
