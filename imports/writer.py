@@ -422,8 +422,13 @@ class Writer:
         sent_at = timezone.make_aware(dt.datetime.combine(sent_on, dt.time(9, 0)))
         if sent_at > timezone.now():
             sent_at = timezone.now()
+        # A referral the ledger shows answered or ended was dealt with outside the
+        # system: nobody is notified of it or of its past steps. One still awaiting
+        # the answer tells the receiving agency as a sent referral does (it must answer
+        # it here).
+        answered = any(get(h) for h in ("受理日", "辞退日", "対応開始日", "完了日", "取消日"))
         basis = get("根拠")
-        kwargs = {}
+        kwargs = {"notify_receiver": not answered}
         if basis == ledgers.CONSENT_BASIS:
             consent = sharing.covering_consents(case, to_agency).first()
             kwargs["consent"] = consent
@@ -460,6 +465,7 @@ class Writer:
                     note=note,
                     system=True,
                     on=parse_day(get(header)),
+                    notify_parties=False,
                 )
         self.cache[("referral", referral.pk)] = referral
         SourceKey.objects.create(
