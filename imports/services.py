@@ -150,12 +150,18 @@ def batch_decide(*, actor, batch: ImportBatch, decisions: dict[int, str]) -> int
 # ---------------------------------------------------------------- commit
 
 
+def _queue_options() -> dict:
+    """A queue of its own when IMPORTS_CELERY_QUEUE is set (the real-worker tests)."""
+    queue = getattr(settings, "IMPORTS_CELERY_QUEUE", None)
+    return {"queue": queue} if queue else {}
+
+
 def _enqueue_on_commit(batch_id: int) -> None:
     def send():
         from imports.tasks import imports_commit_task
 
         try:
-            imports_commit_task.apply_async(args=[batch_id])
+            imports_commit_task.apply_async(args=[batch_id], **_queue_options())
         except Exception:  # the broker is down: the batch stays queued; commit again
             logger.warning("import %s: could not send the message", batch_id, exc_info=True)
 
@@ -378,7 +384,7 @@ def export_request(*, actor) -> DeskExport:
         from imports.tasks import imports_export_task
 
         try:
-            imports_export_task.apply_async(args=[export.pk])
+            imports_export_task.apply_async(args=[export.pk], **_queue_options())
         except Exception:
             logger.warning("export %s: could not send the message", export.pk, exc_info=True)
 
