@@ -262,12 +262,13 @@ def batch_run(*, batch_id: int, token: str) -> str:
                     if row.errors:
                         outcome[row.pk] = (RowState.SKIPPED, "")
                     elif batch.only_good:
+                        mark = writer.mark()
                         try:
                             with transaction.atomic():
                                 done = writer.write(row)
                         except (ValidationError, RowFailed, DatabaseError, KeyError) as exc:
                             outcome[row.pk] = (RowState.FAILED, _message(exc))
-                            writer.cache.clear()
+                            writer.forget_since(mark)
                             continue
                         outcome[row.pk] = (RowState.WRITTEN if done else RowState.ALREADY, "")
                     else:

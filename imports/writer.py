@@ -78,6 +78,7 @@ class Writer:
             self.staff[str(m.user)] = m.user
         self.picks = {name: ledgers.label_map(name) for name in ledgers.PICK_LISTS}
         self._plan_rows = None  # case key -> its 支援プラン rows of this batch
+        self.journal: list[tuple[str, str]] = []  # keys remembered, in order
         self.plans_written: set[int] = set()  # plan rows written with their case
 
     # -- keys
@@ -91,6 +92,19 @@ class Writer:
         )
         self.keys.setdefault(kind, {})[key] = obj.pk
         self.cache[(kind, obj.pk)] = obj
+        self.journal.append((kind, key))
+
+    def mark(self) -> int:
+        """Where the journal of remembered keys stands (before a row's savepoint)."""
+        return len(self.journal)
+
+    def forget_since(self, mark: int) -> None:
+        """The row's savepoint was rolled back: forget the keys it remembered, so a
+        later row referring to them is refused by name, not by a missing object."""
+        while len(self.journal) > mark:
+            kind, key = self.journal.pop()
+            self.keys.get(kind, {}).pop(key, None)
+        self.cache.clear()
 
     def get(self, kind: str, key: str):
         object_id = self.keys.get(kind, {}).get(key)
@@ -184,6 +198,7 @@ class Writer:
                 agency=self.agency, kind="membership", key=row.key, object_id=0, batch=self.batch
             )
             self.keys.setdefault("membership", {})[row.key] = 0
+            self.journal.append(("membership", row.key))
         self._write_consent(get, pkey, person)
         return True
 
@@ -213,6 +228,7 @@ class Writer:
         """After a chunk's savepoint was rolled back: forget what it remembered."""
         self.keys = snapshot
         self.cache.clear()
+        self.journal.clear()  # the snapshot covers what came before
 
     def remember_many(self, kind: str, pairs: list[tuple[str, object]]) -> None:
         SourceKey.objects.bulk_create(
@@ -606,4 +622,5 @@ class Writer:
             batch=self.batch,
         )
         self.keys.setdefault("referral", {})[row.key] = referral.pk
+        self.journal.append(("referral", row.key))
         return True

@@ -165,3 +165,40 @@ def test_a_refused_chunk_is_written_again_row_by_row(
     assert Household.objects.count() == 2 and Person.objects.count() == 4
     assert SourceKey.objects.filter(kind="household").count() == 2
     assert HouseholdMembership.objects.filter(until__isnull=True).count() == 4
+
+
+def test_only_good_rows_forget_the_keys_of_a_refused_row(
+    setup, manager, django_capture_on_commit_callbacks, monkeypatch
+):
+    """A row refused after it made a person (here its consent) is rolled back whole;
+    a later row naming that person is refused by name, and the rest is written."""
+    from tests.imports.test_imports import ledger
+
+    real = household_services.consent_record
+
+    def refuse_p1(**kwargs):
+        if kwargs["person"].given_name == "太郎":
+            raise ValidationError("同意を記録できません。")
+        return real(**kwargs)
+
+    monkeypatch.setattr(household_services, "consent_record", refuse_p1)
+    sheets = ledger()
+    sheets["records"][0]["種別"] = "テレパシー"  # an error row: only_good is chosen
+    batch = services.batch_preview(actor=manager, upload=upload(book_bytes(sheets)))
+    assert batch.error_rows == 1
+    batch = run_batch(manager, batch, django_capture_on_commit_callbacks)
+    assert batch.status == BatchStatus.DONE, batch.error
+    states = {r.key: (r.state, r.message) for r in batch.rows.all()}
+    assert states["H1/P1"][0] == RowState.FAILED and "同意を記録できません" in states["H1/P1"][1]
+    assert states["H1/P2"][0] == RowState.WRITTEN
+    # the consultation names P1: refused by name, not a crash of the whole batch
+    assert states["C1"][0] == RowState.FAILED and "P1" in states["C1"][1]
+    assert list(Person.objects.values_list("given_name", flat=True)) == ["一郎"]
+    assert not SourceKey.objects.filter(kind="person", key="P1").exists()
+
+
+def run_batch(manager, batch, capture):
+    with capture(execute=True):
+        services.batch_commit(actor=manager, batch=batch, only_good=True)
+    batch.refresh_from_db()
+    return batch
