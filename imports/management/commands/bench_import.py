@@ -1,5 +1,5 @@
-"""Time the preview and the commit of a generated 10,000-row ledger (世帯・世帯員)
-and a 相談受付 ledger on its households. Run on an own database:
+"""Time the preview and the commit of a generated 10,000-row ledger (世帯・世帯員).
+Run on an own database:
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/jusou_bench_import \\
         .venv/bin/python manage.py bench_import --rows 10000
