@@ -74,6 +74,24 @@ def log_action(*, actor, action: str, obj, **data) -> ActionLog:
     )
 
 
+def log_actions(*, actor, action: str, objs, **data) -> None:
+    """log_action for many objects of one bulk service call, in one INSERT."""
+    data = {k: (v if isinstance(v, int | float | bool | None) else str(v)) for k, v in data.items()}
+    ActionLog.objects.bulk_create(
+        [
+            ActionLog(
+                actor=actor,
+                action=action,
+                object_type=obj._meta.label_lower,
+                object_id=str(obj.pk),
+                data=data,
+            )
+            for obj in objs
+        ],
+        batch_size=1000,
+    )
+
+
 def log_denied(*, user, object_type: str, object_id, request=None, detail="") -> None:
     """A refused read (the view answers 404): logged for signed-in users, so the review
     shows who tried to open what they may not see."""

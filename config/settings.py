@@ -308,6 +308,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reports.tasks.reports_purge_expired_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    "imports-purge-expired-exports": {
+        "task": "imports.tasks.imports_purge_expired_exports_task",
+        "schedule": crontab(hour=2, minute=40),
+    },
 }
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -37,6 +37,35 @@ def grant_household(*, agency, household: Household, change=False, confidential=
         assign_perm(CONFIDENTIAL, group, household)
 
 
+def grant_households_bulk(*, agency, households, change=False, confidential=False) -> None:
+    """grant_household for many households at once (an import's chunk): the same
+    permission rows, written in one INSERT; a grant already there is left alone."""
+    group = agency_group(agency)
+    codenames = [VIEW.split(".")[1]]
+    if change:
+        codenames.append(CHANGE.split(".")[1])
+    if confidential:
+        codenames.append(CONFIDENTIAL.split(".")[1])
+    permissions = list(
+        Permission.objects.filter(
+            codename__in=codenames,
+            content_type__app_label="households",
+            content_type__model="household",
+        )
+    )
+    HouseholdGroupObjectPermission.objects.bulk_create(
+        [
+            HouseholdGroupObjectPermission(
+                group=group, permission=permission, content_object=household
+            )
+            for household in households
+            for permission in permissions
+        ],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
+
+
 def revoke_household(*, agency, household: Household, perms=(VIEW, CHANGE, CONFIDENTIAL)) -> None:
     group = agency_group(agency)
     for perm in perms:

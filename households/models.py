@@ -73,8 +73,12 @@ class Household(Versioned):
         return self.name
 
     def save(self, *args, **kwargs):
-        self.phone_digits = kana.normalise_phone(self.phone)
+        self.normalise()
         super().save(*args, **kwargs)
+
+    def normalise(self) -> None:
+        """The derived search columns, set by save() and by the bulk services."""
+        self.phone_digits = kana.normalise_phone(self.phone)
 
     def current_memberships(self):
         return self.memberships.filter(until__isnull=True).select_related("person")
@@ -141,12 +145,17 @@ class Person(Versioned):
         return age_on(self.birth_date, timezone.localdate())
 
     def save(self, *args, **kwargs):
+        self.normalise()
+        super().save(*args, **kwargs)
+
+    def normalise(self) -> None:
+        """The normalised kana and the derived search columns, set by save() and by the
+        bulk services."""
         self.family_name_kana = kana.normalise_kana(self.family_name_kana)
         self.given_name_kana = kana.normalise_kana(self.given_name_kana)
         self.name_kana = self.family_name_kana + self.given_name_kana
         self.phone_digits = kana.normalise_phone(self.phone)
         self.mobile_digits = kana.normalise_phone(self.mobile_phone)
-        super().save(*args, **kwargs)
 
 
 class HouseholdMembership(Versioned):

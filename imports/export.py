@@ -4,8 +4,8 @@ that an export imports again into an empty database.
 What "the desk's data" is: households the desk registered or works with (its
 consultations and cases) and their members; consultations the desk received; cases it
 leads; support records the desk wrote on them (not those a referral wrote: the
-referral sheet brings those back); referrals it sent from them. Plans and meeting
-decisions are written as reference sheets (not read on import).
+referral sheet brings those back); referrals it sent from them; the plans of its cases.
+Meeting decisions are written as a reference sheet (not read on import: README).
 
 住所秘匿: address, postal code and phone are written only where
 households.access.may_see_contact allows the exporting user (asked for the whole list
@@ -257,6 +257,32 @@ def build_workbook(*, user, agency) -> bytes:
             ]
         )
 
+    # 支援プラン: each version, its roles and consent; the import replays them within
+    # the case's course (imports.writer). Reviews (評価) are not carried.
+    for plan in (
+        SupportPlan.objects.filter(case__in=cases)
+        .select_related("consent")
+        .prefetch_related("roles__agency")
+        .order_by("case_id", "number")
+    ):
+        sheets[ledgers.PLANS].append(
+            [
+                f"L{plan.pk}",
+                f"K{plan.case_id}",
+                plan.person_wishes,
+                plan.goals,
+                plan.review_on,
+                "\n".join(
+                    ledgers.ROLE_SPLIT.join((r.concern, r.agency.name, r.method))
+                    for r in plan.roles.all()
+                ),
+                pkey(plan.consent.person_id) if plan.consent else "",
+                plan.consented_on if plan.consent else None,
+                plan.approved_on,
+                plan.activated_on,
+            ]
+        )
+
     _reference_sheets(book, agency, cases)
     for sheet in sheets.values():
         for row in sheet.iter_rows(min_row=2):
@@ -290,23 +316,6 @@ def _label_sex(value) -> str:
 def _reference_sheets(book, agency, cases) -> None:
     from meetings.models import AgendaItem
 
-    plans = book.create_sheet(ledgers.EXPORT_ONLY_PLANS)
-    plans.append(
-        ["ケースキー", "版", "状態", "本人の希望", "目標", "同意日", "承認日", "実施開始日"]
-    )
-    for plan in SupportPlan.objects.filter(case__in=cases).order_by("case_id", "number"):
-        plans.append(
-            [
-                f"K{plan.case_id}",
-                plan.number,
-                str(plan.get_status_display()),
-                plan.person_wishes,
-                plan.goals,
-                plan.consented_on,
-                plan.approved_on,
-                plan.activated_on,
-            ]
-        )
     meetings = book.create_sheet(ledgers.EXPORT_ONLY_MEETINGS)
     meetings.append(["会議の種類", "開始日時", "ケースキー", "議題", "決定事項"])
     items = (

@@ -20,6 +20,7 @@ CONSULTATIONS = "consultations"
 CASES = "cases"
 RECORDS = "records"
 REFERRALS = "referrals"
+PLANS = "plans"
 
 YES_NO = ["はい", "いいえ"]
 CONSENT_BASIS = "本人同意"
@@ -162,6 +163,28 @@ LEDGERS: list[Ledger] = [
         ],
     ),
     Ledger(
+        PLANS,
+        "支援プラン",
+        _("支援プラン"),
+        "プランキー",
+        [
+            Column("プランキー", True),
+            Column("ケースキー", True),
+            Column("本人の希望", width=30),
+            Column("目標", True, width=30),
+            Column("評価予定日", is_date=True),
+            Column(
+                "役割",
+                width=40,
+                note="1行に1つ「困りごと／機関名／支援方法」（機関は本人同意の共有先に含まれること）",
+            ),
+            Column("同意した人（世帯員キー）"),
+            Column("同意日", is_date=True),
+            Column("承認日", is_date=True),
+            Column("実施開始日", is_date=True),
+        ],
+    ),
+    Ledger(
         RECORDS,
         "支援経過",
         _("支援経過"),
@@ -208,6 +231,7 @@ BY_CODE = {ledger.code: ledger for ledger in LEDGERS}
 BY_SHEET = {ledger.sheet: ledger for ledger in LEDGERS}
 ORDER = [ledger.code for ledger in LEDGERS]
 
-# Export-only sheets (read by nobody on import; named so a reader knows).
-EXPORT_ONLY_PLANS = "支援プラン（参考）"
+ROLE_SPLIT = "／"
+
+# Export-only sheet (read by nobody on import; named so a reader knows): README, imports.
 EXPORT_ONLY_MEETINGS = "会議の決定（参考）"

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Agency
@@ -165,5 +166,9 @@ class DeskExport(models.Model):
         return self.status in (ExportStatus.QUEUED, ExportStatus.RUNNING)
 
     @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
     def can_download(self) -> bool:
-        return self.status == ExportStatus.DONE and bool(self.file.name)
+        return self.status == ExportStatus.DONE and bool(self.file.name) and not self.is_expired

@@ -694,6 +694,63 @@ class Checker:
             if day:
                 last = day
 
+    # plans
+
+    def _check_plans(self, row: Checked, get) -> None:
+        row.key = get("プランキー")
+        self._required(row, get, "プランキー", "目標")
+        row._defines = [("plan", row.key)] if row.key else []
+        if row.key and self._mark_already(row, "plan"):
+            return
+        if get("ケースキー"):
+            self._ref(row, "case", get("ケースキー"), "ケースキー")
+        else:
+            row.errors.append(_("ケースキー を入力してください。"))
+        self._day(row, get, "評価予定日", past=False)
+        try:
+            for _concern, name, _method in parse_roles(get("役割")):
+                if name not in self.agencies:
+                    row.errors.append(
+                        _("役割: 「%(name)s」という機関は登録されていません。") % {"name": name}
+                    )
+        except ValueError as exc:
+            row.errors.append(_("役割: %(error)s") % {"error": exc.args[0]})
+        consented = self._day(row, get, "同意日")
+        approved = self._day(row, get, "承認日")
+        activated = self._day(row, get, "実施開始日")
+        if consented or get("同意した人（世帯員キー）"):
+            if not (consented and get("同意した人（世帯員キー）")):
+                row.errors.append(
+                    _("プランの本人同意には、同意した人と同意日の両方を入力してください。")
+                )
+            else:
+                self._ref(
+                    row, "person", get("同意した人（世帯員キー）"), "同意した人（世帯員キー）"
+                )
+        if approved and not consented:
+            row.errors.append(_("本人同意のないプランは承認できません。同意日を入力してください。"))
+        if activated and not approved:
+            row.errors.append(_("実施開始日があるときは承認日も入力してください。"))
+        if consented and approved and approved < consented:
+            row.errors.append(_("承認日は同意日より後にしてください。"))
+        if approved and activated and activated < approved:
+            row.errors.append(_("実施開始日は承認日より後にしてください。"))
+
+
+def parse_roles(text: str) -> list[tuple[str, str, str]]:
+    """「困りごと／機関名／支援方法」 one a line → (concern, agency name, method). Raises
+    ValueError with a Japanese message."""
+    roles = []
+    for line in [part.strip() for part in re.split(r"[\n；;]+", text or "") if part.strip()]:
+        parts = [p.strip() for p in line.split(ledgers.ROLE_SPLIT)]
+        if len(parts) != 3 or not all(parts):
+            raise ValueError(
+                _("「%(line)s」を読めません。「困りごと／機関名／支援方法」の形にしてください。")
+                % {"line": line}
+            )
+        roles.append((parts[0], parts[1], parts[2]))
+    return roles
+
 
 def parse_course(text: str) -> list[tuple[dt.date, str, str]]:
     """「2024-03-01 終結（課題の解決・目標達成）；2024-03-10 支援中」 → (day, status,

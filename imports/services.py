@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import log_action
 from accounts.choices import Role
 from accounts.models import Agency
+from accounts.system import system_user
 from imports import reader
 from imports.models import (
     PENDING,
@@ -43,6 +44,10 @@ from imports.writer import RowFailed, Writer, _message
 logger = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 50  # rows between progress updates
+# Rows written together through the owning apps' bulk services (imports.writer
+# write_households_bulk), each chunk in a savepoint of its own.
+CHUNK_ROWS = 500
+BULK_LEDGERS = {"households"}
 
 
 class ImportActionRefused(ValidationError):
@@ -145,12 +150,18 @@ def batch_decide(*, actor, batch: ImportBatch, decisions: dict[int, str]) -> int
 # ---------------------------------------------------------------- commit
 
 
+def _queue_options() -> dict:
+    """A queue of its own when IMPORTS_CELERY_QUEUE is set (the real-worker tests)."""
+    queue = getattr(settings, "IMPORTS_CELERY_QUEUE", None)
+    return {"queue": queue} if queue else {}
+
+
 def _enqueue_on_commit(batch_id: int) -> None:
     def send():
         from imports.tasks import imports_commit_task
 
         try:
-            imports_commit_task.apply_async(args=[batch_id])
+            imports_commit_task.apply_async(args=[batch_id], **_queue_options())
         except Exception:  # the broker is down: the batch stays queued; commit again
             logger.warning("import %s: could not send the message", batch_id, exc_info=True)
 
@@ -229,30 +240,46 @@ def batch_run(*, batch_id: int, token: str) -> str:
     total = max(1, len(rows))
     outcome: dict[int, tuple[str, str]] = {}
     failed_row = None
+    index = 0
     try:
         with transaction.atomic():
             writer = Writer(batch=batch, actor=actor)
-            for index, row in enumerate(rows, start=1):
-                if row.errors:
-                    outcome[row.pk] = (RowState.SKIPPED, "")
-                elif batch.only_good:
-                    try:
-                        with transaction.atomic():
-                            done = writer.write(row)
-                    except (ValidationError, RowFailed, DatabaseError, KeyError) as exc:
-                        outcome[row.pk] = (RowState.FAILED, _message(exc))
-                        writer.cache.clear()
+            for chunk in _chunks(rows):
+                if chunk[0].ledger in BULK_LEDGERS:
+                    done = _write_chunk_bulk(writer, chunk)
+                    if done is not None:
+                        for row in chunk:
+                            if row.pk in done:
+                                state = RowState.WRITTEN if done[row.pk] else RowState.ALREADY
+                                outcome[row.pk] = (state, "")
+                            else:
+                                outcome[row.pk] = (RowState.SKIPPED, "")
+                        index += len(chunk)
+                        cache.set(progress_key(batch.pk), min(99, index * 100 // total), 3600)
                         continue
-                    outcome[row.pk] = (RowState.WRITTEN if done else RowState.ALREADY, "")
-                else:
-                    try:
-                        done = writer.write(row)
-                    except (ValidationError, RowFailed, KeyError) as exc:
-                        failed_row = (row, _message(exc))
-                        raise
-                    outcome[row.pk] = (RowState.WRITTEN if done else RowState.ALREADY, "")
-                if index % PROGRESS_EVERY == 0:
-                    cache.set(progress_key(batch.pk), min(99, index * 100 // total), 3600)
+                for row in chunk:
+                    index += 1
+                    if row.errors:
+                        outcome[row.pk] = (RowState.SKIPPED, "")
+                    elif batch.only_good:
+                        mark = writer.mark()
+                        try:
+                            with transaction.atomic():
+                                done = writer.write(row)
+                        except (ValidationError, RowFailed, DatabaseError, KeyError) as exc:
+                            outcome[row.pk] = (RowState.FAILED, _message(exc))
+                            writer.forget_since(mark)
+                            continue
+                        outcome[row.pk] = (RowState.WRITTEN if done else RowState.ALREADY, "")
+                    else:
+                        try:
+                            done = writer.write(row)
+                        except (ValidationError, RowFailed, KeyError) as exc:
+                            failed_row = (row, _message(exc))
+                            raise
+                        outcome[row.pk] = (RowState.WRITTEN if done else RowState.ALREADY, "")
+                    if index % PROGRESS_EVERY == 0:
+                        cache.set(progress_key(batch.pk), min(99, index * 100 // total), 3600)
     except (ValidationError, RowFailed, KeyError):
         row, message = failed_row
         with transaction.atomic():
@@ -280,6 +307,33 @@ def batch_run(*, batch_id: int, token: str) -> str:
                 ImportRow.objects.filter(pk=pk).update(state=state, message=message)
     written = sum(1 for s, _m in outcome.values() if s == RowState.WRITTEN)
     return _finish(batch, written=written)
+
+
+def _chunks(rows):
+    """Consecutive rows of one ledger, at most CHUNK_ROWS each."""
+    chunk = []
+    for row in rows:
+        if chunk and (len(chunk) == CHUNK_ROWS or row.ledger != chunk[0].ledger):
+            yield chunk
+            chunk = []
+        chunk.append(row)
+    if chunk:
+        yield chunk
+
+
+def _write_chunk_bulk(writer: Writer, chunk) -> dict[int, bool] | None:
+    """Write a chunk's good rows at once, in a savepoint. None when anything in it was
+    refused: the savepoint is rolled back and the caller writes the chunk again row by
+    row, so the row at fault is named (or, with only_good, skipped alone)."""
+    good = [row for row in chunk if not row.errors]
+    snapshot = writer.snapshot()
+    try:
+        with transaction.atomic():
+            return writer.write_households_bulk(good)
+    except (ValidationError, RowFailed, DatabaseError, KeyError):
+        logger.info("import %s: a chunk is written again row by row", writer.batch.pk)
+        writer.restore(snapshot)
+        return None
 
 
 def _sheet(code: str) -> str:
@@ -331,7 +385,7 @@ def export_request(*, actor) -> DeskExport:
         from imports.tasks import imports_export_task
 
         try:
-            imports_export_task.apply_async(args=[export.pk])
+            imports_export_task.apply_async(args=[export.pk], **_queue_options())
         except Exception:
             logger.warning("export %s: could not send the message", export.pk, exc_info=True)
 
@@ -374,6 +428,25 @@ def export_build(*, export_id: int) -> str:
     export.save()
     log_action(actor=actor, action="imports.export.done", obj=export)
     return export.status
+
+
+def export_purge_expired(*, now: dt.datetime | None = None) -> int:
+    """Beat, daily: delete the files of exports past their expiry (the personal data
+    they hold leaves the server); the row stays as the record of who took what out.
+    Returns how many files were deleted."""
+    now = now or timezone.now()
+    expired = DeskExport.objects.filter(expires_at__lte=now).exclude(file="")
+    count = 0
+    actor = None
+    for export in expired:  # at most a few a day
+        actor = actor or system_user()
+        with transaction.atomic():
+            name = export.file.name
+            export.file.delete(save=False)
+            DeskExport.objects.filter(pk=export.pk).update(file="")  # not historied
+            log_action(actor=actor, action="imports.export.purged", obj=export, file=name)
+        count += 1
+    return count
 
 
 __all__ = ["ImportRefused", "ImportActionRefused"]

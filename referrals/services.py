@@ -189,11 +189,13 @@ def referral_send(
     exemption_reason: str = "",
     exemption_note: str = "",
     sent_at=None,
+    notify_receiver: bool = True,
 ) -> Referral:
     """The lead agency refers the case (the persons concerned) to another agency.
 
     sent_at records a referral already made (by phone, on paper) at that time; the
-    answer date counts from it. It may not lie in the future.
+    answer date counts from it. It may not lie in the future. notify_receiver=False
+    (a ledger import of a referral the receiver already answered) sends no notice.
 
     Refused unless the actor may change the case and the referral rests on a consent
     that covers the receiving agency or on a recorded legal exemption with its reason.
@@ -275,13 +277,14 @@ def referral_send(
     )
     referral.support_record = record
     save_as(referral, actor, update_fields=["support_record"])
-    notify(
-        actor=actor,
-        users=agency_staff(to_agency),
-        verb=_("%(agency)sから新しい繋ぎが届きました") % {"agency": from_agency.name},
-        referral=referral,
-        email=True,
-    )
+    if notify_receiver:
+        notify(
+            actor=actor,
+            users=agency_staff(to_agency),
+            verb=_("%(agency)sから新しい繋ぎが届きました") % {"agency": from_agency.name},
+            referral=referral,
+            email=True,
+        )
     log_action(
         actor=actor,
         action="referrals.referral.sent",
@@ -365,8 +368,12 @@ def referral_transition(
     note: str = "",
     system: bool = False,
     on: dt.date | None = None,
+    notify_parties: bool = True,
 ) -> Referral:
     """Move a referral along the table in referrals.choices.TRANSITIONS.
+
+    notify_parties=False (a ledger import recording steps taken long ago) tells
+    nobody; everything else (grants, their ends, the event, the log) happens as usual.
 
     on is the day the step was taken (default today, at the present moment): history
     typed in later keeps its own days, and the statistics count each step in the month
@@ -439,7 +446,8 @@ def referral_transition(
             actor=actor,
             reason=_("繋ぎの%(status)s") % {"status": ReferralStatus(to_status).label},
         )
-    _notify_transition(actor=actor, referral=referral, previous=previous)
+    if notify_parties:
+        _notify_transition(actor=actor, referral=referral, previous=previous)
     log_action(
         actor=actor,
         action=f"referrals.referral.{to_status}",

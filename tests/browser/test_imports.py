@@ -82,3 +82,38 @@ def test_manager_imports_the_sample_ledgers(
     assert Household.objects.count() == 81 and Case.objects.count() == 40
     assert Person.objects.count() == batch.rows.filter(ledger="households").count() - 1
     assert SupportRecord.objects.filter(kind="phone").exists()
+
+
+def test_plan_rows_with_errors_are_shown_in_japanese(
+    transactional_db, page, live_url, login, manager, desk, partner, held_messages, tmp_path
+):
+    from tests.imports.helpers import book_bytes
+    from tests.imports.test_imports import ledger
+
+    importlib.import_module("intake.migrations.0002_seed_categories").seed(apps, None)
+    sheets = ledger()
+    sheets["plans"] = [
+        {
+            "プランキー": "L1",
+            "ケースキー": "K1",
+            "目標": "生活の安定",
+            "役割": "介護の不安／架空町ふしぎ相談所／見守り",
+            "承認日": "R6.5.25",
+        }
+    ]
+    path = tmp_path / "plans.xlsx"
+    path.write_bytes(book_bytes(sheets))
+    page.set_viewport_size({"width": 1366, "height": 768})
+    login(page, live_url, "manager", PASSWORD)
+    page.goto(f"{live_url}/imports/")
+    page.get_by_label("台帳のファイル（Excel .xlsx）").set_input_files(str(path))
+    page.get_by_role("button", name="アップロードして確認する").click()
+    body = page.locator("main")
+    expect(body).to_contain_text("役割: 「架空町ふしぎ相談所」という機関は登録されていません")
+    expect(body).to_contain_text("本人同意のないプランは承認できません")
+    row = page.get_by_role("row").filter(has_text="架空町ふしぎ相談所")
+    expect(row).to_contain_text("支援プラン")
+    SHOTS.mkdir(exist_ok=True)
+    row.scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "imports-plan-errors.png"))
+    assert not Household.objects.exists()

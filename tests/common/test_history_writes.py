@@ -272,6 +272,22 @@ def test_imports_export_task_writes_no_history(import_ledger, manager):
 
 
 @pytest.mark.django_db
+def test_imports_purge_expired_exports_task_writes_no_history(import_ledger, manager):
+    """The purge deletes expired export files; DeskExport is not historied."""
+    from imports import services as import_services
+    from imports.models import DeskExport
+    from imports.tasks import imports_purge_expired_exports_task
+
+    export = import_services.export_request(actor=manager)
+    import_services.export_build(export_id=export.pk)
+    DeskExport.objects.filter(pk=export.pk).update(expires_at=timezone.now())
+    marks = history_marks()
+
+    assert imports_purge_expired_exports_task.delay().get() == 1
+    assert new_history(marks) == []
+
+
+@pytest.mark.django_db
 def test_daily_reminders_task_writes_no_history(shared_case, desk, mailoutbox):
     """Reminders and the digest mark are plain rows (not historied): the beat task
     writes them and sends the digest, and no history row."""
@@ -292,6 +308,7 @@ TESTED_TASKS = {
     "cases.reminders.cases_daily_reminders_task",
     "imports.tasks.imports_commit_task",
     "imports.tasks.imports_export_task",
+    "imports.tasks.imports_purge_expired_exports_task",
     "cases.tasks.cases_revoke_lapsed_consents_task",
     "referrals.tasks.referrals_mark_overdue_task",
     "referrals.tasks.referrals_send_email_task",

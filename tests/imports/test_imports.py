@@ -338,7 +338,14 @@ def test_templates_have_japanese_headers_and_pick_lists(setup, manager, client_f
     client = client_for(manager)
     response = client.get(reverse("imports:template", args=["all"]))
     book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    assert book.sheetnames[:5] == ["世帯・世帯員", "相談受付", "ケース", "支援経過", "繋ぎ"]
+    assert book.sheetnames[:6] == [
+        "世帯・世帯員",
+        "相談受付",
+        "ケース",
+        "支援プラン",
+        "支援経過",
+        "繋ぎ",
+    ]
     sheet = book["支援経過"]
     assert [c.value for c in sheet[1]][:4] == ["記録キー", "ケースキー", "日時", "種別"]
     formulas = {v.formula1 for v in sheet.data_validations.dataValidation}
