@@ -835,10 +835,10 @@ def meeting_items(period: Period, agency, kind: str | None, measure: str):
     return items
 
 
-def _household_sizes_cte(periods, agency) -> tuple[str, list]:
-    """The WITH clauses of 世帯人員 (household_size_counts, household_items), ending
-    with b: one row per household, with in{i} (one of its cases was open on a day of
-    period i: 1, else 0) and b{i} (its size bucket on its day in period i)."""
+def _supported_households_cte(periods, agency) -> tuple[str, list]:
+    """The WITH clauses ending with s: one row per household with a counted case, with
+    in{i} (one of its cases was open on a day of period i: 1, else 0) and day{i} (the
+    last such day)."""
     ends = _period_ends(periods)
     cte, params = _case_states_cte(periods, agency)
     # Per period: the flag (one of the household's cases was open on a day of it), then
@@ -852,7 +852,21 @@ def _household_sizes_cte(periods, agency) -> tuple[str, list]:
         j = ends.index(period.end)
         days.append(f"MAX(CASE WHEN {_supported(j)} THEN COALESCE(c.ended{j}, %s) END) AS day{i}")
         params += [_date_param(period.end), _date_param(period.start), _date_param(period.end)]
+    sql = f"""
+        {cte},
+        s AS (
+            SELECT c.household_id, {", ".join(flags)}, {", ".join(days)}
+            FROM c
+            GROUP BY c.household_id
+        )"""
+    return sql, params
 
+
+def _household_sizes_cte(periods, agency) -> tuple[str, list]:
+    """The WITH clauses of 世帯人員 (household_size_counts, household_items), ending
+    with b: one row per household, with in{i} (one of its cases was open on a day of
+    period i: 1, else 0) and b{i} (its size bucket on its day in period i)."""
+    supported, params = _supported_households_cte(periods, agency)
     membership, person = HouseholdMembership._meta.db_table, Person._meta.db_table
     counts = ", ".join(
         f"SUM(CASE WHEN m.household_id IS NOT NULL AND (m.since IS NULL OR m.since <= s.day{i}) "
@@ -864,12 +878,7 @@ def _household_sizes_cte(periods, agency) -> tuple[str, list]:
         f"CASE WHEN n{i} >= 5 THEN 5 ELSE n{i} END AS b{i}" for i in range(len(periods))
     )
     sql = f"""
-        {cte},
-        s AS (
-            SELECT c.household_id, {", ".join(flags)}, {", ".join(days)}
-            FROM c
-            GROUP BY c.household_id
-        ),
+        {supported},
         m AS (
             SELECT hm.household_id, hm."until", COALESCE(hm.since, p.birth_date) AS since
             FROM {membership} hm
@@ -916,13 +925,14 @@ def household_size_counts(periods, agency=None) -> dict[int, list[int]]:
 
 def household_items(period: Period, agency, bucket: int | None):
     """A row of 世帯人員: the households supported in the period of that size bucket
-    (None: the total, every household supported)."""
+    (None: the total, every household supported, whose members need not be counted)."""
+    if bucket is None:
+        cte, params = _supported_households_cte([period], agency)
+        sql = f"WITH {cte} SELECT s.household_id FROM s WHERE s.in0 = 1"
+        return Household.objects.filter(pk__in=RawSQL(sql, params))
     cte, params = _household_sizes_cte([period], agency)
-    sql = f"WITH {cte} SELECT b.household_id FROM b WHERE b.in0 = 1"
-    if bucket is not None:
-        sql += " AND COALESCE(b.b0, 0) = %s"
-        params = [*params, bucket]
-    return Household.objects.filter(pk__in=RawSQL(sql, params))
+    sql = f"WITH {cte} SELECT b.household_id FROM b WHERE b.in0 = 1 AND COALESCE(b.b0, 0) = %s"
+    return Household.objects.filter(pk__in=RawSQL(sql, [*params, bucket]))
 
 
 def new_case_trend(month: dt.date, agency=None, *, months: int = 12) -> list[tuple[dt.date, int]]:
