@@ -9,6 +9,7 @@ class CasesConfig(AppConfig):
 
     def ready(self):
         from cases import (
+            calendar,  # noqa: F401  (plan reviews on the calendar)
             disclosure,  # noqa: F401  (the person's disclosure, households.disclosure)
             family_maps,  # noqa: F401  (genogram and eco-map panel, eco-map sources)
             handover,  # noqa: F401  (deactivation guard, successor hand-over, links)

@@ -208,4 +208,7 @@ def daily_work_links(request, page: str) -> list[dict]:
         links.append({"label": _("ケースの引継ぎ・担当件数"), "url": reverse("cases:handover")})
     if user.works_on_cases:
         links.append({"label": _("リマインダーの設定"), "url": reverse("cases:reminder_settings")})
+        links.append(
+            {"label": _("カレンダーの購読（iCal）"), "url": reverse("cases:calendar_feed")}
+        )
     return links
