@@ -308,3 +308,18 @@ def test_the_feed_settings_refuse_a_bad_action(client_for, desk):
     assert response.status_code == 200
     assert "操作を選び直してください。" in response.content.decode()
     assert not CalendarFeedToken.objects.exists()
+
+
+def test_feed_fetches_are_rate_limited_per_address(client_for, desk):
+    """Like the login: per client address, so guessing tokens is slow too."""
+    from django.core.cache import cache
+    from django.test import override_settings
+
+    url = _issue(client_for(desk))
+    cache.clear()
+    with override_settings(RATELIMITS={"calendar_feed": "2/m"}):
+        anonymous = Client()
+        assert anonymous.get(url).status_code == 200
+        assert anonymous.get("/calendar/ical/guess.ics").status_code == 404
+        assert anonymous.get(url).status_code == 429
+    cache.clear()
