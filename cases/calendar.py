@@ -209,7 +209,7 @@ def ical(entries, *, now: dt.datetime) -> str:
     """A VCALENDAR of entries: SUMMARY is the kind and a number, URL the entry's page,
     UID stable per source row. All-day events unless the entry has a time."""
     host = settings.SITE_URL.rstrip("/")
-    domain = host.split("://")[-1].split("/")[0] or "localhost"
+    domain = host.split("://")[-1].split("/")[0].split(":")[0] or "localhost"
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -234,7 +234,7 @@ def ical(entries, *, now: dt.datetime) -> str:
             ]
         lines += [
             "SUMMARY:" + _escape(entry.text),
-            "URL:" + _escape(host + entry.url),
+            "URL:" + host + entry.url,  # a URI value, not TEXT: no escaping
             "TRANSP:TRANSPARENT",
             "END:VEVENT",
         ]

@@ -5,6 +5,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django.test import Client
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.factories_meetings import MeetingFactory
@@ -17,7 +18,7 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 def test_a_worker_reads_the_calendar_and_subscribes(
     transactional_db, page, live_url, login, desk, desk_agency
 ):
-    today = dt.date.today()
+    today = timezone.localdate()  # the page's today (Asia/Tokyo)
     target = OutreachTargetFactory(actor=desk, assigned_agency=desk_agency, description="川辺の家")
     ContactAttemptFactory(actor=desk, target=target, contacted_on=today, next_on=today)
     meeting = MeetingFactory(

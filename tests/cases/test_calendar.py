@@ -323,3 +323,38 @@ def test_feed_fetches_are_rate_limited_per_address(client_for, desk):
         assert anonymous.get("/calendar/ical/guess.ics").status_code == 404
         assert anonymous.get(url).status_code == 429
     cache.clear()
+
+
+def test_the_month_page_runs_the_same_queries_for_1_and_3_of_each_kind(
+    client_for, desk, desk_agency
+):
+    """One query per provider (plan reviews, visits, meetings, referral deadlines),
+    however many entries: no query per entry."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(desk)
+
+    def add_one(n):
+        target = OutreachTargetFactory(
+            actor=desk, assigned_agency=desk_agency, description=f"対象{n}"
+        )
+        ContactAttemptFactory(actor=desk, target=target, contacted_on=TODAY, next_on=TODAY)
+        MeetingFactory(
+            chair=desk,
+            organising_agency=desk_agency,
+            starts_at=dt.datetime.combine(TODAY, dt.time(10 + n), tzinfo=TOKYO),
+        )
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(reverse("cases:calendar"), {"view": "month", "date": TODAY})
+        return len(ctx), response.context["count"]
+
+    add_one(0)
+    one, entries_one = count()
+    add_one(1)
+    add_one(2)
+    three, entries_three = count()
+    assert (entries_one, entries_three) == (2, 6)
+    assert one == three
