@@ -21,6 +21,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.audit import log_action
 from cases import sharing
@@ -28,7 +29,16 @@ from cases.choices import OPEN_STATUSES, PlanStatus
 from cases.models import CalendarFeedToken, SupportPlan
 from cases.registry import CalendarEntry, calendar_entries, register_calendar
 
-WEEKDAYS = ["月", "火", "水", "木", "金", "土", "日"]  # Monday first, as date.weekday()
+# Monday first, as date.weekday().
+WEEKDAYS = [
+    gettext_lazy("月"),
+    gettext_lazy("火"),
+    gettext_lazy("水"),
+    gettext_lazy("木"),
+    gettext_lazy("金"),
+    gettext_lazy("土"),
+    gettext_lazy("日"),
+]
 SCOPES = ("mine", "agency")
 VIEWS = ("week", "month")
 FEED_PAST_DAYS = 31
