@@ -21,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.admin_axes import register_japanese_admins
 from accounts.models import Agency, Membership, User
+from accounts.registry import deactivation_refusals
 from accounts.services import CredentialsRuleError, credentials_refusal, membership_refusal
 
 
@@ -107,6 +108,11 @@ class MembershipFormSet(BaseInlineFormSet):
             reason = membership_refusal(
                 actor=self.acting_user, user=user, agency=agency, role=role, ending=ending
             )
+            if not reason and ending and agency is not None:
+                # The leaver's open cases stay with someone (accounts.registry guards).
+                reason = next(
+                    (r.message for r in deactivation_refusals(user=user, agency=agency)), None
+                )
             if reason and reason not in reasons:
                 reasons.append(reason)
         if not reasons and user.is_administrator:
@@ -167,6 +173,12 @@ class UserChangeForm(BaseUserChangeForm):
                     )
                     % {"fields": labels}
                 )
+        if self.instance.pk and "is_active" in self.changed_data and not cleaned.get("is_active"):
+            # Deactivating here is accounts.services.user_deactivate's rule too: no
+            # account goes while it still leads open cases (accounts.registry guards).
+            refusals = deactivation_refusals(user=self.instance, agency=None)
+            if refusals:
+                raise ValidationError([r.message for r in refusals])
         return cleaned
 
 

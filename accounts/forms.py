@@ -6,7 +6,7 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import log_action
-from accounts.choices import Role
+from accounts.choices import CASE_ROLES, Role
 from accounts.models import Agency, User
 from common.services import save_as
 
@@ -281,12 +281,46 @@ class MembershipCredentialsForm(forms.Form):
 
 
 class MembershipEndForm(forms.Form):
-    """Ending one membership: no field; its refusal is shown beside the row's button."""
+    """Ending one membership; its refusal is shown beside the row's button. A leaver
+    who still holds open cases (accounts.registry deactivation guards) may be given a
+    successor: everything is handed over to them and the membership ends in one step
+    (accounts.services.membership_end)."""
+
+    successor = forms.ChoiceField(
+        label=_("引継ぎ先"),
+        required=False,
+        error_messages={"invalid_choice": _("引継ぎ先を一覧から選んでください。")},
+    )
+    note = forms.CharField(
+        label=_("引継ぎのメモ"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args, membership, **kwargs):
         kwargs.setdefault("auto_id", f"id_end{membership.pk}_%s")
         super().__init__(*args, **kwargs)
         self.membership = membership
+        self.refusals = []  # accounts.registry.Refusal, with their links
+        self.successors = list(
+            User.objects.filter(
+                is_active=True,
+                memberships__agency_id=membership.agency_id,
+                memberships__is_active=True,
+                memberships__role__in=CASE_ROLES,
+            )
+            .exclude(pk=membership.user_id)
+            .distinct()
+            .order_by("display_name", "pk")
+        )
+        self.fields["successor"].choices = [("", _("（引継がない）"))] + [
+            (str(u.pk), str(u)) for u in self.successors
+        ]
+
+    def clean_successor(self):
+        value = self.cleaned_data["successor"]
+        return next((u for u in self.successors if str(u.pk) == value), None)
 
     def clean(self):
         if not self.membership.is_active:

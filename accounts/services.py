@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts import registry
 from accounts.audit import log_action
 from accounts.choices import Role
 from accounts.models import Agency, Membership, User
@@ -269,16 +270,50 @@ def membership_add_new_user(
     return membership_add(actor=actor, user=user, agency=agency, role=role), password
 
 
+class DeactivationRefused(MembershipRuleError):
+    """A leaver still holds what must be handed over first (accounts.registry
+    deactivation guards); refusals carry each guard's message and link."""
+
+    def __init__(self, refusals):
+        self.refusals = list(refusals)
+        super().__init__([r.message for r in self.refusals])
+
+
+def deactivation_check(*, user: User, agency: Agency | None) -> None:
+    """Raise DeactivationRefused when a registered guard refuses user leaving agency
+    (None: the account being deactivated)."""
+    if refusals := registry.deactivation_refusals(user=user, agency=agency):
+        raise DeactivationRefused(refusals)
+
+
 @transaction.atomic
-def membership_end(*, actor, membership: Membership) -> Membership:
+def membership_end(
+    *, actor, membership: Membership, successor: User | None = None, note: str = ""
+) -> Membership:
     """End a membership: the user leaves the agency's group. Refused
-    (MembershipRuleError, nothing written) by membership_refusal. Side effects:
-    history (actor), action log accounts.membership.ended."""
+    (MembershipRuleError, nothing written) by membership_refusal, and
+    (DeactivationRefused) while a registered guard says the user still holds
+    something at the agency, e.g. open cases. With a successor, the registered
+    hand-overs first give it all to the successor in the same transaction (a refused
+    hand-over or a guard still refusing afterwards undoes them). Side effects:
+    history (actor), action log accounts.membership.ended; the hand-overs' own."""
     _lock_agency(membership.agency)
     if reason := membership_refusal(
         actor=actor, user=membership.user, agency=membership.agency, ending=True
     ):
         raise MembershipRuleError(reason)
+    if successor is not None:
+        try:
+            registry.successor_handovers_run(
+                actor=actor,
+                user=membership.user,
+                agency=membership.agency,
+                successor=successor,
+                note=note.strip() or _("所属の終了に伴う引継ぎ"),
+            )
+        except registry.LeaverRefused as refused:
+            raise MembershipRuleError(str(refused)) from refused
+    deactivation_check(user=membership.user, agency=membership.agency)
     membership.is_active = False
     save_as(membership, actor)
     _sync_user_groups(membership.user)
@@ -288,9 +323,12 @@ def membership_end(*, actor, membership: Membership) -> Membership:
 
 @transaction.atomic
 def user_deactivate(*, actor, user: User) -> User:
-    """Deactivate a user and end every session of theirs at once."""
+    """Deactivate a user and end every session of theirs at once. Refused
+    (DeactivationRefused, nothing written) while a registered guard says the user
+    still holds something, e.g. open cases."""
     from django.contrib.sessions.models import Session
 
+    deactivation_check(user=user, agency=None)
     user.is_active = False
     save_as(user, actor)
     for session in Session.objects.all().iterator():

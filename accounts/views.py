@@ -40,6 +40,7 @@ from accounts.forms import (
 from accounts.middleware import otp_not_required
 from accounts.models import AccessLog
 from accounts.reauth import recent_auth_required, safe_next
+from accounts.registry import account_links
 from accounts.selectors import agencies_managed_by, get_membership_for_manager, memberships_of
 from common.ratelimit import ratelimit
 
@@ -248,6 +249,7 @@ def account_security(request):
         {
             "totp": totp,
             "codes_left": security.recovery_codes_remaining(user),
+            "account_links": account_links(request, "security"),
         },
     )
 
@@ -313,6 +315,7 @@ def _render_staff(request, agencies, *, add_form=None, failed=None, new_member=N
             "sections": list(sections.values()),
             "add_form": add_form or StaffAddForm(agencies=agencies),
             "new_member": new_member,
+            "account_links": account_links(request, "staff"),
         },
     )
 
@@ -396,11 +399,26 @@ def staff_end(request, pk):
     membership = get_membership_for_manager(request.user, pk)
     form = MembershipEndForm(request.POST, membership=membership)
     if form.is_valid():
+        successor = form.cleaned_data["successor"]
         try:
-            account_services.membership_end(actor=request.user, membership=membership)
+            account_services.membership_end(
+                actor=request.user,
+                membership=membership,
+                successor=successor,
+                note=form.cleaned_data["note"],
+            )
+        except account_services.DeactivationRefused as refused:
+            form.refusals = refused.refusals
+            form.add_error(None, refused.messages[0])
         except account_services.MembershipRuleError as refusal:
             form.add_error(None, refusal.messages[0])
         else:
+            if successor is not None:
+                messages.success(
+                    request,
+                    _("%(user)sさんの担当を%(successor)sさんに引継ぎました。")
+                    % {"user": membership.user, "successor": successor},
+                )
             messages.success(
                 request,
                 _("%(user)sさんの%(agency)sの所属を終了しました。")

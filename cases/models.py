@@ -470,3 +470,23 @@ class ReminderPreference(models.Model):
     class Meta:
         verbose_name = _("リマインダーの設定（利用者）")
         verbose_name_plural = _("リマインダーの設定（利用者）")
+
+
+class CalendarFeedToken(models.Model):
+    """A user's secret iCal feed address (cases.calendar): only the SHA-256 of the
+    token is kept; the token itself is shown once. Deleting the row revokes it; a new
+    token replaces the old one. The feed carries no personal data (kind and number)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed_token"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(_("最終取得日時"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("カレンダー購読用アドレス")
+        verbose_name_plural = _("カレンダー購読用アドレス")
+
+    def __str__(self):
+        return f"{self.user_id}"

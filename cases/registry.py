@@ -10,11 +10,16 @@ cases app importing them (DESIGN: nothing imports upwards).
 - Case panels: callable(request, case) -> dict(title, template, context, order) | None,
   shown on the case page; links: callable(request, case) -> list of dict(label, url)
   shown as buttons. Both must check what the user may see through cases.sharing.
+- Calendar providers: callable(user, start, end, *, scope) -> iterable of CalendarEntry
+  dated start <= day < end; scope is "mine" (what the user is responsible for or takes
+  part in) or "agency" (the user's agencies). A provider returns only what that user may
+  see (the same querysets its lists use), and each entry links to its page, whose own
+  access check holds (cases.calendar).
 Apps register from their AppConfig.ready().
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 
 @dataclass
@@ -52,7 +57,30 @@ class TimelineEntry:
         return (self.at, self.key or f"{self.kind}:{self.url}:{self.title}")
 
 
+@dataclass(frozen=True)
+class CalendarEntry:
+    """One dated thing on the calendar. label and ref carry no personal data (the kind
+    and a number: "訪問", "ケース#123"): they are all the iCal feed shows."""
+
+    day: date
+    kind: str  # "plan_review", "visit", "meeting", "referral_due"
+    label: str  # the kind in Japanese: 訪問, 支援会議, プラン評価, 繋ぎの回答期限
+    ref: str  # ケース#123, 訪問対象#4, 繋ぎ#9
+    url: str
+    uid: str  # stable per source row: "plan:12", "meeting:3"
+    at: datetime | None = None  # a time of day, when the thing has one
+
+    @property
+    def text(self) -> str:
+        return f"{self.label} {self.ref}"
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.day, self.at is None, self.at or datetime.min, self.kind, self.uid)
+
+
 _TIMELINE = []
+_CALENDAR = []
 _HOME = []
 _CASE_PANELS = []
 _CASE_LINKS = []
@@ -101,3 +129,15 @@ def case_links(request, case):
     for func in _CASE_LINKS:
         out.extend(func(request, case) or [])
     return out
+
+
+def register_calendar(func):
+    _CALENDAR.append(func)
+    return func
+
+
+def calendar_entries(user, start, end, *, scope: str = "mine") -> list:
+    out = []
+    for func in _CALENDAR:
+        out.extend(func(user, start, end, scope=scope) or [])
+    return sorted(out, key=lambda e: e.sort_key)

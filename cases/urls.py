@@ -1,11 +1,14 @@
 from django.urls import path
 
-from cases import views, views_handover, views_intake, views_reminders
+from cases import views, views_calendar, views_handover, views_intake, views_reminders
 
 app_name = "cases"
 urlpatterns = [
     path("reminders/settings/", views_reminders.reminder_settings, name="reminder_settings"),
     path("handover/", views_handover.handover_page, name="handover"),
+    path("calendar/", views_calendar.calendar_page, name="calendar"),
+    path("calendar/feed/", views_calendar.calendar_feed_settings, name="calendar_feed"),
+    path("calendar/ical/<str:token>.ics", views_calendar.calendar_ical, name="calendar_ical"),
     path("cases/", views.case_list, name="case_list"),
     path("cases/new/", views.case_open, name="case_open"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),

@@ -1,5 +1,6 @@
-"""引継ぎ page: the agency's manager picks a worker, sees that worker's open cases only
-(caseload statistics live in reports), and hands one or all to another worker."""
+"""引継ぎ page: the agency's manager sees each worker's caseload (open cases by status
+and risk, counts only), picks a worker, sees that worker's open cases, and hands one or
+all to another worker."""
 
 from django import forms
 from django.contrib import messages
@@ -89,5 +90,7 @@ def handover_page(request):
             "worker": worker,
             "cases": cases,
             "form": form,
+            # Counts only (no case named): the managers' 担当件数 beside the handover.
+            "caseload": handover.caseload_of(agency),
         },
     )

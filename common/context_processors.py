@@ -18,6 +18,7 @@ PILLARS = [
         _("多機関協働"),
         [
             ("cases:case_list", _("ケース")),
+            ("cases:calendar", _("カレンダー")),
             ("meetings:meeting_list", _("会議")),
             ("referrals:inbox", _("繋ぎ")),
             ("referrals:agency_list", _("繋ぎ先一覧")),

@@ -270,6 +270,7 @@ else:
 RATELIMITS = {
     "search": env.str("RATELIMIT_SEARCH", default="60/m"),
     "login": env.str("RATELIMIT_LOGIN", default="20/m"),
+    "calendar_feed": env.str("RATELIMIT_CALENDAR_FEED", default="30/m"),
 }
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"

@@ -9,6 +9,7 @@ class MeetingsConfig(AppConfig):
 
     def ready(self):
         from meetings import (
+            calendar,  # noqa: F401  (meetings on the calendar)
             disclosure,  # noqa: F401  (the person's disclosure)
             log_subjects,  # noqa: F401  (names in the access-log review)
             registrations,  # noqa: F401  (timeline, home and case page)

@@ -9,6 +9,7 @@ class OutreachConfig(AppConfig):
 
     def ready(self):
         from outreach import (
+            calendar,  # noqa: F401  (next visits on the calendar)
             disclosure,  # noqa: F401  (the person's disclosure)
             registrations,  # noqa: F401  (timeline, panels, district counts)
             reminders,  # noqa: F401  (next-visit reminders)

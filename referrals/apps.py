@@ -9,6 +9,7 @@ class ReferralsConfig(AppConfig):
 
     def ready(self):
         from referrals import (
+            calendar,  # noqa: F401  (answer deadlines on the calendar)
             disclosure,  # noqa: F401  (the person's disclosure)
             ecomap,  # noqa: F401  (eco-map nodes of referrals)
             receivers,  # noqa: F401  (signal receivers and page registries)

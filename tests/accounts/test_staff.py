@@ -169,7 +169,8 @@ def test_manager_changes_a_role(client_for, manager, desk):
 def test_manager_ends_a_membership(client_for, manager, desk, desk_agency, dv_case):
     assert client_for(desk).get(reverse("cases:case_detail", args=[dv_case.pk])).status_code == 200
     membership = desk.memberships.get()
-    response = client_for(manager).post(_end_url(membership))
+    # desk leads dv_case: it goes to the manager in the same step (tests/cases/test_deactivation.py)
+    response = client_for(manager).post(_end_url(membership), {"successor": str(manager.pk)})
     assert response.status_code == 302
     membership.refresh_from_db()
     assert not membership.is_active

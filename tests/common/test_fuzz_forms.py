@@ -733,6 +733,12 @@ POST_SPECS: dict[str, Spec] = {
     "cases:reminder_settings": Spec(
         "desk", lambda w: Target(_u("cases:reminder_settings"), base={"email_digest": "on"})
     ),
+    # The user's own iCal feed address: issuing stores a hash, nothing typed.
+    "cases:calendar_feed": Spec(
+        "desk",
+        lambda w: Target(_u("cases:calendar_feed"), views=[_u("cases:calendar")]),
+        unstored=frozenset({"action"}),
+    ),
     # 引継ぎ: the manager hands the desk worker's open cases to the coordinator.
     "cases:handover": Spec(
         "manager",
@@ -1351,6 +1357,13 @@ QUERY_SPECS: dict[str, Query] = {
     "reports:report_list": Query("manager", lambda w: (_u("reports:report_list"), {})),
     "cases:handover": Query(
         "manager", lambda w: (w.case, _u("cases:handover"), {"worker": str(w.desk.pk)})[1:]
+    ),
+    "cases:calendar": Query(
+        "desk",
+        lambda w: (
+            _u("cases:calendar"),
+            {"view": "month", "scope": "agency", "date": timezone.localdate().isoformat()},
+        ),
     ),
     "households:disclosure_pdf": Query(
         "manager",

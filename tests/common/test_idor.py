@@ -103,6 +103,8 @@ SHARED_BY_DESIGN = {
     "participation:opportunity_edit": "参加先 are kept by desk staff and every 推進員 (coordinator)",
     "participation:host_log_detail": "受入先開拓 logs are not personal data; every case worker",
     "participation:host_log_edit": "受入先開拓 logs are kept by desk staff and every 推進員",
+    "cases:calendar_ical": "token is a secret, not an object id: only its hash is stored and "
+    "it answers its own user's feed (tests/cases/test_calendar.py), 404 otherwise",
 }
 # The Django admin (is_staff only) is tested apart: test_admin_object_urls_need_staff.
 ADMIN_PREFIX = "admin:"
