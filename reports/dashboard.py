@@ -27,7 +27,7 @@ from cases.choices import CaseStatus, PlanStatus
 from cases.models import Case, SupportPlan
 from households.models import Consent
 from referrals.models import Referral
-from reports import charts, figures
+from reports import charts, figures, lists
 from reports import statistics as st
 from reports.periods import Period, ReportPeriod, add_months, desk_opened_on
 
@@ -211,7 +211,7 @@ def _open_cases_read_once(agency, today: dt.date):
     """open_cases as a filter on their ids, read once: the dated-history query behind
     it then runs once per page instead of once per figure."""
     ids = list(open_cases(agency, today).order_by().values_list("pk", flat=True))
-    return Case.objects.filter(pk__in=figures.id_array(ids))
+    return Case.objects.filter(pk__in=lists.id_array(ids))
 
 
 def key_figures(
@@ -289,7 +289,7 @@ def dashboard(agency, today: dt.date | None = None) -> Dashboard:
             .order_by()
             .values_list("pk", "status", "opened_on", "lead_staff_id", "lead_agency_id")
         )
-        open_qs = Case.objects.filter(pk__in=figures.id_array([r[0] for r in rows]))
+        open_qs = Case.objects.filter(pk__in=lists.id_array([r[0] for r in rows]))
         key = key_figures(agency, today, open_qs, open_count=len(rows))
         statuses = Counter(r[1] for r in rows)
         by_status = [
@@ -310,7 +310,7 @@ def dashboard(agency, today: dt.date | None = None) -> Dashboard:
             {
                 u.pk: u.display_name or u.username
                 for u in User.objects.filter(
-                    pk__in=figures.id_array(sorted({r[3] for r in rows if r[3]}))
+                    pk__in=lists.id_array(sorted({r[3] for r in rows if r[3]}))
                 )
             },
             _("（担当者なし）"),

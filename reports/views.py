@@ -21,7 +21,7 @@ from accounts.audit import log_access, log_reads
 from accounts.models import AccessLog
 from common.wareki import format_date
 from households.access import prime_contact
-from reports import dashboard, figures, selectors, services, statistics
+from reports import dashboard, figures, lists, selectors, services, statistics
 from reports.choices import PeriodKind
 from reports.forms import DESK_SCOPE, ReportRequestForm
 
@@ -187,7 +187,7 @@ def _render_items(request, *, title, subtitle, items, back_url, back_label):
     the page come from one snapshot, so they agree."""
     order, related = LIST_SHAPES[items.kind]
     with statistics.reporting_snapshot():
-        page = figures.counted_page(
+        page = lists.counted_page(
             items,
             request.user,
             order=order,
