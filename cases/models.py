@@ -23,6 +23,7 @@ from cases.choices import (
     ReviewOutcome,
     RiskLevel,
 )
+from common.attachments import AttachmentBase
 from common.models import Versioned
 from households.models import Consent, Household, Person
 from intake.models import Consultation
@@ -470,3 +471,15 @@ class ReminderPreference(models.Model):
     class Meta:
         verbose_name = _("リマインダーの設定（利用者）")
         verbose_name_plural = _("リマインダーの設定（利用者）")
+
+
+class CaseAttachment(AttachmentBase):
+    """A document kept on the case file (common/attachments.py)."""
+
+    owner = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="attachments", verbose_name=_("ケース")
+    )
+
+    class Meta(AttachmentBase.Meta):
+        verbose_name = _("ケースの添付ファイル")
+        verbose_name_plural = _("ケースの添付ファイル")
