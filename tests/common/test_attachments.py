@@ -12,10 +12,12 @@ from urllib.parse import quote
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from accounts.models import AccessLog, ActionLog
 from cases.models import CaseAttachment
-from common.attachments import sanitise_name
+from common.attachments import ALLOWED_TYPES, EXTENSIONS, sanitise_name
 from households.models import ConsentAttachment, HouseholdAttachment
 from intake.models import ConsultationAttachment
 from meetings import services as meeting_services
@@ -56,7 +58,7 @@ def world(desk, coordinator, desk_agency, partner, partner_agency):
     """A desk household with a consent shared with the partner agency, a consultation,
     a case shared with the partner (RECORDS), and a 支援会議 with the partner a member
     who has acknowledged 守秘義務 (tests/common/test_idor.py build_world)."""
-    return build_world(
+    w = build_world(
         agency=desk_agency,
         lead=desk,
         coord=coordinator,
@@ -64,6 +66,22 @@ def world(desk, coordinator, desk_agency, partner, partner_agency):
         third_user=partner,
         tag="田中",
     )
+    # build_world seeds one attachment per owner for the meta-tests; these tests count
+    # their own from none.
+    for model in MODELS:
+        for attachment in model.objects.all():
+            attachment.file.delete(save=False)
+            attachment.delete()
+    return w
+
+
+MODELS = (
+    HouseholdAttachment,
+    ConsentAttachment,
+    ConsultationAttachment,
+    CaseAttachment,
+    MeetingAttachment,
+)
 
 
 # Owner type -> (upload URL, download URL name and kwargs, model, the uploading persona).
@@ -140,7 +158,9 @@ def test_upload_then_download_round_trips(
     assert attachment.size == len(PDF)
     assert attachment.uploaded_by == user
     assert attachment.history.get().history_user == user
-    assert ActionLog.objects.filter(action__endswith=".attachment_added").count() == 1
+    assert ActionLog.objects.filter(
+        action__endswith=".attachment_added", data__attachment=attachment.pk
+    ).exists()
     # Stored under a random name: the user's file name appears nowhere on disk.
     [stored] = _stored_files(attachment_media)
     assert stored.read_bytes() == PDF
@@ -462,3 +482,49 @@ def test_download_asks_for_the_password_again_when_it_is_stale(world, client_for
         reverse("accounts:reauth")
     )
     assert AccessLog.objects.filter(outcome=AccessLog.Outcome.EXPORT).count() == before
+
+
+# ---------------------------------------------------------------- hostile files
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    content=st.one_of(
+        st.binary(min_size=0, max_size=2048),
+        st.binary(max_size=512).map(lambda b: b"%PDF" + b),
+        st.binary(max_size=512).map(lambda b: b"\x89PNG\r\n\x1a\n" + b),
+        st.binary(max_size=512).map(lambda b: b"PK\x03\x04" + b),
+        st.just(HTML),
+    ),
+    name=st.text(max_size=300),
+    title=st.text(max_size=150),
+)
+def test_any_file_and_name_is_stored_safely_or_refused(
+    world, client_for, desk, content, name, title
+):
+    """Whatever bytes, file name and description come in: never a 500; stored only when
+    the content sniffs as an allowed type, under a name that ends in that type's
+    extension and holds no folder or control character; otherwise no row."""
+    client = client_for(desk)
+    url = reverse("cases:attachments", args=[world.case.pk])
+    before = set(CaseAttachment.objects.values_list("pk", flat=True))
+    safe_name = name.replace("\x00", "") or "f"
+    response = client.post(url, {"file": SimpleUploadedFile(safe_name, content), "title": title})
+    assert response.status_code in (200, 302)
+    new = CaseAttachment.objects.exclude(pk__in=before)
+    if response.status_code == 200:
+        assert not new.exists()
+        assert 'class="error"' in response.content.decode()
+        return
+    attachment = new.get()
+    assert attachment.content_type in ALLOWED_TYPES
+    assert (
+        attachment.original_name.rsplit(".", 1)[1].lower()
+        in EXTENSIONS[ALLOWED_TYPES[attachment.content_type][0]]
+    )
+    assert not any(c in attachment.original_name for c in '/\\\x00\n\r"')
