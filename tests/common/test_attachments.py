@@ -342,9 +342,7 @@ def test_an_oversized_upload_is_refused_in_japanese(
 
     response = _upload(client, reverse("households:attachments", args=[world.household.pk]), big)
 
-    _refused(
-        response, "ファイルが大きすぎます（1.0 MB）。1.0 MB までのファイルを添付してください。"
-    )
+    _refused(response, "ファイルが大きすぎます（1 MB）。1 MB までのファイルを添付してください。")
     assert not HouseholdAttachment.objects.exists()
     assert not _stored_files(attachment_media)
 
