@@ -6,9 +6,12 @@ from django.shortcuts import render
 from common.attachments import AttachmentForm
 
 
-def panel(items, *, download_url, upload_url="", can_upload=False, form=None) -> dict:
+def panel(items, *, download_url, upload_url="", can_upload=False, form=None, withheld="") -> dict:
     """What templates/_attachments.html shows: the rows with their download links, and
-    the upload form when the user may add to the owner. download_url(attachment) -> URL."""
+    the upload form when the user may add to the owner. download_url(attachment) -> URL.
+    withheld: why this reader may not open them (住所秘匿); then nothing is listed."""
+    if withheld:
+        return {"items": [], "upload_url": "", "form": None, "withheld": withheld}
     items = list(items)
     for item in items:
         item.download_url = download_url(item)

@@ -3,17 +3,18 @@ download an 出力 (export) re-checked through households.access.get_household_f
 the same getter as the household page (add: the right to change the household)."""
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts import reauth
-from accounts.audit import log_access
+from accounts.audit import log_access, log_denied
 from accounts.models import AccessLog
 from common import attachment_views
 from common.attachments import AttachmentForm, attachment_response
 from households import attachments as services
-from households.access import get_household_for_user
+from households.access import attachments_withheld, get_household_for_user
 from households.models import Consent
 
 
@@ -27,6 +28,19 @@ def _consent(household, consent_pk):
     )
 
 
+def _withheld_or_404(request, household):
+    """Opening or adding under 住所秘匿 without the right to see the address: 404."""
+    if attachments_withheld(request.user, household):
+        log_denied(
+            user=request.user,
+            object_type="households.household",
+            object_id=household.pk,
+            request=request,
+            detail="attachments",
+        )
+        raise Http404
+
+
 def _household_panel(request, household, form=None):
     return attachment_views.panel(
         household.attachments.select_related("uploaded_by"),
@@ -34,6 +48,7 @@ def _household_panel(request, household, form=None):
         upload_url=reverse("households:attachments", args=[household.pk]),
         can_upload=household.can_change,
         form=form,
+        withheld=attachments_withheld(request.user, household),
     )
 
 
@@ -46,6 +61,8 @@ def household_attachments(request, pk):
     household = get_household_for_user(
         request.user, pk, action="change" if request.method == "POST" else "view"
     )
+    if request.method == "POST":
+        _withheld_or_404(request, household)
     form = AttachmentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         services.household_attachment_add(
@@ -70,13 +87,14 @@ def household_attachments(request, pk):
 @reauth.recent_auth_required
 def household_attachment_download(request, pk, attachment_pk):
     household = get_household_for_user(request.user, pk)
+    _withheld_or_404(request, household)
     attachment = get_object_or_404(household.attachments, pk=attachment_pk)
     persons = [m.person_id for m in household.current_memberships()]
     _log_export(request, attachment, household, persons=persons)
     return attachment_response(attachment)
 
 
-def _consent_panel(household, consent, form=None):
+def _consent_panel(request, household, consent, form=None):
     return attachment_views.panel(
         consent.attachments.select_related("uploaded_by"),
         download_url=lambda a: reverse(
@@ -85,6 +103,7 @@ def _consent_panel(household, consent, form=None):
         upload_url=reverse("households:consent_attachments", args=[household.pk, consent.pk]),
         can_upload=household.can_change,
         form=form,
+        withheld=attachments_withheld(request.user, household),
     )
 
 
@@ -94,6 +113,8 @@ def consent_attachments(request, pk, consent_pk):
         request.user, pk, action="change" if request.method == "POST" else "view"
     )
     consent = _consent(household, consent_pk)
+    if request.method == "POST":
+        _withheld_or_404(request, household)
     form = AttachmentForm(
         request.POST or None, request.FILES or None, initial={"title": _("同意書のスキャン")}
     )
@@ -127,7 +148,7 @@ def consent_attachments(request, pk, consent_pk):
         title=_("本人同意（%(name)s）の同意書") % {"name": consent.person.full_name},
         back_url=reverse("households:detail", args=[household.pk]),
         back_label=household.name,
-        attach=_consent_panel(household, consent, form),
+        attach=_consent_panel(request, household, consent, form),
         about=about,
     )
 
@@ -135,6 +156,7 @@ def consent_attachments(request, pk, consent_pk):
 @reauth.recent_auth_required
 def consent_attachment_download(request, pk, consent_pk, attachment_pk):
     household = get_household_for_user(request.user, pk)
+    _withheld_or_404(request, household)
     consent = _consent(household, consent_pk)
     attachment = get_object_or_404(consent.attachments, pk=attachment_pk)
     _log_export(request, attachment, consent, persons=[consent.person_id])

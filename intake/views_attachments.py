@@ -3,16 +3,18 @@ consultation page does; adding is for the receiving agency, as editing is."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import reauth
-from accounts.audit import log_access
+from accounts.audit import log_access, log_denied
 from accounts.models import AccessLog
 from common import attachment_views
 from common.attachments import AttachmentForm, attachment_response
+from households.access import attachments_withheld
 from intake import attachments as services
 from intake import selectors
 from intake.access import get_consultation_for_user
@@ -20,6 +22,22 @@ from intake.access import get_consultation_for_user
 
 def _can_add(request, consultation) -> bool:
     return consultation.agency_id in request.user.agency_ids
+
+
+def _withheld(request, consultation) -> str:
+    return attachments_withheld(request.user, consultation.household)
+
+
+def _withheld_or_404(request, consultation):
+    if _withheld(request, consultation):
+        log_denied(
+            user=request.user,
+            object_type="intake.consultation",
+            object_id=consultation.pk,
+            request=request,
+            detail="attachments",
+        )
+        raise Http404
 
 
 def consultation_attachments_panel(request, consultation, form=None):
@@ -31,13 +49,16 @@ def consultation_attachments_panel(request, consultation, form=None):
         upload_url=reverse("intake:consultation_attachments", args=[consultation.pk]),
         can_upload=_can_add(request, consultation),
         form=form,
+        withheld=_withheld(request, consultation),
     )
 
 
 def consultation_attachments(request, pk):
     consultation = get_consultation_for_user(request.user, pk)
-    if request.method == "POST" and not _can_add(request, consultation):
-        raise PermissionDenied
+    if request.method == "POST":
+        if not _can_add(request, consultation):
+            raise PermissionDenied
+        _withheld_or_404(request, consultation)
     form = AttachmentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         services.consultation_attachment_add(
@@ -64,6 +85,7 @@ def consultation_attachments(request, pk):
 @reauth.recent_auth_required
 def consultation_attachment_download(request, pk, attachment_pk):
     consultation = get_consultation_for_user(request.user, pk)
+    _withheld_or_404(request, consultation)
     attachment = get_object_or_404(consultation.attachments, pk=attachment_pk)
     detail = f"attachment:{attachment._meta.model_name}:{attachment.pk}"
     for obj in (attachment, consultation):

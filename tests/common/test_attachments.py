@@ -526,3 +526,29 @@ def test_any_file_and_name_is_stored_safely_or_refused(
         in EXTENSIONS[ALLOWED_TYPES[attachment.content_type][0]]
     )
     assert not any(c in attachment.original_name for c in '/\\\x00\n\r"')
+
+
+def test_under_jusho_hitoku_only_those_who_may_see_the_address_open_the_papers(
+    world, client_for, desk, coordinator, partner
+):
+    """住所秘匿: scanned letters carry the address. The partner reads the case's records
+    (RECORDS share) but not the hidden household's address, so it neither lists nor
+    opens the household's, consent's or case's files; the lead desk does."""
+    from households import services as household_services
+
+    urls = _seed_all(world, desk, coordinator, client_for)
+    household_services.household_update(
+        actor=desk, household=world.household, is_address_confidential=True
+    )
+    client = client_for(partner)
+
+    assert client.get(urls["case"]).status_code == 404
+    case_page = client.get(reverse("cases:case_detail", args=[world.case.pk])).content.decode()
+    assert "住所秘匿の世帯のため、添付ファイルは住所を見られる機関" in case_page
+    assert "同意書 2024年4月.pdf" not in case_page
+    assert AccessLog.objects.filter(
+        user=partner, object_type="cases.case", outcome=AccessLog.Outcome.DENIED
+    ).exists()
+    lead = client_for(desk)
+    for owner in ("household", "consent", "consultation", "case"):
+        assert lead.get(urls[owner]).status_code == 200, owner
