@@ -78,3 +78,44 @@ def test_a_scanned_consent_form_is_attached_to_the_consent_and_downloaded(
     )
     page.screenshot(path=str(SHOTS / "issue17_consent_refused.png"), full_page=True)
     assert ConsentAttachment.objects.count() == 1
+
+
+def test_a_letter_is_attached_from_the_case_page_and_a_big_file_is_refused(
+    transactional_db, page, live_url, login, desk, desk_agency, tmp_path, settings
+):
+    from cases import services as case_services
+    from cases.choices import CasePersonRole
+    from cases.models import CaseAttachment
+
+    household = HouseholdFactory(registered_by_agency=desk_agency, actor=desk, name="佐藤さん世帯")
+    person = PersonFactory(household=household, actor=desk, family_name="佐藤")
+    case = case_services.case_open(
+        actor=desk,
+        household=household,
+        lead_agency=desk_agency,
+        lead_staff=desk,
+        title="佐藤さん世帯の支援",
+        persons=[(person, CasePersonRole.PRINCIPAL)],
+    )
+    letter = tmp_path / "督促状.pdf"
+    letter.write_bytes(_scanned_consent_pdf())
+    login(page, live_url, "desk", PASSWORD)
+
+    page.goto(f"{live_url}/cases/{case.pk}/")
+    section = page.locator("#attachments")
+    expect(section.get_by_text("添付ファイルはありません。")).to_be_visible()
+    section.get_by_label("ファイル").set_input_files(str(letter))
+    section.get_by_label("内容").fill("督促状")
+    section.get_by_role("button", name="添付する").click()
+
+    expect(page.get_by_text("ファイルを添付しました。")).to_be_visible()
+    assert page.url.endswith(f"/cases/{case.pk}/#attachments")
+    expect(page.locator("#attachments").get_by_role("link", name="督促状.pdf")).to_be_visible()
+    page.locator("#attachments").screenshot(path=str(SHOTS / "issue17_case_attachments.png"))
+    assert CaseAttachment.objects.get().title == "督促状"
+
+    settings.ATTACHMENT_MAX_BYTES = 1024
+    page.locator("#attachments").get_by_label("ファイル").set_input_files(str(letter))
+    page.locator("#attachments").get_by_role("button", name="添付する").click()
+    expect(page.locator(".field.has-error .error")).to_contain_text("ファイルが大きすぎます")
+    assert CaseAttachment.objects.count() == 1
