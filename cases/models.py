@@ -23,6 +23,7 @@ from cases.choices import (
     ReviewOutcome,
     RiskLevel,
 )
+from common.attachments import AttachmentBase
 from common.models import Versioned
 from households.models import Consent, Household, Person
 from intake.models import Consultation
@@ -490,3 +491,15 @@ class CalendarFeedToken(models.Model):
 
     def __str__(self):
         return f"{self.user_id}"
+
+
+class CaseAttachment(AttachmentBase):
+    """A document kept on the case file (common/attachments.py)."""
+
+    owner = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="attachments", verbose_name=_("ケース")
+    )
+
+    class Meta(AttachmentBase.Meta):
+        verbose_name = _("ケースの添付ファイル")
+        verbose_name_plural = _("ケースの添付ファイル")

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from cases import views, views_calendar, views_handover, views_intake, views_reminders
+from cases import (
+    views,
+    views_attachments,
+    views_calendar,
+    views_handover,
+    views_intake,
+    views_reminders,
+)
 
 app_name = "cases"
 urlpatterns = [
@@ -12,6 +19,12 @@ urlpatterns = [
     path("cases/", views.case_list, name="case_list"),
     path("cases/new/", views.case_open, name="case_open"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
+    path("cases/<int:pk>/attachments/", views_attachments.case_attachments, name="attachments"),
+    path(
+        "cases/<int:pk>/attachments/<int:attachment_pk>/",
+        views_attachments.case_attachment_download,
+        name="attachment_download",
+    ),
     path("cases/<int:pk>/timeline/", views.case_timeline, name="case_timeline"),
     path("cases/<int:pk>/edit/", views.case_edit, name="case_edit"),
     path("cases/<int:pk>/status/", views.case_status, name="case_status"),

@@ -32,6 +32,7 @@ from cases.forms import (
 )
 from cases.models import AccessGrant, SupportPlan
 from cases.registry import case_links, case_panels, home_sections
+from cases.views_attachments import case_attachments_panel
 from common.paging import keyset_page
 from common.pdf import pdf_response, render_pdf
 from common.ratelimit import ratelimit
@@ -196,6 +197,7 @@ def case_detail(request, pk):
             "scope": sharing.user_scope(request.user, case),
             "case_panels": case_panels(request, case),
             "case_links": case_links(request, case),
+            "attach": case_attachments_panel(request, case),
         },
     )
 

@@ -189,6 +189,44 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
+# Attachments (common/attachments.py): a private directory never served by a URL on the
+# embedded default; S3-compatible object storage (django-storages) when a bucket is set.
+# Every download goes through the owner's access check in the application.
+ATTACHMENTS_S3_BUCKET = env.str("ATTACHMENTS_S3_BUCKET", default="")
+if ATTACHMENTS_S3_BUCKET:
+    STORAGES["attachments"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": ATTACHMENTS_S3_BUCKET,
+            "endpoint_url": env.str("ATTACHMENTS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("ATTACHMENTS_S3_REGION", default="") or None,
+            "access_key": env.str("ATTACHMENTS_S3_ACCESS_KEY", default="") or None,
+            "secret_key": env.str("ATTACHMENTS_S3_SECRET_KEY", default="") or None,
+            "location": env.str("ATTACHMENTS_S3_PREFIX", default="attachments"),
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "addressing_style": env.str("ATTACHMENTS_S3_ADDRESSING_STYLE", default="path"),
+        },
+    }
+else:
+    STORAGES["attachments"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": env.str("ATTACHMENTS_ROOT", default=str(MEDIA_ROOT / "attachments")),
+            "directory_permissions_mode": 0o700,
+            "file_permissions_mode": 0o600,
+        },
+    }
+# Largest attachment accepted, in megabytes (the reverse proxy must allow a little more).
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_MB", default=20) * 1024 * 1024
+# ClamAV: a clamd unix socket, or host and port. When one is set, every upload is
+# scanned, and refused while clamd cannot be reached (fail closed).
+CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="")
+CLAMD_HOST = env.str("CLAMD_HOST", default="")
+CLAMD_PORT = env.int("CLAMD_PORT", default=3310)
+CLAMD_TIMEOUT = env.float("CLAMD_TIMEOUT", default=30.0)
+
 # Sessions: server-side, ended when the browser closes, idle timeout 30 minutes, and
 # at most 12 hours after the password was entered (accounts.middleware).
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

@@ -367,3 +367,14 @@ def sort_duplicates(user, persons) -> DuplicateMatches:
         counted=sum(1 for p in unseen if p.pk not in hiding),
         concealed_households=concealed,
     )
+
+
+def attachments_withheld(user, household) -> str:
+    """Why the user may not open the attachments about a household, or "" when they may.
+    Scanned letters and forms carry the address: under 住所秘匿 only those who may see it
+    (may_see_contact) open them, on the household, its consents, consultations and cases."""
+    if household is None or may_see_contact(user, household):
+        return ""
+    return _(
+        "住所秘匿の世帯のため、添付ファイルは住所を見られる機関（主担当機関など）だけが開けます。"
+    )

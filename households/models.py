@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Agency
 from common import kana
+from common.attachments import AttachmentBase
 from common.models import Versioned
 from common.wareki import age_on
 from households.choices import (
@@ -308,3 +309,27 @@ class EcoMapTie(Versioned):
 
     def __str__(self):
         return f"{self.household_id} {self.node_key} {self.kind}"
+
+
+class HouseholdAttachment(AttachmentBase):
+    """A scanned letter, notice or photo kept on the household (common/attachments.py)."""
+
+    owner = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="attachments", verbose_name=_("世帯")
+    )
+
+    class Meta(AttachmentBase.Meta):
+        verbose_name = _("世帯の添付ファイル")
+        verbose_name_plural = _("世帯の添付ファイル")
+
+
+class ConsentAttachment(AttachmentBase):
+    """The scanned 同意書 (or another document) of a consent."""
+
+    owner = models.ForeignKey(
+        Consent, on_delete=models.PROTECT, related_name="attachments", verbose_name=_("本人同意")
+    )
+
+    class Meta(AttachmentBase.Meta):
+        verbose_name = _("本人同意の添付ファイル")
+        verbose_name_plural = _("本人同意の添付ファイル")

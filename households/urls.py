@@ -1,6 +1,6 @@
 from django.urls import path
 
-from households import views, views_audit, views_family, views_people
+from households import views, views_attachments, views_audit, views_family, views_people
 
 app_name = "households"
 urlpatterns = [
@@ -48,5 +48,21 @@ urlpatterns = [
         "<int:pk>/consents/<int:consent_pk>/withdraw/",
         views.consent_withdraw,
         name="consent_withdraw",
+    ),
+    path("<int:pk>/attachments/", views_attachments.household_attachments, name="attachments"),
+    path(
+        "<int:pk>/attachments/<int:attachment_pk>/",
+        views_attachments.household_attachment_download,
+        name="attachment_download",
+    ),
+    path(
+        "<int:pk>/consents/<int:consent_pk>/attachments/",
+        views_attachments.consent_attachments,
+        name="consent_attachments",
+    ),
+    path(
+        "<int:pk>/consents/<int:consent_pk>/attachments/<int:attachment_pk>/",
+        views_attachments.consent_attachment_download,
+        name="consent_attachment_download",
     ),
 ]

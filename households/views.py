@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -29,6 +30,7 @@ from households.selectors import (
     recent_households_page,
     search_hint,
 )
+from households.views_attachments import household_attachments_panel
 
 
 def _agency_or_404(request):
@@ -120,6 +122,7 @@ def household_detail(request, pk):
         Consent.objects.filter(person__in=[m.person_id for m in members])
         .select_related("person", "recorded_by")
         .prefetch_related("agencies")
+        .annotate(attachment_count=Count("attachments"))
     )
     _log_household_read(request, household, current)
     contact.prime(request.user, households=[household], persons=[m.person for m in members])
@@ -135,6 +138,7 @@ def household_detail(request, pk):
             "show_confidential": household.can_see_confidential
             or not household.is_address_confidential,
             "extra_panels": household_panels(request, household),
+            "attach": household_attachments_panel(request, household),
             "today": timezone.localdate(),  # the 撤回日 boxes start at today (和暦)
         },
     )

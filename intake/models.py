@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Agency
+from common.attachments import AttachmentBase
 from common.models import Versioned
 from households.choices import ExemptionReason
 from households.models import Consent, Household, Person
@@ -210,3 +211,18 @@ class ConnectSheet(models.Model):
 
         labels = dict(SheetTopic.choices)
         return [labels.get(t, t) for t in self.topics]
+
+
+class ConsultationAttachment(AttachmentBase):
+    """A document brought to or sent with a consultation (common/attachments.py)."""
+
+    owner = models.ForeignKey(
+        Consultation,
+        on_delete=models.PROTECT,
+        related_name="attachments",
+        verbose_name=_("相談受付"),
+    )
+
+    class Meta(AttachmentBase.Meta):
+        verbose_name = _("相談受付の添付ファイル")
+        verbose_name_plural = _("相談受付の添付ファイル")

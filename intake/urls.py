@@ -1,6 +1,6 @@
 from django.urls import path
 
-from intake import views
+from intake import views, views_attachments
 
 app_name = "intake"
 urlpatterns = [
@@ -8,6 +8,16 @@ urlpatterns = [
     path("consultations/new/", views.consultation_new, name="consultation_new"),
     path("consultations/<int:pk>/", views.consultation_detail, name="consultation_detail"),
     path("consultations/<int:pk>/edit/", views.consultation_edit, name="consultation_edit"),
+    path(
+        "consultations/<int:pk>/attachments/",
+        views_attachments.consultation_attachments,
+        name="consultation_attachments",
+    ),
+    path(
+        "consultations/<int:pk>/attachments/<int:attachment_pk>/",
+        views_attachments.consultation_attachment_download,
+        name="consultation_attachment_download",
+    ),
     path("household-members/", views.household_members, name="household_members"),
     path("sheets/", views.sheet_list, name="sheet_list"),
     path("sheets/new/", views.sheet_new, name="sheet_new"),

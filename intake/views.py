@@ -27,6 +27,7 @@ from intake.forms import (
     initial_from_sheet,
 )
 from intake.models import ConnectSheet
+from intake.views_attachments import consultation_attachments_panel
 
 # ---------------------------------------------------------------- access helpers
 
@@ -148,6 +149,7 @@ def consultation_detail(request, pk):
             "case_link": _case_link(consultation),
             "sheet": sheet,
             "can_edit": consultation.agency_id in request.user.agency_ids,
+            "attach": consultation_attachments_panel(request, consultation),
         },
     )
 

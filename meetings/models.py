@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 from accounts.models import Agency
 from cases.choices import CloseReason
 from cases.models import Case, SupportPlan
+from common.attachments import AttachmentBase
 from common.models import Versioned
 from meetings.choices import CONFIDENTIAL_KINDS, Decision, MeetingKind, MeetingStatus, Topic
 
@@ -335,3 +336,16 @@ class MinutesAddendum(models.Model):
         verbose_name = _("議事録の追記")
         verbose_name_plural = _("議事録の追記")
         ordering = ["added_at", "pk"]
+
+
+class MeetingAttachment(AttachmentBase):
+    """A handout or document of a meeting; read by the meeting's readers only
+    (a 支援会議's members after acknowledging 守秘義務)."""
+
+    owner = models.ForeignKey(
+        Meeting, on_delete=models.PROTECT, related_name="attachments", verbose_name=_("会議")
+    )
+
+    class Meta(AttachmentBase.Meta):
+        verbose_name = _("会議の添付ファイル")
+        verbose_name_plural = _("会議の添付ファイル")

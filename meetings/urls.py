@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meetings import views
+from meetings import views, views_attachments
 
 app_name = "meetings"
 urlpatterns = [
@@ -8,6 +8,12 @@ urlpatterns = [
     path("new/", views.meeting_create, name="meeting_create"),
     path("<int:pk>/", views.meeting_detail, name="meeting_detail"),
     path("<int:pk>/edit/", views.meeting_edit, name="meeting_edit"),
+    path("<int:pk>/attachments/", views_attachments.meeting_attachments, name="attachments"),
+    path(
+        "<int:pk>/attachments/<int:attachment_pk>/",
+        views_attachments.meeting_attachment_download,
+        name="attachment_download",
+    ),
     path("<int:pk>/cancel/", views.meeting_cancel, name="meeting_cancel"),
     path("<int:pk>/finalise/", views.meeting_finalise, name="meeting_finalise"),
     path("<int:pk>/members/", views.member_add, name="member_add"),

@@ -36,6 +36,7 @@ from meetings.forms import (
     RoleForm,
 )
 from meetings.models import AgendaItem, ExternalAttendee, MeetingMember, RoleAssignment
+from meetings.views_attachments import meeting_attachments_panel
 
 # ---------------------------------------------------------------- access helpers
 
@@ -180,6 +181,7 @@ def meeting_detail(request, pk):
         ),
         "external_form": ExternalAttendeeForm() if manage_open else None,
         "cancel_form": CancelForm() if manage_open else None,
+        "attach": meeting_attachments_panel(request, meeting, access),
     }
     return render(request, "meetings/meeting_detail.html", context)
 

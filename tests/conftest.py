@@ -16,6 +16,19 @@ from tests.auth_helpers import login_verified
 from tests.factories import AgencyFactory, UserFactory, staff
 
 
+@pytest.fixture(autouse=True)
+def _attachments_in_tmp(settings, tmp_path_factory):
+    """Uploaded attachments go to a directory of the test's own (common/attachments.py)."""
+    root = tmp_path_factory.mktemp("attachments")
+    settings.STORAGES = settings.STORAGES | {
+        "attachments": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root)},
+        }
+    }
+    return root
+
+
 @pytest.fixture
 def desk_agency(db):
     return AgencyFactory(

@@ -117,6 +117,14 @@ NOT_POST_FUZZED = {
     # A workbook upload (multipart): the fields are a file, which this harness does not
     # post; hostile workbooks (broken, not xlsx, bad cells, huge) are in tests/imports.
     "imports:upload": "file upload; tests/imports (hostile workbooks)",
+    # Attachment uploads (multipart): hostile files (markup named .pdf, executables,
+    # zip-based office files, empty, oversized, EICAR, random bytes and names) are in
+    # tests/common/test_attachments.py.
+    "households:attachments": "file upload; tests/common/test_attachments.py",
+    "households:consent_attachments": "file upload; tests/common/test_attachments.py",
+    "intake:consultation_attachments": "file upload; tests/common/test_attachments.py",
+    "cases:attachments": "file upload; tests/common/test_attachments.py",
+    "meetings:attachments": "file upload; tests/common/test_attachments.py",
 }
 NOT_QUERY_FUZZED = AUTH_PAGES
 

@@ -30,6 +30,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -37,14 +38,18 @@ from django.utils import timezone
 
 from accounts.choices import AgencyKind, Role
 from accounts.models import AccessLog
+from cases import attachments as case_attachments
 from cases import services as case_services
 from cases.choices import CasePersonRole, GrantScope, RecordKind
+from households import attachments as household_attachments
 from households import services as household_services
 from households.choices import RelatedRelation, Relationship
 from imports import services as import_services
 from imports.models import ExportStatus
+from intake import attachments as intake_attachments
 from intake import services as intake_services
 from intake.choices import CameFrom, Channel, Outcome
+from meetings import attachments as meeting_attachments
 from meetings import services as meeting_services
 from meetings.choices import MeetingKind
 from tests.factories import (
@@ -220,8 +225,24 @@ BUILDERS = {
     "households:eco_tie": _household,
     "households:consent_add": _household,
     "households:consent_withdraw": lambda w: {"pk": w.household.pk, "consent_pk": w.consent.pk},
+    "households:attachments": _household,
+    "households:attachment_download": lambda w: {
+        "pk": w.household.pk,
+        "attachment_pk": w.household_attachment.pk,
+    },
+    "households:consent_attachments": lambda w: {"pk": w.household.pk, "consent_pk": w.consent.pk},
+    "households:consent_attachment_download": lambda w: {
+        "pk": w.household.pk,
+        "consent_pk": w.consent.pk,
+        "attachment_pk": w.consent_attachment.pk,
+    },
     # intake
     "intake:consultation_detail": lambda w: {"pk": w.consultation.pk},
+    "intake:consultation_attachments": lambda w: {"pk": w.consultation.pk},
+    "intake:consultation_attachment_download": lambda w: {
+        "pk": w.consultation.pk,
+        "attachment_pk": w.consultation_attachment.pk,
+    },
     "intake:consultation_edit": lambda w: {"pk": w.consultation.pk},
     "intake:sheet_detail": _sheet,
     "intake:sheet_take_up": _sheet,
@@ -229,6 +250,8 @@ BUILDERS = {
     "intake:sheet_pdf": _sheet,
     # cases
     "cases:case_detail": _case,
+    "cases:attachments": _case,
+    "cases:attachment_download": lambda w: {"pk": w.case.pk, "attachment_pk": w.case_attachment.pk},
     "cases:case_timeline": _case,
     "cases:case_edit": _case,
     "cases:case_status": _case,
@@ -251,6 +274,11 @@ BUILDERS = {
     "cases:consultation_link": lambda w: {"consultation_pk": w.loose_consultation.pk},
     # meetings
     "meetings:meeting_detail": _meeting,
+    "meetings:attachments": _meeting,
+    "meetings:attachment_download": lambda w: {
+        "pk": w.meeting.pk,
+        "attachment_pk": w.meeting_attachment.pk,
+    },
     "meetings:meeting_edit": _meeting,
     "meetings:meeting_cancel": _meeting,
     "meetings:meeting_finalise": _meeting,
@@ -453,7 +481,33 @@ def build_world(*, agency, lead, coord, third_agency, third_user, tag):
     w.report = finish_report(
         MonthlyReportFactory(requested_by=coord, scope_agency=agency), token=f"idor-{tag}"
     )
+    add_attachments(w, lead=lead, coord=coord)
     return w
+
+
+def add_attachments(w, *, lead, coord):
+    """One small PDF on each owner of attachments (household, consent, consultation,
+    case, meeting), through the apps' services."""
+
+    def pdf(name):
+        return SimpleUploadedFile(name, b"%PDF-1.4\n%%EOF\n")
+
+    common = {"content_type": "application/pdf", "title": "スキャン"}
+    w.household_attachment = household_attachments.household_attachment_add(
+        actor=lead, household=w.household, uploaded=pdf("通知書.pdf"), **common
+    )
+    w.consent_attachment = household_attachments.consent_attachment_add(
+        actor=lead, consent=w.consent, uploaded=pdf("同意書.pdf"), **common
+    )
+    w.consultation_attachment = intake_attachments.consultation_attachment_add(
+        actor=lead, consultation=w.consultation, uploaded=pdf("相談票.pdf"), **common
+    )
+    w.case_attachment = case_attachments.case_attachment_add(
+        actor=lead, case=w.case, uploaded=pdf("督促状.pdf"), **common
+    )
+    w.meeting_attachment = meeting_attachments.meeting_attachment_add(
+        actor=coord, meeting=w.meeting, uploaded=pdf("会議資料.pdf"), **common
+    )
 
 
 def add_desk_objects(w, *, desk, coordinator, municipal, visiting_agency, recorder):

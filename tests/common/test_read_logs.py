@@ -70,8 +70,20 @@ PERSONAL = {
     "households:disclosure": Read(_w("person"), persona="manager"),
     "households:disclosure_pdf": Read(_w("person"), persona="manager", outcomes=EXPORT),
     "households:disclosure_json": Read(_w("person"), persona="manager", outcomes=EXPORT),
+    "households:attachments": Read(_w("household")),
+    "households:attachment_download": Read(
+        lambda w: [w.household_attachment, w.household, w.person], outcomes=EXPORT
+    ),
+    "households:consent_attachments": Read(_w("person")),
+    "households:consent_attachment_download": Read(
+        lambda w: [w.consent_attachment, w.consent, w.person], outcomes=EXPORT
+    ),
     # intake
     "intake:consultation_list": Read(_w("consultation")),
+    "intake:consultation_attachments": Read(_w("consultation")),
+    "intake:consultation_attachment_download": Read(
+        lambda w: [w.consultation_attachment, w.consultation, w.person], outcomes=EXPORT
+    ),
     "intake:consultation_detail": Read(_w("consultation")),
     "intake:consultation_edit": Read(_w("consultation")),
     "intake:household_members": Read(
@@ -87,6 +99,10 @@ PERSONAL = {
         _w("loose_consultation"), query=lambda w: {"consultation": w.loose_consultation.pk}
     ),
     "cases:case_detail": Read(_w("case")),
+    "cases:attachments": Read(_w("case")),
+    "cases:attachment_download": Read(
+        lambda w: [w.case_attachment, w.case, w.person], outcomes=EXPORT
+    ),
     "cases:case_timeline": Read(_w("case"), htmx=True),
     "cases:case_edit": Read(_w("case")),
     "cases:record_add": Read(_w("case")),
@@ -103,6 +119,10 @@ PERSONAL = {
     ),
     # meetings
     "meetings:meeting_detail": Read(_w("case")),
+    "meetings:attachments": Read(_w("meeting")),
+    "meetings:attachment_download": Read(
+        lambda w: [w.meeting_attachment, w.meeting, w.case], outcomes=EXPORT
+    ),
     "meetings:item_edit": Read(_w("case")),
     "meetings:minutes": Read(_w("case")),
     "meetings:minutes_pdf": Read(_w("case"), outcomes=EXPORT),

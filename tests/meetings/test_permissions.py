@@ -12,9 +12,11 @@ that keeps the objects later URLs refer to.
 """
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from meetings import services
+from meetings.attachments import meeting_attachment_add
 from tests.auth_helpers import login_verified
 from tests.meetings.conftest import SECRET_BRIEF
 
@@ -51,6 +53,15 @@ MATRIX = [
     ("minutes_pdf", lambda s: [s.meeting.pk], "get", _by(runners=OK, partner=OK)),
     ("agenda_pdf", lambda s: [s.meeting.pk], "get", _by(runners=OK, partner=OK)),
     ("case_meetings", lambda s: [s.item.case_id], "get", _by(runners=OK)),
+    ("attachments", lambda s: [s.meeting.pk], "get", _by(runners=OK, partner=OK)),
+    (
+        "attachment_download",
+        lambda s: [s.meeting.pk, s.attachment.pk],
+        "get",
+        _by(runners=OK, partner=OK),
+    ),
+    # An upload without a file is shown again with its message beside the field.
+    ("attachments", lambda s: [s.meeting.pk], "post", _by(runners=OK)),
     (
         "member_acknowledge",
         lambda s: [s.meeting.pk, s.member.pk],
@@ -91,6 +102,12 @@ class Situation:
         )
         self.external = services.external_attendee_add(
             actor=desk, meeting=meeting, name="民生 太郎", role="民生委員", acknowledged=True
+        )
+        self.attachment = meeting_attachment_add(
+            actor=desk,
+            meeting=meeting,
+            uploaded=SimpleUploadedFile("会議資料.pdf", b"%PDF-1.4\n%%EOF\n"),
+            content_type="application/pdf",
         )
 
 
