@@ -1,6 +1,6 @@
 from django.urls import path
 
-from intake import views
+from intake import views, views_papers
 
 app_name = "intake"
 urlpatterns = [
@@ -8,6 +8,17 @@ urlpatterns = [
     path("consultations/new/", views.consultation_new, name="consultation_new"),
     path("consultations/<int:pk>/", views.consultation_detail, name="consultation_detail"),
     path("consultations/<int:pk>/edit/", views.consultation_edit, name="consultation_edit"),
+    path(
+        "consultations/<int:pk>/correct/",
+        views_papers.consultation_correct,
+        name="consultation_correct",
+    ),
+    path(
+        "consultations/<int:pk>/history/",
+        views_papers.consultation_history,
+        name="consultation_history",
+    ),
+    path("consultations/<int:pk>.pdf", views_papers.consultation_pdf, name="consultation_pdf"),
     path("household-members/", views.household_members, name="household_members"),
     path("sheets/", views.sheet_list, name="sheet_list"),
     path("sheets/new/", views.sheet_new, name="sheet_new"),
