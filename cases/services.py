@@ -689,9 +689,10 @@ def hand_typed_referral_refusal(referred_to: str) -> str:
 RECORD_CORRECTED_FIELDS = ("occurred_at", "kind", "project", "minutes", "narrative", "referred_to")
 
 
-def _record_snapshot(record: SupportRecord):
-    persons = "、".join(p.full_name for p in record.persons.all()) or "—"
-    return snapshot(record, RECORD_CORRECTED_FIELDS, extra=[(_("対象者"), persons)])
+def _record_snapshot(record: SupportRecord, persons=None):
+    persons = record.persons.all() if persons is None else persons
+    names = "、".join(p.full_name for p in sorted(persons, key=lambda p: p.pk)) or "—"
+    return snapshot(record, RECORD_CORRECTED_FIELDS, extra=[(_("対象者"), names)])
 
 
 @transaction.atomic
@@ -724,11 +725,13 @@ def record_correct(
     for name in RECORD_CORRECTED_FIELDS:
         if name in fields:
             setattr(record, name, fields[name])
+    after = _record_snapshot(record, persons)
+    if after == before:
+        raise CaseRuleError(_("訂正する項目が変わっていません。"), code="unchanged")
     record._change_reason = _("訂正: %(reason)s") % {"reason": reason}
     save_as(record, actor)
     if persons is not None:
         record.persons.set(persons)
-    after = _record_snapshot(record)
     record_correction(obj=record, actor=actor, reason=reason, before=before, after=after)
     log_action(actor=actor, action="cases.record.corrected", obj=record, kind=record.kind)
     return record

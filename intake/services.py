@@ -587,11 +587,14 @@ CONSULTATION_CORRECTED_FIELDS = (
 )
 
 
-def _consultation_snapshot(consultation: Consultation):
-    links = consultation.category_links.select_related("category").order_by("pk")
-    names = "、".join(
-        f"{link.category.name}{_('（主）') if link.is_primary else ''}" for link in links
-    )
+def _consultation_snapshot(consultation: Consultation, categories=None, primary=None):
+    if categories is None:
+        links = consultation.category_links.select_related("category")
+        pairs = [(link.category, link.is_primary) for link in links]
+    else:
+        pairs = [(c, c.pk == primary.pk) for c in categories]
+    pairs.sort(key=lambda pair: (pair[0].order, pair[0].pk))
+    names = "、".join(f"{c.name}{_('（主）') if is_primary else ''}" for c, is_primary in pairs)
     return snapshot(
         consultation, CONSULTATION_CORRECTED_FIELDS, extra=[(_("相談内容"), names or "—")]
     )
@@ -625,12 +628,14 @@ def consultation_correct(
     for name in CONSULTATION_CORRECTED_FIELDS:
         if name in fields:
             setattr(consultation, name, fields[name])
+    after = _consultation_snapshot(consultation, categories, primary_category)
+    if after == before:
+        raise IntakeRuleError(_("訂正する項目が変わっていません。"), code="unchanged")
     bump_version(consultation)
     consultation._change_reason = _("訂正: %(reason)s") % {"reason": reason}
     save_as(consultation, actor)
-    if categories is not None:
+    if categories is not None and after[-1] != before[-1]:
         _set_categories(actor, consultation, categories, primary_category)
-    after = _consultation_snapshot(consultation)
     record_correction(obj=consultation, actor=actor, reason=reason, before=before, after=after)
     log_action(actor=actor, action="intake.consultation.corrected", obj=consultation)
     return consultation

@@ -151,10 +151,14 @@ def test_a_partner_corrects_its_own_record_and_the_lead_may_too(client_for, desk
     ) == [desk.pk, partner.pk]
 
 
-def test_a_correction_with_no_change_writes_no_correction_row(client_for, desk, month):
+def test_a_correction_that_changes_nothing_is_refused(client_for, desk, month):
     case, records, _theirs = month
+    before = _snapshot(case)
 
     response = _post(client_for(desk), case, records[0])
 
-    assert response.status_code == 302
+    assert response.status_code == 200
+    assert "訂正する項目が変わっていません。" in response.content.decode()
+    assert _snapshot(case) == before
+    assert records[0].history.count() == 1
     assert not Correction.objects.exists()

@@ -94,7 +94,14 @@ def test_facesheet_lists_members_cases_roles_and_consents(tmp_path, client_for, 
 
     assert response.status_code == 200
     text = pdf_text(tmp_path, response.content)
-    for expected in ["フェイスシート", "世帯員", "続柄", "関わっている機関", "本人同意", "支援中のケース"]:
+    for expected in [
+        "フェイスシート",
+        "世帯員",
+        "続柄",
+        "関わっている機関",
+        "本人同意",
+        "支援中のケース",
+    ]:
         assert expected in text, expected
     assert person.full_name in text and case.title in text
     assert "45歳" in text or "44歳" in text or "46歳" in text  # born 1980-05-05

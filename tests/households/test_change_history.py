@@ -27,7 +27,9 @@ def moved(desk, desk_agency, partner_agency):
         actor=desk, case=case, agency=partner_agency, scope=GrantScope.RECORDS, consent=consent
     )
     household = case.household
-    services.household_update(actor=desk, household=household, address=NEW_ADDRESS, notes="新居は駅の北側")
+    services.household_update(
+        actor=desk, household=household, address=NEW_ADDRESS, notes="新居は駅の北側"
+    )
     services.person_update(actor=desk, person=person, mobile_phone=NEW_MOBILE)
     membership = household.memberships.get(person=person)
     return household, person, membership
