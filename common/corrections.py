@@ -78,19 +78,30 @@ def record_correction(*, obj, actor, reason: str, before, after) -> Correction |
     )
 
 
+def _shown(c: Correction) -> dict:
+    after = dict((label, value) for label, value in c.after)
+    changes = [
+        (label, value, after.get(label, ""))
+        for label, value in c.before
+        if after.get(label, "") != value
+    ]
+    return {"correction": c, "changes": changes}
+
+
 def corrections_for(obj) -> list[dict]:
     """The object's corrections, newest first, each with the rows that changed:
     [{"correction": c, "changes": [(label, before, after), ...]}]."""
+    return corrections_by_object(type(obj), [obj.pk]).get(obj.pk, [])
+
+
+def corrections_by_object(model, ids) -> dict[int, list[dict]]:
+    """corrections_for of many objects of one model in one query: {pk: [...]}."""
+    out = {}
+    if not ids:
+        return out
     rows = Correction.objects.filter(
-        content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk
+        content_type=ContentType.objects.get_for_model(model), object_id__in=list(ids)
     ).select_related("corrected_by")
-    out = []
     for c in rows:
-        after = dict((label, value) for label, value in c.after)
-        changes = [
-            (label, value, after.get(label, ""))
-            for label, value in c.before
-            if after.get(label, "") != value
-        ]
-        out.append({"correction": c, "changes": changes})
+        out.setdefault(c.object_id, []).append(_shown(c))
     return out

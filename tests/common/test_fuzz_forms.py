@@ -915,6 +915,15 @@ POST_SPECS: dict[str, Spec] = {
             page=_u("meetings:minutes", w.finalised_meeting.pk),
         ),
     ),
+    # 訂正 of finalised minutes by their chair: a change and its reason.
+    "meetings:minutes_correct": Spec(
+        "desk",
+        lambda w: Target(
+            _u("meetings:minutes_correct", w.finalised_meeting.pk, w.finalised_meeting.item.pk),
+            views=[_u("meetings:minutes", w.finalised_meeting.pk)],
+            base={"decisions": "訂正後の決定事項", "reason": "記載の誤りを訂正"},
+        ),
+    ),
     "meetings:task_done": Spec(
         "desk",
         lambda w: Target(_u("meetings:task_done", w.role.pk), page=_u("home")),

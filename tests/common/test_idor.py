@@ -279,6 +279,7 @@ BUILDERS = {
     "meetings:role_add": _item,
     "meetings:role_remove": lambda w: {"pk": w.meeting.pk, "role_pk": w.role.pk},
     "meetings:minutes": _meeting,
+    "meetings:minutes_correct": lambda w: {"pk": w.finalised.pk, "item_pk": w.finalised.item.pk},
     "meetings:addendum_add": _meeting,
     "meetings:minutes_pdf": _meeting,
     "meetings:agenda_pdf": _meeting,
@@ -463,6 +464,16 @@ def build_world(*, agency, lead, coord, third_agency, third_user, tag):
     w.role = meeting_services.role_assign(
         actor=coord, item=w.item, agency=agency, task="家庭訪問で様子を確かめる"
     )
+    # Minutes finalised by their chair (訂正 is for finalised minutes only).
+    w.finalised = MeetingFactory(
+        kind=MeetingKind.SUPPORT_MEETING,
+        title=f"{tag} 支援会議（確定済み）",
+        chair=coord,
+        organising_agency=agency,
+        actor=coord,
+    )
+    w.finalised.item = add_case_item(w.finalised, w.case, actor=coord)
+    meeting_services.meeting_finalise(actor=coord, meeting=w.finalised)
     w.referral = ReferralFactory(
         case=w.case, actor=lead, to_agency=third_agency, consent=w.consent, persons=[w.person]
     )

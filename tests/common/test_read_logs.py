@@ -117,6 +117,11 @@ PERSONAL = {
     "meetings:item_edit": Read(_w("case")),
     "meetings:minutes": Read(_w("case")),
     "meetings:minutes_pdf": Read(_w("case"), outcomes=EXPORT),
+    # 訂正 of finalised minutes: their chair (the world's finalised meeting)
+    "meetings:minutes_correct": Read(
+        _w("case"),
+        persona="coordinator",
+    ),
     "meetings:agenda_pdf": Read(_w("case"), outcomes=EXPORT),
     "meetings:case_meetings": Read(_w("case")),
     # referrals
