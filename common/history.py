@@ -37,11 +37,20 @@ class HistoryEntry:
     changes: list[Change] = field(default_factory=list)
 
 
-def _fields(model, hidden):
+def _labelled(f) -> bool:
+    """Whether the field has a verbose name of its own (a Japanese label): a field left
+    with Django's default (its name, e.g. "created by") is bookkeeping, not shown."""
+    return str(f.verbose_name) != f.name.replace("_", " ")
+
+
+def _fields(model, hidden, labels):
     return [
         f
         for f in model._meta.concrete_fields
-        if f.name not in SKIPPED and f.name not in hidden and f.editable
+        if f.name not in SKIPPED
+        and f.name not in hidden
+        and f.editable
+        and (_labelled(f) or f.name in labels)
     ]
 
 
@@ -55,15 +64,19 @@ def _related_objects(fields, records) -> dict:
     return out
 
 
-def change_history(obj, *, hidden=(), subject: str = "", records=None) -> list[HistoryEntry]:
+def change_history(obj, *, hidden=(), subject="", records=None, labels=None) -> list[HistoryEntry]:
     """The object's history, newest first: per saved version, who, when and each field
     that changed (before → after). hidden fields are left out altogether, so a reader
-    does not even learn that a withheld address changed."""
+    does not even learn that a withheld address changed. records: the history rows of
+    several objects of one model (an object's parts); subject names the part, a string
+    or a callable(history row) -> str. labels: Japanese names for fields the model
+    leaves unnamed."""
     model = type(obj)
     if records is None:
         records = obj.history.all()
     records = list(records.select_related("history_user").order_by("history_date", "history_id"))
-    fields = _fields(model, set(hidden))
+    labels = labels or {}
+    fields = _fields(model, set(hidden), labels)
     related = _related_objects(fields, records)
     entries, latest = [], {}  # latest: the previous version of each object (by pk)
     for record in records:
@@ -74,7 +87,7 @@ def change_history(obj, *, hidden=(), subject: str = "", records=None) -> list[H
             if record.history_type == "-":
                 if new not in (None, ""):
                     before = shown_value(f, new, objects=related.get(f.name))
-                    changes.append(Change(str(f.verbose_name), before, EMPTY))
+                    changes.append(Change(str(labels.get(f.name, f.verbose_name)), before, EMPTY))
                 continue
             old = getattr(previous, f.attname) if previous is not None else None
             if previous is not None and old == new:
@@ -83,7 +96,7 @@ def change_history(obj, *, hidden=(), subject: str = "", records=None) -> list[H
                 continue
             before = EMPTY if previous is None else shown_value(f, old, objects=related.get(f.name))
             after = shown_value(f, new, objects=related.get(f.name))
-            changes.append(Change(str(f.verbose_name), before, after))
+            changes.append(Change(str(labels.get(f.name, f.verbose_name)), before, after))
         if changes or record.history_type != "~":
             entries.append(
                 HistoryEntry(
@@ -91,7 +104,7 @@ def change_history(obj, *, hidden=(), subject: str = "", records=None) -> list[H
                     user=str(record.history_user) if record.history_user else _("システム"),
                     kind=str(TYPE_LABELS.get(record.history_type, record.history_type)),
                     reason=record.history_change_reason or "",
-                    subject=subject,
+                    subject=subject(record) if callable(subject) else subject,
                     changes=changes,
                 )
             )

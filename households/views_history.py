@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import log_access
 from common.history import change_history, merged
 from households import access
-from households.models import HouseholdMembership
+from households.models import HouseholdMembership, Person
 from households.views import _log_household_read
 from households.views_people import _membership_for_user
 
@@ -25,13 +25,16 @@ def household_history(request, pk):
     household = access.get_household_for_user(request.user, pk)
     hidden = () if access.may_see_contact(request.user, household) else HOUSEHOLD_CONTACT_FIELDS
     memberships = HouseholdMembership.history.filter(household_id=household.pk)
+    # The members are named as on the household page, which this reader may open.
+    names = {
+        p.pk: p.full_name for p in Person.objects.filter(pk__in=memberships.values("person_id"))
+    }
     entries = merged(
         change_history(household, hidden=hidden),
         change_history(
             HouseholdMembership(household=household),
             records=memberships,
-            hidden=("household",),
-            subject=_("世帯員"),
+            subject=lambda r: _("世帯員：%(name)s") % {"name": names.get(r.person_id, "")},
         ),
     )
     members = [m for m in household.memberships.select_related("person") if m.until is None]

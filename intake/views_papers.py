@@ -119,6 +119,7 @@ def consultation_history(request, pk):
             ConsultationCategoryLink(consultation=consultation),
             records=links,
             hidden=("consultation",),
+            labels={"category": _("相談内容")},
             subject=_("相談内容"),
         ),
     )

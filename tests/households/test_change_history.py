@@ -42,7 +42,9 @@ def test_the_lead_sees_the_address_change(client_for, desk, moved):
     text = page.content.decode()
     assert page.status_code == 200
     assert f"<del>{SECRET_ADDRESS}</del>" in text and NEW_ADDRESS in text and "住所" in text
-    assert "世帯員" in text  # the membership rows are part of the household's history
+    # The membership rows are part of the household's history, naming the member.
+    assert f"世帯員：{person.full_name}" in text and "続柄" in text
+    assert "created by" not in text and "person" not in text  # unlabelled columns left out
 
     person_page = client_for(desk).get(
         reverse("households:person_history", args=[household.pk, membership.pk])
