@@ -6,32 +6,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Correction',
+            name="Correction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('object_id', models.PositiveBigIntegerField()),
-                ('reason', models.TextField(verbose_name='訂正の理由')),
-                ('before', models.JSONField(default=list, verbose_name='訂正前')),
-                ('after', models.JSONField(default=list, verbose_name='訂正後')),
-                ('corrected_at', models.DateTimeField(auto_now_add=True, verbose_name='訂正日時')),
-                ('content_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='contenttypes.contenttype')),
-                ('corrected_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='訂正者')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("object_id", models.PositiveBigIntegerField()),
+                ("reason", models.TextField(verbose_name="訂正の理由")),
+                ("before", models.JSONField(default=list, verbose_name="訂正前")),
+                ("after", models.JSONField(default=list, verbose_name="訂正後")),
+                ("corrected_at", models.DateTimeField(auto_now_add=True, verbose_name="訂正日時")),
+                (
+                    "content_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="contenttypes.contenttype",
+                    ),
+                ),
+                (
+                    "corrected_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="訂正者",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '訂正',
-                'verbose_name_plural': '訂正',
-                'ordering': ['-corrected_at', '-pk'],
-                'indexes': [models.Index(fields=['content_type', 'object_id'], name='correction_of')],
+                "verbose_name": "訂正",
+                "verbose_name_plural": "訂正",
+                "ordering": ["-corrected_at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["content_type", "object_id"], name="correction_of")
+                ],
             },
         ),
     ]
