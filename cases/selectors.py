@@ -138,6 +138,7 @@ def _record_entries(records) -> list[TimelineEntry]:
             label=kinds.get(r.kind, r.kind),
             title=f"{r.agency.name}{'（' + str(r.minutes) + '分）' if r.minutes else ''}",
             body=r.narrative,
+            url=reverse("cases:record_detail", args=[r.case_id, r.pk]),
             by=str(r.staff),
             extra={
                 "record": r,

@@ -38,6 +38,7 @@ from cases.models import (
     SupportPlan,
     SupportRecord,
 )
+from common.corrections import check_history_token, check_reason, record_correction, snapshot
 from common.services import bump_version, check_version, save_as
 from common.wareki import format_date
 from households import services as household_services
@@ -680,3 +681,57 @@ def hand_typed_referral_refusal(referred_to: str) -> str:
             "（支援経過は自動で記録され、統計に1回だけ数えられます）。"
         ) % {"name": name}
     return ""
+
+
+# ---------------------------------------------------------------- 訂正
+
+
+RECORD_CORRECTED_FIELDS = ("occurred_at", "kind", "project", "minutes", "narrative", "referred_to")
+
+
+def _record_snapshot(record: SupportRecord, persons=None):
+    persons = record.persons.all() if persons is None else persons
+    names = "、".join(p.full_name for p in sorted(persons, key=lambda p: p.pk)) or "—"
+    return snapshot(record, RECORD_CORRECTED_FIELDS, extra=[(_("対象者"), names)])
+
+
+@transaction.atomic
+def record_correct(
+    *, actor, case: Case, record: SupportRecord, reason: str, expected_token, **fields
+) -> SupportRecord:
+    """訂正 of a support record (a record is final once written: there is no edit).
+
+    Refused, with nothing saved, when the actor may not correct it (cases.sharing), the
+    reason is empty, or someone saved the record after the form was loaded. Side effects:
+    a history row naming the actor with the reason, a Correction row (before/after as
+    shown), an action log. The statistics read the record as corrected."""
+    if not sharing.can_correct_record(actor, case, record):
+        raise CaseRuleError(_("この支援経過を訂正する権限がありません。"), code="denied")
+    reason = check_reason(reason)
+    check_history_token(record, expected_token)
+    kind = fields.get("kind", record.kind)
+    if kind not in RecordKind.values:
+        raise CaseRuleError(_("支援の種別を選んでください。"), code="kind")
+    referred_to = (fields.get("referred_to", record.referred_to) or "").strip()
+    if kind != RecordKind.REFERRAL:
+        referred_to = ""
+    elif referred_to != record.referred_to or record.kind != RecordKind.REFERRAL:
+        refusal = hand_typed_referral_refusal(referred_to)
+        if refusal:
+            raise CaseRuleError(refusal, code="referred_to")
+    fields["referred_to"] = referred_to
+    persons = fields.pop("persons", None)
+    before = _record_snapshot(record)
+    for name in RECORD_CORRECTED_FIELDS:
+        if name in fields:
+            setattr(record, name, fields[name])
+    after = _record_snapshot(record, persons)
+    if after == before:
+        raise CaseRuleError(_("訂正する項目が変わっていません。"), code="unchanged")
+    record._change_reason = _("訂正: %(reason)s") % {"reason": reason}
+    save_as(record, actor)
+    if persons is not None:
+        record.persons.set(persons)
+    record_correction(obj=record, actor=actor, reason=reason, before=before, after=after)
+    log_action(actor=actor, action="cases.record.corrected", obj=record, kind=record.kind)
+    return record

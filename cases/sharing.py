@@ -537,6 +537,23 @@ def can(user, case: Case, action: str) -> bool:
     return cases_visible_to(user, action=action).filter(pk=case.pk).exists()
 
 
+def can_correct_record(user, case: Case, record) -> bool:
+    """訂正 of a support record: its own agency's staff who still see the case's records,
+    or the lead (who may edit the case). case comes from get_case_for_user, whose flags
+    say what the user holds."""
+    if not _is_case_worker(user) or record.case_id != case.pk:
+        return False
+    can_records = getattr(case, "can_records", None)
+    if can_records is None:
+        can_records = can(user, case, "records")
+    if not can_records:
+        return False
+    can_change = getattr(case, "can_change", None)
+    if can_change is None:
+        can_change = can(user, case, "change")
+    return bool(can_change) or record.agency_id in user.agency_ids
+
+
 def grants_for_case(case: Case) -> QuerySet[AccessGrant]:
     return (
         AccessGrant.objects.filter(case=case)

@@ -6,6 +6,7 @@ from cases import (
     views_calendar,
     views_handover,
     views_intake,
+    views_papers,
     views_reminders,
 )
 
@@ -60,5 +61,35 @@ urlpatterns += [
         "cases/link-consultation/<int:consultation_pk>/",
         views_intake.consultation_link,
         name="consultation_link",
+    ),
+]
+
+# Printed forms, 訂正 and 変更履歴 (cases/views_papers.py).
+urlpatterns += [
+    path(
+        "cases/<int:pk>/records/<int:record_pk>/",
+        views_papers.record_detail,
+        name="record_detail",
+    ),
+    path(
+        "cases/<int:pk>/records/<int:record_pk>/correct/",
+        views_papers.record_correct,
+        name="record_correct",
+    ),
+    path("cases/<int:pk>/history/", views_papers.case_history, name="case_history"),
+    path(
+        "cases/<int:pk>/plans/<int:plan_pk>/history/",
+        views_papers.plan_history,
+        name="plan_history",
+    ),
+    path(
+        "cases/<int:pk>/assessments/<int:assessment_pk>.pdf",
+        views_papers.assessment_pdf,
+        name="assessment_pdf",
+    ),
+    path(
+        "cases/households/<int:household_pk>/facesheet.pdf",
+        views_papers.facesheet_pdf,
+        name="facesheet_pdf",
     ),
 ]

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from households import views, views_attachments, views_audit, views_family, views_people
+from households import (
+    views,
+    views_attachments,
+    views_audit,
+    views_family,
+    views_history,
+    views_people,
+)
 
 app_name = "households"
 urlpatterns = [
@@ -11,6 +18,12 @@ urlpatterns = [
     path("new/", views.household_create, name="create"),
     path("<int:pk>/", views.household_detail, name="detail"),
     path("<int:pk>/edit/", views.household_edit, name="edit"),
+    path("<int:pk>/history/", views_history.household_history, name="history"),
+    path(
+        "<int:pk>/members/<int:membership_pk>/history/",
+        views_history.person_history,
+        name="person_history",
+    ),
     path("<int:pk>/members/new/", views.member_add, name="member_add"),
     path("<int:pk>/members/<int:membership_pk>/edit/", views.person_edit, name="person_edit"),
     path("<int:pk>/consents/new/", views.consent_add, name="consent_add"),

@@ -42,3 +42,11 @@ def get_consultation_for_user(user, pk) -> Consultation:
         log_denied(user=user, object_type="intake.consultation", object_id=pk)
         raise Http404
     return consultation
+
+
+def can_edit_consultation(user, consultation: Consultation) -> bool:
+    """Edit and 訂正: the receiving agency's staff (those who see it through a case do
+    not change what another desk recorded)."""
+    return bool(
+        user.is_authenticated and user.works_on_cases and consultation.agency_id in user.agency_ids
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from intake import views, views_attachments
+from intake import views, views_attachments, views_papers
 
 app_name = "intake"
 urlpatterns = [
@@ -18,6 +18,17 @@ urlpatterns = [
         views_attachments.consultation_attachment_download,
         name="consultation_attachment_download",
     ),
+    path(
+        "consultations/<int:pk>/correct/",
+        views_papers.consultation_correct,
+        name="consultation_correct",
+    ),
+    path(
+        "consultations/<int:pk>/history/",
+        views_papers.consultation_history,
+        name="consultation_history",
+    ),
+    path("consultations/<int:pk>.pdf", views_papers.consultation_pdf, name="consultation_pdf"),
     path("household-members/", views.household_members, name="household_members"),
     path("sheets/", views.sheet_list, name="sheet_list"),
     path("sheets/new/", views.sheet_new, name="sheet_new"),

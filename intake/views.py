@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import reauth
 from accounts.audit import log_access, log_reads
 from accounts.models import AccessLog
+from common.corrections import corrections_for
 from common.pdf import pdf_response, render_pdf
 from common.services import StaleEdit
 from households.access import get_household_for_user
@@ -150,6 +151,7 @@ def consultation_detail(request, pk):
             "sheet": sheet,
             "can_edit": consultation.agency_id in request.user.agency_ids,
             "attach": consultation_attachments_panel(request, consultation),
+            "corrections": corrections_for(consultation),
         },
     )
 

@@ -25,6 +25,7 @@ from cases import services as case_services
 from cases import sharing
 from cases.choices import CaseStatus, GrantBasis, GrantScope, PlanStatus
 from cases.models import Case
+from common.corrections import check_reason, record_correction, snapshot
 from common.services import bump_version, check_version, save_as
 from households.models import Consent
 from meetings.choices import Decision, MeetingStatus, Topic
@@ -684,3 +685,52 @@ def task_complete(*, actor, task: RoleAssignment) -> RoleAssignment:
     save_as(task, actor)
     log_action(actor=actor, action="meetings.task.completed", obj=task.item.meeting, role=task.pk)
     return task
+
+
+# ---------------------------------------------------------------- 訂正 of finalised minutes
+
+MINUTES_CORRECTED_FIELDS = ("discussion", "decisions")
+
+
+def may_correct_minutes(user, meeting: Meeting, *, can_manage: bool) -> bool:
+    """訂正 of finalised minutes: by whoever runs the meeting (can_manage, as for
+    editing) and is its chair, who alone finalised them (meeting_finalise)."""
+    return bool(can_manage and meeting.is_finalised and meeting.chair_id == user.pk)
+
+
+@transaction.atomic
+def minutes_correct(
+    *,
+    actor,
+    item: AgendaItem,
+    can_manage: bool,
+    discussion: str,
+    decisions: str,
+    reason: str,
+    expected_version=None,
+) -> AgendaItem:
+    """訂正 of one item's finalised minutes, with its reason. Additions stay addenda
+    (addendum_add); a correction changes what was recorded, keeping the earlier
+    version visible. Refused with nothing saved when the actor is not the chair of a
+    meeting they run, the minutes are not finalised, the reason is empty, the form is
+    stale or nothing changes. Side effects: a history row naming the actor with the
+    reason, a Correction row, an action log."""
+    meeting = item.meeting
+    if not meeting.is_finalised:
+        raise MeetingRuleError(_("確定前の議事録は、議事録を直接編集してください。"))
+    if not may_correct_minutes(actor, meeting, can_manage=can_manage):
+        raise MeetingRuleError(_("確定した議事録を訂正できるのは議長だけです。"), code="denied")
+    reason = check_reason(reason)
+    check_version(item, expected_version)
+    before = snapshot(item, MINUTES_CORRECTED_FIELDS)
+    item.discussion = discussion
+    item.decisions = decisions
+    after = snapshot(item, MINUTES_CORRECTED_FIELDS)
+    if after == before:
+        raise MeetingRuleError(_("訂正する項目が変わっていません。"), code="unchanged")
+    bump_version(item)
+    item._change_reason = _("訂正: %(reason)s") % {"reason": reason}
+    save_as(item, actor)
+    record_correction(obj=item, actor=actor, reason=reason, before=before, after=after)
+    log_action(actor=actor, action="meetings.minutes.corrected", obj=meeting, item=item.pk)
+    return item

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meetings import views, views_attachments
+from meetings import views, views_attachments, views_papers
 
 app_name = "meetings"
 urlpatterns = [
@@ -39,6 +39,11 @@ urlpatterns = [
     path("<int:pk>/items/<int:item_pk>/roles/", views.role_add, name="role_add"),
     path("<int:pk>/roles/<int:role_pk>/remove/", views.role_remove, name="role_remove"),
     path("<int:pk>/minutes/", views.minutes, name="minutes"),
+    path(
+        "<int:pk>/items/<int:item_pk>/minutes/correct/",
+        views_papers.minutes_correct,
+        name="minutes_correct",
+    ),
     path("<int:pk>/addenda/", views.addendum_add, name="addendum_add"),
     path("<int:pk>/minutes.pdf", views.minutes_pdf, name="minutes_pdf"),
     path("<int:pk>/agenda.pdf", views.agenda_pdf, name="agenda_pdf"),

@@ -17,6 +17,7 @@ from accounts.audit import log_access
 from accounts.models import AccessLog
 from cases import sharing
 from cases.choices import PlanStatus
+from common.corrections import corrections_by_object
 from common.pdf import pdf_response, render_pdf
 from common.services import StaleEdit
 from meetings import selectors, services
@@ -452,6 +453,12 @@ def _minutes_page(request, meeting, access, bound=None):
     items = selectors.agenda(meeting, access)
     _log_brief_reads(request, meeting, items, "minutes")
     editing = access.can_manage and meeting.is_open_for_minutes
+    # 訂正 of finalised minutes, shown under each item (one query for the page).
+    corrected = (
+        corrections_by_object(AgendaItem, [i.pk for i in items if i.readable])
+        if meeting.is_finalised
+        else {}
+    )
     rows = []
     for item in items:
         if not item.readable:
@@ -475,6 +482,7 @@ def _minutes_page(request, meeting, access, bound=None):
                 "role_form": (
                     bound.get(f"r{item.pk}") or RoleForm(prefix=f"r{item.pk}") if editing else None
                 ),
+                "corrections": corrected.get(item.pk, []),
             }
         )
     return render(
@@ -488,6 +496,9 @@ def _minutes_page(request, meeting, access, bound=None):
             # 議事録を確定する is offered once it can succeed (meeting_finalise refuses
             # a meeting that has not begun).
             "has_started": meeting.starts_at <= timezone.now(),
+            "can_correct": services.may_correct_minutes(
+                request.user, meeting, can_manage=access.can_manage
+            ),
             "addenda": [a for a in meeting.addenda.select_related("added_by", "item")],
             "addendum_form": (
                 bound.get("addendum")

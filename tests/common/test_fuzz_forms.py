@@ -572,6 +572,14 @@ POST_SPECS: dict[str, Spec] = {
             }
         ),
     ),
+    "intake:consultation_correct": Spec(
+        "desk",
+        lambda w: Target(
+            _u("intake:consultation_correct", w.consultation.pk),
+            views=[_u("intake:consultation_history", w.consultation.pk)],
+            base={"summary": "訂正後の主訴", "reason": "受付時の誤りを訂正"},
+        ),
+    ),
     "intake:sheet_new": Spec(
         "municipal",
         lambda w: Target(
@@ -636,6 +644,17 @@ POST_SPECS: dict[str, Spec] = {
     "cases:record_add": Spec(
         "desk",
         lambda w: Target(_u("cases:record_add", w.case.pk), views=[_u("home")]),
+    ),
+    # 訂正: a change and its reason (a correction that changes nothing is refused).
+    "cases:record_correct": Spec(
+        "desk",
+        lambda w: Target(
+            _u("cases:record_correct", w.case.pk, w.case.records.order_by("pk")[0].pk),
+            views=[_u("cases:case_detail", w.case.pk)],
+            base={"narrative": "訂正後の内容", "reason": "記録の誤りを訂正"},
+        ),
+        # The hidden token is what the form was loaded from, compared, never stored.
+        unstored=frozenset({"token"}),
     ),
     "cases:assessment_add": Spec(
         "desk",
@@ -908,6 +927,15 @@ POST_SPECS: dict[str, Spec] = {
         lambda w: Target(
             _u("meetings:addendum_add", w.finalised_meeting.pk),
             page=_u("meetings:minutes", w.finalised_meeting.pk),
+        ),
+    ),
+    # 訂正 of finalised minutes by their chair: a change and its reason.
+    "meetings:minutes_correct": Spec(
+        "desk",
+        lambda w: Target(
+            _u("meetings:minutes_correct", w.finalised_meeting.pk, w.finalised_meeting.item.pk),
+            views=[_u("meetings:minutes", w.finalised_meeting.pk)],
+            base={"decisions": "訂正後の決定事項", "reason": "記載の誤りを訂正"},
         ),
     ),
     "meetings:task_done": Spec(

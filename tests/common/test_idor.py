@@ -224,6 +224,8 @@ BUILDERS = {
     "households:related_remove": lambda w: {"pk": w.household.pk, "related_pk": w.related.pk},
     "households:eco_tie": _household,
     "households:consent_add": _household,
+    "households:history": _household,
+    "households:person_history": _person,
     "households:consent_withdraw": lambda w: {"pk": w.household.pk, "consent_pk": w.consent.pk},
     "households:attachments": _household,
     "households:attachment_download": lambda w: {
@@ -244,6 +246,9 @@ BUILDERS = {
         "attachment_pk": w.consultation_attachment.pk,
     },
     "intake:consultation_edit": lambda w: {"pk": w.consultation.pk},
+    "intake:consultation_pdf": lambda w: {"pk": w.consultation.pk},
+    "intake:consultation_correct": lambda w: {"pk": w.consultation.pk},
+    "intake:consultation_history": lambda w: {"pk": w.consultation.pk},
     "intake:sheet_detail": _sheet,
     "intake:sheet_take_up": _sheet,
     "intake:sheet_return": _sheet,
@@ -272,6 +277,13 @@ BUILDERS = {
     "cases:grant_end": lambda w: {"pk": w.case.pk, "grant_pk": w.grant.pk},
     "cases:consultation_add": _case,
     "cases:consultation_link": lambda w: {"consultation_pk": w.loose_consultation.pk},
+    # printed forms, 訂正, 変更履歴 (cases/views_papers.py)
+    "cases:record_detail": lambda w: {"pk": w.case.pk, "record_pk": w.record.pk},
+    "cases:record_correct": lambda w: {"pk": w.case.pk, "record_pk": w.record.pk},
+    "cases:case_history": _case,
+    "cases:plan_history": _plan,
+    "cases:assessment_pdf": lambda w: {"pk": w.case.pk, "assessment_pk": w.assessment.pk},
+    "cases:facesheet_pdf": lambda w: {"household_pk": w.household.pk},
     # meetings
     "meetings:meeting_detail": _meeting,
     "meetings:attachments": _meeting,
@@ -297,6 +309,7 @@ BUILDERS = {
     "meetings:role_add": _item,
     "meetings:role_remove": lambda w: {"pk": w.meeting.pk, "role_pk": w.role.pk},
     "meetings:minutes": _meeting,
+    "meetings:minutes_correct": lambda w: {"pk": w.finalised.pk, "item_pk": w.finalised.item.pk},
     "meetings:addendum_add": _meeting,
     "meetings:minutes_pdf": _meeting,
     "meetings:agenda_pdf": _meeting,
@@ -446,13 +459,19 @@ def build_world(*, agency, lead, coord, third_agency, third_user, tag):
         persons=[(w.person, CasePersonRole.PRINCIPAL), (w.son, CasePersonRole.MEMBER)],
         consultation=w.consultation,
     )
-    case_services.record_create(
+    w.record = case_services.record_create(
         actor=lead,
         case=w.case,
         agency=agency,
         occurred_at=timezone.now() - dt.timedelta(days=2),
         kind=RecordKind.PHONE,
         narrative="借金の督促状が十通ある",
+    )
+    w.assessment = case_services.assessment_create(
+        actor=lead,
+        case=w.case,
+        assessed_on=timezone.localdate() - dt.timedelta(days=2),
+        household_overview=f"{tag}さん世帯の家計が苦しい（秘）",
     )
     w.plan = case_services.plan_create(
         actor=lead, case=w.case, person_wishes="家で暮らしたい", goals="家計の立て直し", roles=[]
@@ -475,6 +494,16 @@ def build_world(*, agency, lead, coord, third_agency, third_user, tag):
     w.role = meeting_services.role_assign(
         actor=coord, item=w.item, agency=agency, task="家庭訪問で様子を確かめる"
     )
+    # Minutes finalised by their chair (訂正 is for finalised minutes only).
+    w.finalised = MeetingFactory(
+        kind=MeetingKind.SUPPORT_MEETING,
+        title=f"{tag} 支援会議（確定済み）",
+        chair=coord,
+        organising_agency=agency,
+        actor=coord,
+    )
+    w.finalised.item = add_case_item(w.finalised, w.case, actor=coord)
+    meeting_services.meeting_finalise(actor=coord, meeting=w.finalised)
     w.referral = ReferralFactory(
         case=w.case, actor=lead, to_agency=third_agency, consent=w.consent, persons=[w.person]
     )

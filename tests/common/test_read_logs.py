@@ -78,6 +78,8 @@ PERSONAL = {
     "households:consent_attachment_download": Read(
         lambda w: [w.consent_attachment, w.consent, w.person], outcomes=EXPORT
     ),
+    "households:history": Read(lambda w: [w.person, w.son]),
+    "households:person_history": Read(_w("person")),
     # intake
     "intake:consultation_list": Read(_w("consultation")),
     "intake:consultation_attachments": Read(_w("consultation")),
@@ -92,6 +94,9 @@ PERSONAL = {
     "intake:sheet_list": Read(_w("sheet")),
     "intake:sheet_detail": Read(_w("sheet")),
     "intake:sheet_pdf": Read(_w("sheet"), outcomes=EXPORT),
+    "intake:consultation_pdf": Read(lambda w: [w.consultation, w.person], outcomes=EXPORT),
+    "intake:consultation_correct": Read(lambda w: [w.consultation, w.person]),
+    "intake:consultation_history": Read(lambda w: [w.consultation, w.person]),
     # cases
     "home": Read(lambda w: [w.case, w.loose_consultation]),
     "cases:case_list": Read(_w("case")),
@@ -114,6 +119,12 @@ PERSONAL = {
     "cases:plan_pdf": Read(_w("case"), outcomes=EXPORT),
     "cases:case_share": Read(_w("case")),
     "cases:consultation_add": Read(_w("case")),
+    "cases:record_detail": Read(_w("case")),
+    "cases:record_correct": Read(_w("case")),
+    "cases:case_history": Read(lambda w: [w.case, w.person, w.son]),
+    "cases:plan_history": Read(_w("case")),
+    "cases:assessment_pdf": Read(lambda w: [w.case, w.person, w.son], outcomes=EXPORT),
+    "cases:facesheet_pdf": Read(lambda w: [w.household, w.person, w.son], outcomes=EXPORT),
     "cases:handover": Read(
         _w("case"), persona="manager", query=lambda w: {"worker": w.case.lead_staff_id}
     ),
@@ -126,6 +137,11 @@ PERSONAL = {
     "meetings:item_edit": Read(_w("case")),
     "meetings:minutes": Read(_w("case")),
     "meetings:minutes_pdf": Read(_w("case"), outcomes=EXPORT),
+    # 訂正 of finalised minutes: their chair (the world's finalised meeting)
+    "meetings:minutes_correct": Read(
+        _w("case"),
+        persona="coordinator",
+    ),
     "meetings:agenda_pdf": Read(_w("case"), outcomes=EXPORT),
     "meetings:case_meetings": Read(_w("case")),
     # referrals

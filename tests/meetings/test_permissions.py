@@ -26,6 +26,8 @@ OK, REDIRECT, NOT_FOUND, LOGIN = 200, 302, 404, "login"
 # A refused form on the minutes page is shown again with its errors (200) where the page
 # shows that form: the decision form on an open 重層的支援会議; elsewhere a redirect.
 DECIDE = "decide"
+# 訂正 of finalised minutes: their chair only (the meeting was finalised just before).
+CHAIR = "chair"
 RUNNERS = ("desk", "coordinator", "manager")
 PERSONAS = (*RUNNERS, "partner", "outsider", "municipal", "admin_user", "anonymous")
 
@@ -80,8 +82,9 @@ MATRIX = [
     ("role_remove", lambda s: [s.meeting.pk, s.role.pk], "post", _by(runners=REDIRECT)),
     ("external_remove", lambda s: [s.meeting.pk, s.external.pk], "post", _by(runners=REDIRECT)),
     ("member_remove", lambda s: [s.meeting.pk, s.member.pk], "post", _by(runners=REDIRECT)),
-    ("item_remove", lambda s: [s.meeting.pk, s.item.pk], "post", _by(runners=REDIRECT)),
     ("meeting_finalise", lambda s: [s.meeting.pk], "post", _by(runners=REDIRECT)),
+    ("minutes_correct", lambda s: [s.meeting.pk, s.item.pk], "get", _by(runners=CHAIR)),
+    ("item_remove", lambda s: [s.meeting.pk, s.item.pk], "post", _by(runners=REDIRECT)),
     ("meeting_cancel", lambda s: [s.meeting.pk], "post", _by(runners=REDIRECT)),
 ]
 
@@ -129,6 +132,8 @@ def test_permission_matrix(request, client, monkeypatch, persona, situation, des
         want = expected[persona]
         if want == DECIDE:
             want = OK if situation == "multilayer_meeting" else REDIRECT
+        if want == CHAIR:
+            want = OK if request.getfixturevalue(persona) == meeting.chair else NOT_FOUND
         where = f"{persona} {method.upper()} {url_name}"
         if want == LOGIN:
             assert response.status_code == 302, where

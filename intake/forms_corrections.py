@@ -1,0 +1,140 @@
+"""訂正 of a consultation: the counted values (date, 相談方法, 相談者, 相談内容, 対応結果)
+and the 主訴, with a required reason."""
+
+import datetime as dt
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from common.forms import WarekiDateField
+from intake.choices import CameFrom, Channel, Outcome, Urgency
+from intake.models import Consultation, ConsultationCategory
+
+
+class ConsultationCorrectionForm(forms.Form):
+    received_on = WarekiDateField(
+        label=_("受付日"),
+        allow_future=False,
+        error_messages={"required": _("受付日を入力してください。")},
+    )
+    received_time = forms.TimeField(
+        label=_("時刻"),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={
+            "required": _("受付時刻を入力してください。"),
+            "invalid": _("時刻は 14:30 のように入力してください。"),
+        },
+    )
+    channel = forms.ChoiceField(
+        label=_("相談方法"),
+        choices=Channel.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("相談方法を選んでください。")},
+    )
+    came_from = forms.ChoiceField(
+        label=_("相談者"),
+        choices=CameFrom.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("相談者を選んでください。")},
+    )
+    categories = forms.ModelMultipleChoiceField(
+        label=_("相談内容（複数可）"),
+        queryset=ConsultationCategory.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": _("相談内容を1つ以上選んでください。"),
+            "invalid_choice": _("選んだ相談内容は使えません。"),
+            "invalid_pk_value": _("選んだ相談内容は使えません。"),
+        },
+    )
+    primary_category = forms.ModelChoiceField(
+        label=_("主な相談内容"),
+        queryset=ConsultationCategory.objects.none(),
+        error_messages={
+            "required": _("主な相談内容を選んでください。"),
+            "invalid_choice": _("選んだ相談内容は使えません。"),
+        },
+    )
+    summary = forms.CharField(
+        label=_("主訴"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("主訴を入力してください。")},
+    )
+    wishes = forms.CharField(
+        label=_("本人・相談者の希望"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    urgency = forms.ChoiceField(
+        label=_("緊急度"),
+        choices=Urgency.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("緊急度を選んでください。")},
+    )
+    outcome = forms.ChoiceField(
+        label=_("対応結果"),
+        choices=Outcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("対応結果を選んでください。")},
+    )
+    reason = forms.CharField(
+        label=_("訂正の理由"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("訂正前の内容は取り消し線付きで残り、訂正者・日時・理由とともに表示されます。"),
+        error_messages={"required": _("訂正の理由を入力してください。")},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, consultation: Consultation, **kwargs):
+        if not args or args[0] is None:
+            local = timezone.localtime(consultation.received_at)
+            links = list(consultation.category_links.all())
+            kwargs["initial"] = {
+                "received_on": local.date(),
+                "received_time": local.time().replace(second=0, microsecond=0),
+                "channel": consultation.channel,
+                "came_from": consultation.came_from,
+                "categories": [link.category_id for link in links],
+                "primary_category": next((k.category_id for k in links if k.is_primary), None),
+                "summary": consultation.summary,
+                "wishes": consultation.wishes,
+                "urgency": consultation.urgency,
+                "outcome": consultation.outcome,
+                "version": consultation.version,
+            }
+        super().__init__(*args, **kwargs)
+        current = consultation.category_links.values("category_id")
+        categories = ConsultationCategory.objects.filter(Q(is_active=True) | Q(pk__in=current))
+        self.fields["categories"].queryset = categories
+        self.fields["primary_category"].queryset = categories
+        if "received_on" in self.initial:
+            self.fields["received_on"].initial = self.initial["received_on"]
+
+    def clean(self):
+        data = super().clean()
+        primary, chosen = data.get("primary_category"), data.get("categories")
+        if primary is not None and chosen is not None and primary not in chosen:
+            self.add_error(
+                "primary_category",
+                _("主な相談内容は、選んだ相談内容の中から1つ選んでください。"),
+            )
+        return data
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "received_at": timezone.make_aware(
+                dt.datetime.combine(data["received_on"], data["received_time"])
+            ),
+            "channel": data["channel"],
+            "came_from": data["came_from"],
+            "categories": list(data["categories"]),
+            "primary_category": data["primary_category"],
+            "summary": data["summary"],
+            "wishes": data["wishes"],
+            "urgency": data["urgency"],
+            "outcome": data["outcome"],
+            "reason": data["reason"],
+            "expected_version": data.get("version"),
+        }
