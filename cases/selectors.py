@@ -61,8 +61,12 @@ def _text_match_sql(term: str) -> tuple[str, list]:
     address and phone, not the name)."""
     alias = router.db_for_read(Case)
     cases, households = Case._meta.db_table, Household._meta.db_table
-    title, title_params = textsearch.contains_sql("c.title", term, alias=alias)
-    name, name_params = textsearch.contains_sql("h.name", term, alias=alias)
+    title, title_params = textsearch.contains_sql(
+        "c.title", term, bigrams="c.title_bigrams", alias=alias
+    )
+    name, name_params = textsearch.contains_sql(
+        "h.name", term, bigrams="h.name_bigrams", alias=alias
+    )
     sql = (
         f"SELECT c.id FROM {cases} c WHERE {title} "
         f"UNION SELECT c.id FROM {cases} c JOIN {households} h ON h.id = c.household_id "

@@ -80,12 +80,16 @@ def _text_match_sql(user, term: str) -> tuple[str, list]:
     the union is a small set of ids that PostgreSQL joins to what the user may see.
     (An OR of the three inside one WHERE made it scan every household testing each.)"""
     alias = router.db_for_read(Household)
-    name, name_params = textsearch.contains_sql("h.name", term, alias=alias)
-    address, address_params = textsearch.contains_sql("h.address", term, alias=alias)
+    name, name_params = textsearch.contains_sql(
+        "h.name", term, bigrams="h.name_bigrams", alias=alias
+    )
+    address, address_params = textsearch.contains_sql(
+        "h.address", term, bigrams="h.address_bigrams", alias=alias
+    )
     # 住所秘匿: a search by address must not confirm where a hidden household lives.
     contact, contact_params = contact_visible_sql(user, "h")
     person, person_params = textsearch.contains_sql(
-        "(p.family_name || p.given_name)", term, alias=alias
+        "(p.family_name || p.given_name)", term, bigrams="p.name_bigrams", alias=alias
     )
     sql = (
         f"SELECT h.id FROM {_H} h WHERE {name} "
