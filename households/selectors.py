@@ -6,7 +6,7 @@ same as a narrow one; other searches page by LIMIT+1. Neither counts the matches
 """
 
 from django.db import connections, router
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
@@ -68,10 +68,39 @@ def _other_match(user, kind: str, value) -> Q:
     if kind == "birth_date":
         return Q(pk__in=_with_current_member(Q(birth_date=value)))
     match = Q()
+    few = sees_few_households(user)
     for term in value.split():
-        sql, params = _text_match_sql(user, term)
-        match &= Q(pk__in=RawSQL(sql, params))
+        if few:
+            # A partner: test each of its few households (stored bigram arrays and two
+            # index probes for its members) rather than gather the city's matches.
+            sql, params = _text_row_sql(user, term)
+            match &= Q(RawSQL(sql, params, output_field=BooleanField()))
+        else:
+            sql, params = _text_match_sql(user, term)
+            match &= Q(pk__in=RawSQL(sql, params))
     return match
+
+
+def _text_row_sql(user, term: str) -> tuple[str, list]:
+    """_text_match_sql's test as a condition on the household row of the query."""
+    alias = router.db_for_read(Household)
+    h = f'"{_H}"'
+    name, name_params = textsearch.contains_sql(
+        f"{h}.name", term, bigrams=f"{h}.name_bigrams", alias=alias
+    )
+    address, address_params = textsearch.contains_sql(
+        f"{h}.address", term, bigrams=f"{h}.address_bigrams", alias=alias
+    )
+    contact, contact_params = contact_visible_sql(user, h)
+    person, person_params = textsearch.contains_sql(
+        "(p.family_name || p.given_name)", term, bigrams="p.name_bigrams", alias=alias
+    )
+    sql = (
+        f"(({name}) OR ({address} AND {contact}) OR EXISTS (SELECT 1 FROM {_M} m "
+        f"JOIN {_P} p ON p.id = m.person_id WHERE m.household_id = {h}.id "
+        f"AND m.until IS NULL AND {person}))"
+    )
+    return sql, [*name_params, *address_params, *contact_params, *person_params]
 
 
 def _text_match_sql(user, term: str) -> tuple[str, list]:

@@ -13,7 +13,7 @@ from cases import selectors as case_selectors
 from cases import services as case_services
 from cases.choices import CasePersonRole
 from common import textsearch
-from households import selectors
+from households import access, selectors
 from households.access import grant_household
 from households.models import Household
 from tests.factories import HouseholdFactory, PersonFactory
@@ -44,6 +44,15 @@ def household(agency, actor, name, address, *, members=(), confidential=False):
 
 def found(user, q) -> set[int]:
     return {h.pk for h in selectors.household_search_page(user, q).object_list}
+
+
+@pytest.fixture(params=["gathered", "row by row"])
+def search_path(request, monkeypatch):
+    """Both ways a text search runs: the matches gathered from the indexes (a city's
+    desk) and each visible household tested (a partner, or any small agency)."""
+    if request.param == "gathered":
+        monkeypatch.setattr(access, "FEW_HOUSEHOLDS", 0)
+    return request.param
 
 
 @pytest.fixture
@@ -84,7 +93,7 @@ def town(desk, desk_agency):
         ("町%", set()),  # LIKE wildcards are matched literally
     ],
 )
-def test_text_search_finds_by_name_member_and_address(desk, town, q, expected):
+def test_text_search_finds_by_name_member_and_address(desk, town, q, expected, search_path):
     assert found(desk, q) == {town[key].pk for key in expected}
 
 
@@ -101,7 +110,7 @@ def test_partner_finds_only_what_it_sees_and_no_hidden_address(desk, partner, pa
     assert found(partner, "秘匿町") == {town["hidden"].pk}
 
 
-def test_rows_written_in_bulk_are_found(desk, desk_agency, town):
+def test_rows_written_in_bulk_are_found(desk, desk_agency, town, search_path):
     """The index is an expression of the row itself: a bulk insert (imports, seed_city)
     or a QuerySet.update is searchable at once, with no column to fill."""
     [bulk] = Household.objects.bulk_create(
