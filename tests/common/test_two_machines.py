@@ -227,7 +227,7 @@ def system(redis_client, transactional_db, settings, tmp_path):  # noqa: F811
     workers = Workers(queue, media, log_dir)
     workers.env.update(common)
     # Each build step pauses, so the second build message arrives mid-build.
-    workers.env["REPORTS_TEST_DELAY_SECONDS"] = "0.5"
+    workers.env["REPORTS_TEST_DELAY_SECONDS"] = "0.3"
     settings.REPORTS_CELERY_QUEUE = queue  # what the test process itself sends
     app = report_tasks.reports_build_monthly_task.app
     eager = app.conf.task_always_eager
