@@ -148,6 +148,8 @@ class Servers:
                 "2",
                 "--timeout",
                 "60",
+                "--graceful-timeout",
+                "2",
                 "--log-level",
                 "warning",
             ],  # fmt: skip
