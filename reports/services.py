@@ -28,6 +28,7 @@ import logging
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -132,6 +133,10 @@ def report_request(
     refusal = period_refusal(period)
     if refusal:
         raise ReportRefused(refusal)
+    # Two web processes may take the same request at once (a double click spread by
+    # the load balancer): the requester's row, locked until commit, makes the second
+    # wait and then find the first's pending report instead of adding its own.
+    list(get_user_model().objects.select_for_update().filter(pk=actor.pk).values_list("pk"))
     pending = MonthlyReport.objects.filter(
         requested_by=actor,
         period_kind=period.kind,

@@ -255,7 +255,10 @@ def test_search_list_query_count_does_not_grow(client_for, desk, desk_agency, q,
     large, response = count_queries()
     assert len(response.context["page"].object_list) == 20
 
-    assert small == large == SEARCH_BASE_QUERIES + walks
+    # A text search, and on PostgreSQL a kana or phone walk, first counts the viewer's
+    # grants (bounded) to pick the side it starts from (access.sees_few_households).
+    side = 1 if (walks and connection.vendor == "postgresql") or q == "山田" else 0
+    assert small == large == SEARCH_BASE_QUERIES + walks + side
 
 
 def test_search_pages_walk_forward_and_back_without_repeats(client_for, desk, desk_agency):

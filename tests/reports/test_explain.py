@@ -20,6 +20,7 @@ from accounts.models import AccessLog, User
 from cases import selectors as case_selectors
 from cases.models import Case, SupportRecord
 from common.paging import decode_cursor, keyset_filter, keyset_page
+from households import access
 from households import selectors as household_selectors
 from households.models import Person
 
@@ -67,12 +68,18 @@ def explain(queryset) -> str:
     return explain_sql(sql, params)
 
 
-def explain_sql(sql, params) -> str:
+def explain_sql(sql, params, *, only_bitmaps=False) -> str:
+    """The plan with sequential scans off (and with only_bitmaps plain index scans
+    too: a filter then reads a table either through an index that answers it or
+    sequentially, never by walking a whole primary key instead)."""
+    switches = ["enable_seqscan"] + (["enable_indexscan"] if only_bitmaps else [])
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
+        for switch in switches:
+            cursor.execute(f"SET LOCAL {switch} = off")
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-        cursor.execute("SET LOCAL enable_seqscan = on")
+        for switch in switches:
+            cursor.execute(f"SET LOCAL {switch} = on")
     return plan
 
 
@@ -125,9 +132,12 @@ def test_open_case_list_of_a_partner_uses_indexes(city):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("page", [1, 2])
-def test_household_kana_search_walks_the_kana_indexes(city, page):
+def test_household_kana_search_walks_the_kana_indexes(city, page, monkeypatch):
     """Each kana branch reads persons through its prefix index in that index's own order
     (USING ~<~), so the LIMIT stops the walk: no scan or sort of every 「やま」."""
+    # A city's desk sees more than FEW_HOUSEHOLDS; this small city's desk would not.
+    monkeypatch.setattr(access, "FEW_HOUSEHOLDS", 100)
+    assert not household_selectors.sees_few_households(city["desk"])
     after = ""
     if page == 2:
         after = household_selectors.household_search_page(city["desk"], "やま").next_params["after"]
@@ -210,3 +220,94 @@ def test_access_log_filters_use_indexes(city, filters):
         filters["at__gte"] = timezone.now() - dt.timedelta(days=7)
     qs = AccessLog.objects.filter(**filters).order_by("-at")[:50]
     assert_no_seq_scan(explain(qs))
+
+
+# ---------------------------------------------------------------- text search (issue 20)
+#
+# Kanji names, addresses and case titles are found through the GIN indexes on their
+# bigram columns (common.textsearch). In a city this small PostgreSQL may rather walk a
+# whole primary key than use them; with sequential and plain index scans off, a missing
+# or unusable GIN index shows as a Seq Scan of the searched table.
+
+TEXT_TABLES = ("households_household", "households_person", "cases_case")
+
+
+def assert_text_search_indexed(plan: str, *indexes: str):
+    scanned = set(SEQ_SCAN.findall(plan)) & set(TEXT_TABLES)
+    assert not scanned, f"sequential scan of {sorted(scanned)} even with seqscan off:\n{plan}"
+    for index in indexes:
+        assert f"Bitmap Index Scan on {index}" in plan, plan
+
+
+def text_search_queryset(user, q):
+    kind, value = household_selectors.classify_query(q)
+    assert kind == "text"
+    households = household_selectors.households_visible_to(user).filter(
+        household_selectors._other_match(user, kind, value)
+    )
+    return household_selectors.with_members(households).order_by("name", "pk")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["desk", "partner"])
+@pytest.mark.parametrize("q", ["山田", "山田花子", "本町3丁目", "林"])
+def test_household_text_search_reads_the_bigram_indexes(city, who, q, monkeypatch):
+    """The desk (most of a city) gathers the matches from the three GIN indexes; a
+    partner (few households) starts from its grants and tests each household."""
+    if who == "desk":  # a city's desk sees more than FEW_HOUSEHOLDS; this small one not
+        monkeypatch.setattr(access, "FEW_HOUSEHOLDS", 100)
+    page = household_selectors.household_search_page(city[who], q)
+    if who == "desk" and q != "本町3丁目":  # seed_city names households after families
+        assert page.object_list, "the city has matches: the test must see some"
+    for household in page.object_list:
+        names = [m.person.family_name + m.person.given_name for m in household.current_members]
+        assert q in household.name or q in household.address or any(q in n for n in names)
+    sql, params = text_search_queryset(city[who], q)[:26].query.sql_with_params()
+    plan = explain_sql(sql, params, only_bitmaps=who == "desk")
+    if who == "desk":
+        assert_text_search_indexed(
+            plan,
+            "households_household_name_bigrams",
+            "households_household_address_bigrams",
+            "households_person_name_bigrams",
+        )
+    else:
+        assert_no_seq_scan(plan)
+        assert not set(SEQ_SCAN.findall(plan)) & set(TEXT_TABLES), plan
+        assert re.search(r"Index Cond: \(\(group_id = \d+\) AND \(permission_id = ", plan), plan
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["desk", "partner"])
+def test_case_list_search_reads_the_bigram_indexes(city, who):
+    cases = case_selectors.case_list(city[who], q="山田", status="all")
+    sql, params = cases[: case_selectors.CASE_LIST_PAGE + 1].query.sql_with_params()
+    plan = explain_sql(sql, params, only_bitmaps=True)
+    assert_text_search_indexed(
+        plan, "cases_case_title_bigrams", "households_household_name_bigrams"
+    )
+    if who == "desk":
+        assert cases.exists()
+    for case in cases[:30]:
+        assert "山田" in case.title or "山田" in case.household.name
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("q", ["やま", "0901"])
+def test_partner_kana_and_phone_search_start_from_its_households(city, q):
+    """A partner sees a few households: a branch is no longer a walk of the whole city's
+    「ヤマ…」 in index order for the LIMIT (the desk's plan), but the join of the partner's
+    households with the matches, sorted (PostgreSQL picks the smaller side first)."""
+    partner = city["partner"]
+    assert household_selectors.sees_few_households(partner)
+    plans = [
+        explain_sql(sql, params) for sql, params in household_selectors.search_walk_sql(partner, q)
+    ]
+    for plan in plans:
+        assert_no_seq_scan(plan)
+        assert re.match(r"Limit .*\n\s*->  Sort ", plan), plan  # sorted after the join
+        # the DISTINCT ids of the partner's households, read by its group's grants
+        assert re.search(r"->  (Unique|HashAggregate)", plan), plan
+        assert re.search(r"Index Cond: \(\(group_id = \d+\) AND \(permission_id = ", plan), plan
+    if q == "やま":  # the broad branch (family names) starts from the partner's households
+        assert "name_kana_walk on households_person" not in plans[0], plans[0]
