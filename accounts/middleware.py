@@ -33,7 +33,8 @@ def _redirect(request, url):
 
 class SessionLimitsMiddleware:
     """Log out a session whose user was deactivated, or whose login is older than
-    SESSION_ABSOLUTE_SECONDS (the idle timeout is the session cookie's age)."""
+    SESSION_ABSOLUTE_SECONDS (the idle timeout is the session cookie's age, slid
+    forward by security.slide_idle_deadline)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -57,7 +58,9 @@ class SessionLimitsMiddleware:
         elif SESSION_KEY in request.session:
             # The session names a user who can no longer log in (deactivated): end it.
             request.session.flush()
-        return self.get_response(request)
+        response = self.get_response(request)
+        security.slide_idle_deadline(request.session)
+        return response
 
 
 class OTPRequiredMiddleware:

@@ -28,12 +28,29 @@ LOGIN_AT_KEY = "auth_login_at"
 FRESH_AT_KEY = "auth_fresh_at"
 # Recovery codes just made, shown once by accounts:otp_codes and then forgotten.
 NEW_CODES_KEY = "otp_new_recovery_codes"
+SEEN_AT_KEY = "_seen_at"  # when the session was last saved for activity
 
 
 def stamp_login(session) -> None:
     now = time.time()
     session[LOGIN_AT_KEY] = now
     session[FRESH_AT_KEY] = now
+    session[SEEN_AT_KEY] = now
+
+
+def slide_idle_deadline(session) -> None:
+    """Move a logged-in session's idle deadline (its expiry, SESSION_COOKIE_AGE from
+    its last save) forward, by saving it, when it was last saved more than
+    SESSION_REFRESH_SECONDS ago: one write a minute instead of one per request."""
+    if SESSION_KEY not in session:
+        return
+    seen = session.get(SEEN_AT_KEY)
+    now = time.time()
+    stale = (
+        not isinstance(seen, int | float) or not 0 <= now - seen < settings.SESSION_REFRESH_SECONDS
+    )
+    if stale or session.modified:  # a save for another reason counts too
+        session[SEEN_AT_KEY] = now
 
 
 def stamp_fresh(session) -> None:

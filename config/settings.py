@@ -231,7 +231,12 @@ CLAMD_TIMEOUT = env.float("CLAMD_TIMEOUT", default=30.0)
 # at most 12 hours after the password was entered (accounts.middleware).
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# The idle deadline slides with activity, but the session row is rewritten at most
+# once per SESSION_REFRESH_SECONDS (accounts.middleware.SessionLimitsMiddleware), not on
+# every request: the idle timeout is then between SESSION_COOKIE_AGE minus that and
+# SESSION_COOKIE_AGE after the last request.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = env.int("SESSION_REFRESH_SECONDS", default=60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60)
 # Exports and consent overrides ask for the password again when it was last entered

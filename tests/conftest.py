@@ -17,6 +17,14 @@ from tests.factories import AgencyFactory, UserFactory, staff
 
 
 @pytest.fixture(autouse=True)
+def _no_session_refresh_midway(settings):
+    """The session row is rewritten for activity once a minute (SESSION_REFRESH_SECONDS);
+    a test that counts a page's queries must not see that write because the machine was
+    slow. tests/accounts/test_sessions.py sets the real minute back."""
+    settings.SESSION_REFRESH_SECONDS = 24 * 60 * 60
+
+
+@pytest.fixture(autouse=True)
 def _attachments_in_tmp(settings, tmp_path_factory):
     """Uploaded attachments go to a directory of the test's own (common/attachments.py)."""
     root = tmp_path_factory.mktemp("attachments")

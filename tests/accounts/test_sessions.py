@@ -1,6 +1,7 @@
 """Sessions: 30 minutes idle, 12 hours at most after login, ended on the server at
 logout, and gone when the user is deactivated."""
 
+import datetime as dt
 import time
 
 from django.conf import settings
@@ -23,12 +24,36 @@ def _set(client, key, value):
 
 def test_the_idle_timeout_is_30_minutes(client_for, desk):
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST
     client = client_for(desk)
     client.get("/")
     row = Session.objects.get(session_key=client.session.session_key)
     remaining = (row.expire_date - timezone.now()).total_seconds()
     assert 29 * 60 < remaining <= 30 * 60
+
+
+def test_activity_slides_the_idle_deadline_with_one_write_a_minute(client_for, desk, settings):
+    """Requests within SESSION_REFRESH_SECONDS of the last save leave the session row
+    alone; the first one after it moves the deadline forward."""
+    from config.settings import SESSION_REFRESH_SECONDS
+
+    assert SESSION_REFRESH_SECONDS == 60  # the default (tests/conftest.py raises it)
+    settings.SESSION_REFRESH_SECONDS = 60
+    client = client_for(desk)
+    client.get("/")
+    key = client.session.session_key
+    first = Session.objects.get(session_key=key).expire_date
+    client.get("/")
+    assert Session.objects.get(session_key=key).expire_date == first  # not rewritten
+    # The last save was 61 seconds ago: the next request slides the deadline.
+    _set(client, security.SEEN_AT_KEY, time.time() - 61)
+    Session.objects.filter(session_key=key).update(expire_date=first)
+    client.get("/")
+    assert Session.objects.get(session_key=key).expire_date > first
+    # And a session last saved 31 minutes ago has expired on the server.
+    Session.objects.filter(session_key=key).update(
+        expire_date=timezone.now() - dt.timedelta(minutes=1)
+    )
+    assert client.get("/").status_code == 302
 
 
 def test_a_session_ends_12_hours_after_login(client_for, desk):

@@ -231,7 +231,7 @@ def test_district_list_query_count_does_not_grow(client_for, desk, desk_agency, 
     small = count_queries(client, url)
     add(3, 18)
     # session, user, roles, the districts with four counting subqueries, one query per
-    # registered district-count provider (outreach), primary_agency, session save (3).
+    # registered district-count provider (outreach), primary_agency.
     assert count_queries(client, url) == small
 
 
@@ -262,7 +262,7 @@ def test_lists_query_count_does_not_grow(client_for, desk, salon, url_name, make
         make(desk, salon, i)
     # session, user, roles, the paginator's COUNT, the filter form's district choices,
     # the page with its joins (resources: the last activity date as a subquery),
-    # is_desk_staff where buttons depend on it, primary_agency, session save (3).
+    # is_desk_staff where buttons depend on it, primary_agency.
     assert count_queries(client, url) == small
 
 
@@ -275,5 +275,5 @@ def test_resource_detail_query_count_does_not_grow(client_for, desk, salon):
     for _ in range(18):
         ActivityLogFactory(actor=desk, resource=salon)
     # session, user, roles, the resource, the paginator's COUNT, the page of activities
-    # with the recorder joined, is_desk_staff, primary_agency, session save (3).
+    # with the recorder joined, is_desk_staff, primary_agency.
     assert count_queries(client, url) == small

@@ -43,9 +43,9 @@ def _consultations(n, *, desk, agency):
 #   7 primary_agency in the top bar,
 #   8 the page of consultations with household, received_by, agency and case_link joined,
 #   9 prefetch category links with their categories, 10 prefetch persons,
-#   11 the read of the listed consultations (AccessLog, one INSERT),
-#   12-14 savepoint, session save, release (SESSION_SAVE_EVERY_REQUEST).
-CONSULTATION_LIST_QUERIES = 14
+#   11 the read of the listed consultations (AccessLog, one INSERT).
+#   No session save: the idle deadline slides once a minute, not on every request.
+CONSULTATION_LIST_QUERIES = 11
 
 
 @pytest.mark.parametrize("rows", [2, 20])
@@ -76,9 +76,8 @@ def test_awaiting_filter_query_count(
 #   4 is_desk_staff, 5 COUNT for the paginator, 6 primary_agency in the top bar,
 #   7 the user's roles for the menu (which pillars to show),
 #   8 the page of sheets with sender and sender_agency joined,
-#   9 the read of the listed sheets (AccessLog, one INSERT),
-#   10-12 savepoint, session save, release.
-SHEET_LIST_QUERIES = 12
+#   9 the read of the listed sheets (AccessLog, one INSERT).
+SHEET_LIST_QUERIES = 9
 
 
 @pytest.mark.parametrize("rows", [2, 20])

@@ -338,7 +338,7 @@ def test_campaign_list_query_count_does_not_grow(client_for, desk, partner_agenc
         VisitCampaignFactory(actor=desk, districts=[honmachi], visiting_agencies=[partner_agency])
     # session, user, roles, is_desk_staff, the paginator's COUNT, is_desk_staff (the
     # "register" button), primary_agency, the page with its three annotated counts, one
-    # prefetch each for districts and visiting agencies, the session save (3).
+    # prefetch each for districts and visiting agencies, (no session save).
     assert count_queries(client, url) == small
 
 

@@ -207,8 +207,8 @@ def test_inbox_query_count_does_not_grow_with_rows(
         counts.append(len(ctx.captured_queries))
     # session, user, roles, agency ids, COUNT for the paginator, the sent-tab checks
     # (is desk staff, has sent), the top bar's agency, the template's desk check, the
-    # page of referrals (case, agencies, staff joined), the prefetched persons, the
-    # session save: the same for 2 and 20 rows.
+    # page of referrals (case, agencies, staff joined), the prefetched persons: the
+    # same for 2 and 20 rows.
     assert counts[0] == counts[1], counts
 
 
@@ -283,8 +283,7 @@ def test_notification_list_query_count(world, desk, partner, partner_agency, cli
         counts.append(len(ctx.captured_queries))
         Notification.objects.update(read_at=None)
     # session, user, COUNT for the paginator, the page of notices, one UPDATE marking
-    # the unread ones read and one INSERT of their history rows, the top bar's agency,
-    # the session save.
+    # the unread ones read and one INSERT of their history rows, the top bar's agency.
     assert counts[0] == counts[1], counts
 
 
@@ -337,7 +336,7 @@ def test_directory_query_count(partner, client_for):
             client.get(reverse("referrals:agency_list"))
         counts.append(len(ctx.captured_queries))
     # session, user, COUNT for the paginator, the top bar's agency, the page of
-    # agencies, the session save.
+    # agencies.
     assert counts[0] == counts[1], counts
 
 

@@ -62,6 +62,7 @@ BENCH_SETTINGS = {
     "STORAGES": {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        "attachments": settings.STORAGES["attachments"],
     },
 }
 
