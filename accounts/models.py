@@ -35,19 +35,22 @@ class User(AbstractUser):
         return [m for m in self.memberships.all() if m.is_active and m.agency.is_active]
 
     def _load_memberships(self) -> None:
-        """One query fills the user's active agencies, their groups and roles (cached on
-        this object, so once per request)."""
+        """One query fills the user's active agencies, their groups and roles, whether
+        they are desk staff and the agency they act for (cached on this object, so once
+        per request however often views, the menu and the layout ask)."""
         rows = []
         if not self.is_administrator:
             rows = list(
-                self.memberships.filter(is_active=True, agency__is_active=True).values_list(
-                    "agency_id", "agency__group_id", "role"
-                )
+                self.memberships.filter(is_active=True, agency__is_active=True)
+                .select_related("agency")
+                .order_by("-agency__is_desk", "pk")
             )
-        self._agency_ids = sorted({a for a, _g, _r in rows})
-        self._case_agency_ids = sorted({a for a, _g, r in rows if r in CASE_ROLES})
-        self._group_ids = sorted({g for _a, g, _r in rows if g is not None})
-        self._roles = {r for _a, _g, r in rows}
+        self._agency_ids = sorted({m.agency_id for m in rows})
+        self._case_agency_ids = sorted({m.agency_id for m in rows if m.role in CASE_ROLES})
+        self._group_ids = sorted({m.agency.group_id for m in rows if m.agency.group_id})
+        self._roles = {m.role for m in rows}
+        self._is_desk_staff = any(m.agency.is_desk and m.role in CASE_ROLES for m in rows)
+        self._primary_agency = rows[0].agency if rows else None
 
     @property
     def agency_ids(self) -> list[int]:
@@ -93,32 +96,16 @@ class User(AbstractUser):
 
     @property
     def is_desk_staff(self) -> bool:
-        """Staff of the municipal 福祉の相談窓口 (the desk agency). Cached on this object
-        (once per request: the case page asks three times)."""
+        """Staff of the municipal 福祉の相談窓口 (the desk agency) in a case role."""
         if not hasattr(self, "_is_desk_staff"):
-            self._is_desk_staff = (
-                not self.is_administrator
-                and self.memberships.filter(
-                    is_active=True, agency__is_desk=True, role__in=CASE_ROLES
-                ).exists()
-            )
+            self._load_memberships()
         return self._is_desk_staff
 
     @property
     def primary_agency(self):
-        """The agency the user acts for (the desk first). Cached on this object, so once
-        per request however often views and the layout ask."""
+        """The agency the user acts for (the desk first)."""
         if not hasattr(self, "_primary_agency"):
-            if self.is_administrator:
-                self._primary_agency = None
-                return None
-            m = (
-                self.memberships.filter(is_active=True, agency__is_active=True)
-                .select_related("agency")
-                .order_by("-agency__is_desk", "pk")
-                .first()
-            )
-            self._primary_agency = m.agency if m else None
+            self._load_memberships()
         return self._primary_agency
 
 

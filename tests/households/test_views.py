@@ -221,12 +221,12 @@ def make_households(desk, desk_agency, n):
         )
 
 
-# 1 session, 2 user, 3 the 2FA device, 4 primary_agency (the view's agency check,
-# cached for the top bar), 5 roles (works_on_cases), then the search's own queries, then
+# 1 session, 2 user, 3 the 2FA device, 4 the user's memberships (the view's agency
+# check, the top bar, works_on_cases: one query), then the search's own queries, then
 # the page of households with their districts, the current members with their persons
 # (one prefetch) and the read of the listed households (AccessLog, one INSERT). No
 # COUNT, and no session save (the idle deadline slides once a minute, not per request).
-SEARCH_BASE_QUERIES = 5 + 2 + 1
+SEARCH_BASE_QUERIES = 4 + 2 + 1
 
 
 @pytest.mark.parametrize(

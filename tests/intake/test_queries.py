@@ -38,14 +38,13 @@ def _consultations(n, *, desk, agency):
 
 # The consultation list, as desk staff:
 #   1 session, 2 user, 3 the session's 2FA device (django-otp),
-#   4 the user's memberships (roles, agency ids and their groups in one query),
-#   5 COUNT for the paginator, 6 COUNT of 未ケース化 for the badge,
-#   7 primary_agency in the top bar,
-#   8 the page of consultations with household, received_by, agency and case_link joined,
-#   9 prefetch category links with their categories, 10 prefetch persons,
-#   11 the read of the listed consultations (AccessLog, one INSERT).
+#   4 the user's memberships (roles, agency ids, groups, desk staff and the agency they
+#     act for, in one query), 5 COUNT for the paginator, 6 COUNT of 未ケース化 for the
+#     badge, 7 the page of consultations with household, received_by, agency and
+#     case_link joined, 8 prefetch category links with their categories, 9 prefetch
+#     persons, 10 the read of the listed consultations (AccessLog, one INSERT).
 #   No session save: the idle deadline slides once a minute, not on every request.
-CONSULTATION_LIST_QUERIES = 11
+CONSULTATION_LIST_QUERIES = 10
 
 
 @pytest.mark.parametrize("rows", [2, 20])
@@ -72,12 +71,11 @@ def test_awaiting_filter_query_count(
 
 
 # The sheet list:
-#   1 session, 2 user, 3 primary_agency (may the user send sheets at all),
-#   4 is_desk_staff, 5 COUNT for the paginator, 6 primary_agency in the top bar,
-#   7 the user's roles for the menu (which pillars to show),
-#   8 the page of sheets with sender and sender_agency joined,
-#   9 the read of the listed sheets (AccessLog, one INSERT).
-SHEET_LIST_QUERIES = 9
+#   1 session, 2 user, 3 the session's 2FA device, 4 the user's memberships (the agency
+#   they act for: may they send sheets at all; desk staff; the roles for the menu),
+#   5 COUNT for the paginator, 6 the page of sheets with sender and sender_agency
+#   joined, 7 the read of the listed sheets (AccessLog, one INSERT).
+SHEET_LIST_QUERIES = 7
 
 
 @pytest.mark.parametrize("rows", [2, 20])
