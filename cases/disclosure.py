@@ -1,14 +1,30 @@
 """The disclosure (開示請求) sections of cases and intake: consultations, つなぐシート,
-cases, assessments, support records and plans about one person. Registered with
+cases, assessments, support records, plans and the files attached to the consultations and
+cases about one person. Registered with
 households.disclosure from CasesConfig.ready() (cases may read intake; DESIGN)."""
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from cases.models import Assessment, Case, CasePerson, SupportPlan, SupportRecord
-from households.disclosure import Item, Section, fmt_date, iso, register_disclosure
+from cases.models import (
+    Assessment,
+    Case,
+    CaseAttachment,
+    CasePerson,
+    SupportPlan,
+    SupportRecord,
+)
+from households.disclosure import (
+    ATTACHMENTS_NOTE,
+    Item,
+    Section,
+    attachment_item,
+    fmt_date,
+    iso,
+    register_disclosure,
+)
 from intake.choices import CameFrom
-from intake.models import ConnectSheet, Consultation
+from intake.models import ConnectSheet, Consultation, ConsultationAttachment
 
 
 def subject_consultations(ctx):
@@ -290,6 +306,31 @@ def _cases(ctx) -> list[Section]:
     ]
 
 
+def _attachments(ctx) -> list[Section]:
+    """Files kept on the person's consultations and cases."""
+    items = [
+        attachment_item(ctx, a, _("相談受付"), "consultationattachment")
+        for a in ConsultationAttachment.objects.filter(
+            owner_id__in=subject_consultations(ctx)
+        ).order_by("uploaded_at", "pk")
+    ]
+    items += [
+        attachment_item(ctx, a, _("ケース"), "caseattachment")
+        for a in CaseAttachment.objects.filter(owner_id__in=subject_case_ids(ctx)).order_by(
+            "uploaded_at", "pk"
+        )
+    ]
+    return [
+        Section(
+            "case_attachments",
+            _("添付ファイル（相談受付・ケース）"),
+            items,
+            order=75,
+            note=str(ATTACHMENTS_NOTE),
+        )
+    ]
+
+
 @register_disclosure
 def disclosure_sections(ctx) -> list[Section]:
-    return _consultations(ctx) + _cases(ctx)
+    return _consultations(ctx) + _cases(ctx) + _attachments(ctx)

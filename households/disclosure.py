@@ -20,9 +20,16 @@ from dataclasses import asdict, dataclass, field
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from common import wareki
-from households.models import Consent, HouseholdMembership, Person
+from households.models import (
+    Consent,
+    ConsentAttachment,
+    HouseholdAttachment,
+    HouseholdMembership,
+    Person,
+)
 
 WITHHELD = "［不開示］"
 NAME_MARK = "［第三者］"
@@ -200,7 +207,7 @@ def collect(*, person: Person, user, redact: bool = True) -> tuple[DisclosureCon
     ctx = DisclosureContext(
         person=person, user=user, redact=redact, person_ids=merged_person_ids(person)
     )
-    sections = [_identity(ctx), _households(ctx), _consents(ctx)]
+    sections = [_identity(ctx), _households(ctx), _consents(ctx), _attachments(ctx)]
     for provider in _PROVIDERS:
         sections.extend(provider(ctx) or [])
     sections.append(_access_log(ctx))
@@ -383,6 +390,56 @@ def _consents(ctx) -> Section:
             )
         )
     return Section("consents", _("本人同意"), items, order=30)
+
+
+ATTACHMENTS_NOTE = _l(
+    "添付ファイルは一覧（ファイル名・内容・種類・大きさ・添付日時・改ざん確認用の SHA-256）を示します。"
+    "ファイルそのものは含めていません。"
+)
+
+
+def attachment_item(ctx, attachment, owner: str, ref: str) -> Item:
+    """One stored file (common.attachments.AttachmentBase) about the person, as a
+    disclosure item: what it is, never its bytes."""
+    return Item(
+        title=_("%(owner)s の添付ファイル %(d)s")
+        % {"owner": owner, "d": fmt_date(attachment.uploaded_at)},
+        ref=f"{ref}:{attachment.pk}",
+        date=iso(attachment.uploaded_at),
+        fields=[
+            (_("添付先"), owner),
+            (_("ファイル名"), attachment.original_name),
+            (_("内容"), attachment.title),
+            (_("種類"), attachment.kind_label),
+            (_("大きさ"), attachment.size_label),
+            (_("添付日時"), fmt_date(attachment.uploaded_at)),
+            (_("SHA-256"), attachment.sha256),
+        ],
+    )
+
+
+def _attachments(ctx) -> Section:
+    """Files kept on the person's households and on their consents."""
+    household_ids = ctx.cache.get("household_ids") or set()
+    items = [
+        attachment_item(ctx, a, _("世帯"), "householdattachment")
+        for a in HouseholdAttachment.objects.filter(owner_id__in=household_ids).order_by(
+            "uploaded_at", "pk"
+        )
+    ]
+    items += [
+        attachment_item(ctx, a, _("本人同意"), "consentattachment")
+        for a in ConsentAttachment.objects.filter(owner__person_id__in=ctx.person_ids).order_by(
+            "uploaded_at", "pk"
+        )
+    ]
+    return Section(
+        "household_attachments",
+        _("添付ファイル（世帯・本人同意）"),
+        items,
+        order=35,
+        note=str(ATTACHMENTS_NOTE),
+    )
 
 
 def _access_log(ctx) -> Section:
