@@ -1,8 +1,9 @@
 """The calendar: a week or a month of visits, meetings, plan reviews and referral
 deadlines, for one user ("mine") or for the user's agency, and the user's iCal feed.
 
-Entries come from providers registered in cases.registry (cases' own plan reviews are
-below; outreach, meetings and referrals register theirs from their AppConfig.ready()).
+Entries come from providers registered in cases.registry (cases' own plan reviews and
+the next visits written on support records are below; outreach, meetings and referrals
+register theirs from their AppConfig.ready()).
 Each provider returns only what the user may see and links to the entry's page.
 
 The page and the feed show the kind and a number only ("訪問 ケース#123"): no name,
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +28,7 @@ from django.utils.translation import gettext_lazy
 from accounts.audit import log_action
 from cases import sharing
 from cases.choices import OPEN_STATUSES, PlanStatus
-from cases.models import CalendarFeedToken, SupportPlan
+from cases.models import CalendarFeedToken, SupportPlan, SupportRecord
 from cases.registry import CalendarEntry, calendar_entries, register_calendar
 
 # Monday first, as date.weekday().
@@ -81,6 +83,32 @@ def plan_reviews(user, start, end, *, scope):
             ref=case_ref(case_id),
             url=reverse("cases:plan_detail", args=[case_id, plan_id]),
             uid=f"plan:{plan_id}",
+        )
+
+
+@register_calendar
+def record_visits(user, start, end, *, scope):
+    """次回訪問予定日 written on a 支援経過 of an open case whose records the user may
+    read (the record page's own check); mine: the records the user wrote or the cases
+    they lead; agency: the records of the user's agencies."""
+    records = SupportRecord.objects.filter(
+        next_visit_on__gte=start,
+        next_visit_on__lt=end,
+        case__status__in=OPEN_STATUSES,
+        case__in=sharing.cases_visible_to(user, action="records"),
+    )
+    if scope == "mine":
+        records = records.filter(Q(staff=user) | Q(case__lead_staff=user))
+    else:
+        records = records.filter(agency_id__in=scope_agency_ids(user, scope))
+    for record_id, case_id, day in records.values_list("pk", "case_id", "next_visit_on"):
+        yield CalendarEntry(
+            day=day,
+            kind="visit",
+            label=_("訪問"),
+            ref=case_ref(case_id),
+            url=reverse("cases:record_detail", args=[case_id, record_id]),
+            uid=f"record-visit:{record_id}",
         )
 
 

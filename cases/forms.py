@@ -189,6 +189,11 @@ class RecordForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={"required": _("内容を入力してください。")},
     )
+    next_visit_on = WarekiDateField(
+        label=_("次回訪問予定日"),
+        required=False,
+        help_text=_("決まっていれば入力します。カレンダーに「訪問」として表示されます。"),
+    )
     referred_to = forms.CharField(
         label=_("繋ぎ先（システムに登録されていない機関）"),
         max_length=200,
@@ -206,6 +211,11 @@ class RecordForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        day, visit = data.get("occurred_on"), data.get("next_visit_on")
+        if day and visit and visit <= day:
+            self.add_error(
+                "next_visit_on", _("次回訪問予定日は、記録の日付より後の日にしてください。")
+            )
         if data.get("kind") == RecordKind.REFERRAL:
             refusal = hand_typed_referral_refusal(data.get("referred_to", ""))
             if refusal:

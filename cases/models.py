@@ -379,6 +379,12 @@ class SupportRecord(models.Model):
     )
     minutes = models.PositiveIntegerField(_("所要時間（分）"), null=True, blank=True)
     narrative = models.TextField(_("内容"))
+    next_visit_on = models.DateField(
+        _("次回訪問予定日"),
+        null=True,
+        blank=True,
+        help_text=_("決まっていれば入力します。カレンダーに「訪問」として表示されます。"),
+    )
     # A 繋ぎ typed by hand names the agency outside the system it went to; a 繋ぎ to an
     # agency in the system is a Referral, whose record (Referral.support_record) is
     # written by referrals.services.referral_send.

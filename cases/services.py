@@ -629,6 +629,7 @@ def record_create(
     referred_to: str = "",
     by_referral: bool = False,
     staff=None,
+    next_visit_on=None,
 ) -> SupportRecord:
     """Write a 支援経過 entry. The agency must be one the actor works for.
 
@@ -657,7 +658,12 @@ def record_create(
         narrative=narrative,
         minutes=minutes,
         referred_to=referred_to,
+        next_visit_on=next_visit_on,
     )
+    if next_visit_on and next_visit_on <= timezone.localtime(occurred_at).date():
+        raise CaseRuleError(
+            _("次回訪問予定日は、記録の日付より後の日にしてください。"), code="next_visit_on"
+        )
     if project:
         record.project = project
     save_as(record, actor)

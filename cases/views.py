@@ -292,9 +292,11 @@ def record_add(request, pk):
                 persons=data["persons"],
                 minutes=data["minutes"],
                 referred_to=data["referred_to"],
+                next_visit_on=data["next_visit_on"],
             )
         except services.CaseRuleError as exc:
-            form.add_error("referred_to" if exc.code == "referred_to" else None, exc)
+            field = exc.code if exc.code in ("referred_to", "next_visit_on") else None
+            form.add_error(field, exc)
         else:
             messages.success(request, _("支援経過を記録しました。"))
             if "add_another" in request.POST:

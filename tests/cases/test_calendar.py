@@ -358,3 +358,75 @@ def test_the_month_page_runs_the_same_queries_for_1_and_3_of_each_kind(
     three, entries_three = count()
     assert (entries_one, entries_three) == (2, 6)
     assert one == three
+
+
+def test_a_next_visit_written_on_a_support_record_is_on_the_calendar(
+    client_for, desk, desk_agency, partner, outsider, manager, world
+):
+    """次回訪問予定日 on a 支援経過: the writer's and the agency's calendar show 訪問 with
+    the case number, linked to the record; a partner without the case's records and an
+    unrelated agency do not; a closed case's visit leaves the calendar."""
+    from tests.auth_helpers import login_verified
+
+    case = world["case"]
+    day = TODAY + dt.timedelta(days=5)
+    client = client_for(desk)
+    response = client.post(
+        reverse("cases:record_add", args=[case.pk]),
+        {
+            "occurred_on": TODAY.isoformat(),
+            "kind": "visit",
+            "project": "2",
+            "narrative": "自宅を訪問した。",
+            "next_visit_on": day.isoformat(),
+        },
+    )
+    assert response.status_code == 302
+    record = case.records.get(narrative="自宅を訪問した。")
+    assert record.next_visit_on == day
+    entry = {
+        (e.kind, e.text, e.url): e.day for e in _mine(desk) if e.uid == f"record-visit:{record.pk}"
+    }
+    url = reverse("cases:record_detail", args=[case.pk, record.pk])
+    assert entry == {("visit", f"訪問 ケース#{case.pk}", url): day}
+    agency = calendar_entries(manager, TODAY, TODAY + dt.timedelta(days=40), scope="agency")
+    assert f"record-visit:{record.pk}" in {e.uid for e in agency}
+    for user in (partner, outsider):
+        for scope in ("mine", "agency"):
+            uids = {
+                e.uid
+                for e in calendar_entries(user, TODAY, TODAY + dt.timedelta(days=40), scope=scope)
+            }
+            assert f"record-visit:{record.pk}" not in uids
+    viewer = Client()
+    login_verified(viewer, desk)
+    assert viewer.get(url).status_code == 200
+
+    case_services.case_transition(
+        actor=desk,
+        case=case,
+        to_status=CaseStatus.CLOSED,
+        close_reason_kind="goal_reached",
+        reason="目標を達成した",
+    )
+    assert f"record-visit:{record.pk}" not in {e.uid for e in _mine(desk)}
+
+
+def test_a_next_visit_not_after_the_record_is_refused_beside_the_field(client_for, desk, world):
+    case = world["case"]
+    before = case.records.count()
+    response = client_for(desk).post(
+        reverse("cases:record_add", args=[case.pk]),
+        {
+            "occurred_on": TODAY.isoformat(),
+            "kind": "visit",
+            "project": "2",
+            "narrative": "訪問した。",
+            "next_visit_on": TODAY.isoformat(),
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["next_visit_on"] == [
+        "次回訪問予定日は、記録の日付より後の日にしてください。"
+    ]
+    assert case.records.count() == before
