@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, Sum, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
@@ -85,17 +85,42 @@ def counted_page(items, user, *, order, related, number: int, per_page: int):
         page_qs = items.items.filter(condition)
     elif items.kind in _MATERIALISED_KINDS:
         ids = list(items.items.order_by().values_list("pk", flat=True))
-        total = len(ids)
-        base = items.items.model.objects.filter(pk__in=id_array(ids))
-        visible = items.restrict(user, base)
-        shown = visible.count()
-        page_qs = visible
+        visible = items.restrict(user, items.items.model.objects.filter(pk__in=id_array(ids)))
+        return _page_with_count(len(ids), visible, order, related, number, per_page)
     else:
-        total = items.items.count()
-        page_qs = items.visible(user)
-        shown = page_qs.count()
+        return _page_with_count(
+            items.items.count(), items.visible(user), order, related, number, per_page
+        )
     num_pages = max(1, -(-shown // per_page))
     number = min(max(1, number), num_pages)
     start = (number - 1) * per_page
     rows = list(page_qs.order_by(*order).select_related(*related)[start : start + per_page])
+    return CountedPage(total, shown, rows, number, num_pages)
+
+
+def _page_with_count(total, visible, order, related, number, per_page) -> CountedPage:
+    """A page of visible and how many there are, in one query (COUNT(*) OVER ()): the
+    viewer's rule runs once instead of once for the count and once for the page. Only
+    a page past the end (an old link) needs a count of its own, then the last page."""
+    if visible.query.distinct:
+        # COUNT(*) OVER () would count the rows before DISTINCT: count them apart.
+        shown = visible.count()
+        num_pages = max(1, -(-shown // per_page))
+        number = min(max(1, number), num_pages)
+        start = (number - 1) * per_page
+        rows = list(visible.order_by(*order).select_related(*related)[start : start + per_page])
+        return CountedPage(total, shown, rows, number, num_pages)
+    counted = visible.annotate(_shown=Window(Count("pk"))).order_by(*order)
+    counted = counted.select_related(*related)
+    number = max(1, number)
+    start = (number - 1) * per_page
+    rows = list(counted[start : start + per_page])
+    if rows:
+        shown = rows[0]._shown
+    else:
+        shown = visible.count()
+        number = max(1, -(-shown // per_page))
+        start = (number - 1) * per_page
+        rows = list(counted[start : start + per_page]) if shown else []
+    num_pages = max(1, -(-shown // per_page))
     return CountedPage(total, shown, rows, number, num_pages)

@@ -228,3 +228,16 @@ def test_a_list_reads_in_a_constant_number_of_queries(client, manager, dataset):
             client.get(url)
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_a_page_past_the_end_shows_the_last_page_with_the_same_counts(client, manager, hidden_case):
+    """An old link to page 99: the list's last page, and the figure and the viewer's share
+    as on page 1 (the count of a page comes with its rows; past the end it is counted
+    apart)."""
+    login_verified(client, manager)
+    period = ReportPeriod.for_month(MONTH)
+    url = figures.figure_url(period, None, period.columns()[-1], "counts", "opened")
+    first = _list(client, url)
+    last = _list(client, url + "&page=99")
+    assert first[1:] == last[1:]  # total, shown, hidden
+    assert last[2] > 0
