@@ -5,9 +5,11 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext_lazy as _
 
+from accounts import reauth
 from accounts.audit import log_action
 from accounts.choices import CASE_ROLES, Role
 from accounts.models import Agency, User
+from accounts.security import check_user_password
 from common.services import save_as
 
 
@@ -95,8 +97,6 @@ class ReauthForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_password(self):
-        from accounts import reauth
-
         password = self.cleaned_data["password"]
         if not reauth.check_password(self.request, password):
             raise forms.ValidationError(_("パスワードが違います。"), code="invalid")
@@ -127,8 +127,6 @@ class JapanesePasswordChangeForm(PasswordChangeForm):
             field.error_messages["required"] = required
 
     def clean_old_password(self):
-        from accounts.security import check_user_password
-
         old_password = self.cleaned_data["old_password"]
         if not check_user_password(self.request, self.user, old_password):
             raise forms.ValidationError(

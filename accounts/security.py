@@ -1,19 +1,16 @@
-"""Authentication hardening: login timestamps in the session, the django-axes lockout
-page and client address, the audit of failed logins, and the 2FA writes (enrolment,
-recovery codes, reset)."""
+"""Authentication hardening: login timestamps in the session, the audit of failed
+logins, and the 2FA writes (enrolment, recovery codes, reset). The django-axes lockout
+page is accounts.lockout (it renders a form, and forms sit above this module)."""
 
 import base64
 import time
 
 from django.conf import settings
-from django.contrib.auth import SESSION_KEY, authenticate, logout
+from django.contrib.auth import SESSION_KEY, authenticate
 from django.contrib.auth.signals import user_logged_in, user_login_failed
-from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.dispatch import receiver
 from django.http import QueryDict
-from django.shortcuts import render
-from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -21,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.audit import log_access, log_action
 from accounts.models import AccessLog, User
 from accounts.services import credentials_check
+from accounts.sessions import end_sessions
 
 # Session keys (epoch seconds): when the password was entered at login, and when it was
 # last entered at all (login or re-authentication).
@@ -114,41 +112,6 @@ def check_user_password(request, user, password: str) -> bool:
     finally:
         request.POST = original
     return authenticated is not None and authenticated.pk == user.pk
-
-
-# ---------------------------------------------------------------- django-axes hooks
-
-
-def lockout_response(request, original_response=None, credentials=None):
-    """The login page with the lockout message (HTTP 429) instead of axes' bare text.
-    A logged-in user who gets locked out re-entering a password is logged out."""
-    from accounts.forms import LoginForm
-
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        logout(request)
-    username = str((credentials or {}).get("username") or "")
-    form = LoginForm(request, initial={"username": username})
-    return render(
-        request,
-        "accounts/login.html",
-        {"form": form, "lockout_message": settings.AXES_COOLOFF_MESSAGE, "next": ""},
-        status=429,
-    )
-
-
-# ---------------------------------------------------------------- sessions
-
-
-def end_sessions(user) -> int:
-    """Delete every server-side session of user. Returns how many were deleted."""
-    deleted = 0
-    now = timezone.now()
-    for session in Session.objects.filter(expire_date__gt=now).iterator():
-        if session.get_decoded().get(SESSION_KEY) == str(user.pk):
-            session.delete()
-            deleted += 1
-    return deleted
 
 
 # ---------------------------------------------------------------- 2FA writes

@@ -13,6 +13,7 @@ from accounts import registry
 from accounts.audit import log_action
 from accounts.choices import Role
 from accounts.models import Agency, Membership, User
+from accounts.sessions import end_sessions
 from accounts.system import SYSTEM_USERNAME
 from common.services import bump_version, check_version, save_as
 
@@ -437,8 +438,6 @@ def user_password_reset(*, actor, user: User) -> str:
     Returns the password, which the caller shows once and keeps nowhere; it is
     neither stored in clear nor logged. Side effects: sessions ended, action log
     accounts.user.password_reset."""
-    from accounts.security import end_sessions  # security imports this module
-
     credentials_check(actor=actor, user=user)
     password = initial_password()
     user.set_password(password)

@@ -250,7 +250,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
-AXES_LOCKOUT_CALLABLE = "accounts.security.lockout_response"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "common.ratelimit.client_ip"
 AXES_COOLOFF_MESSAGE = _(
     "ログインに続けて失敗したため、このアカウントはこの端末から15分間ログインできません。"
