@@ -8,4 +8,6 @@ class ImportsConfig(AppConfig):
     verbose_name = _("台帳の取込・出力")
 
     def ready(self):
-        from imports import home  # noqa: F401  (registers the managers' home link)
+        # home registers the managers' home link; tasks registers the Celery tasks that
+        # services queue by name.
+        from imports import home, tasks  # noqa: F401

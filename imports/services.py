@@ -17,6 +17,7 @@ transaction runs (the row itself is only visible after it commits).
 import datetime as dt
 import logging
 
+from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -156,16 +157,22 @@ def _queue_options() -> dict:
     return {"queue": queue} if queue else {}
 
 
-def _enqueue_on_commit(batch_id: int) -> None:
-    def send():
-        from imports.tasks import imports_commit_task
+def _send_on_commit(task_name: str, object_id: int, what: str) -> None:
+    """Queue the task after commit. It is named, not imported: imports.tasks imports
+    this module (tasks call services, never the other way), and registers the task when
+    the app is ready (ImportsConfig.ready), so eager test runs still find it by name."""
 
+    def send():
         try:
-            imports_commit_task.apply_async(args=[batch_id], **_queue_options())
-        except Exception:  # the broker is down: the batch stays queued; commit again
-            logger.warning("import %s: could not send the message", batch_id, exc_info=True)
+            current_app.signature(task_name).apply_async(args=[object_id], **_queue_options())
+        except Exception:  # the broker is down: the row stays queued; ask again
+            logger.warning("%s %s: could not send the message", what, object_id, exc_info=True)
 
     transaction.on_commit(send)
+
+
+def _enqueue_on_commit(batch_id: int) -> None:
+    _send_on_commit("imports.tasks.imports_commit_task", batch_id, "import")
 
 
 @transaction.atomic
@@ -381,15 +388,7 @@ def export_request(*, actor) -> DeskExport:
     export = DeskExport.objects.create(agency=agency, requested_by=actor)
     log_action(actor=actor, action="imports.export.requested", obj=export)
 
-    def send():
-        from imports.tasks import imports_export_task
-
-        try:
-            imports_export_task.apply_async(args=[export.pk], **_queue_options())
-        except Exception:
-            logger.warning("export %s: could not send the message", export.pk, exc_info=True)
-
-    transaction.on_commit(send)
+    _send_on_commit("imports.tasks.imports_export_task", export.pk, "export")
     return export
 
 
