@@ -1,0 +1,186 @@
+"""Writes of the 世帯・世帯員 ledger: households, persons, memberships and consents,
+row by row or a chunk at once through the households bulk services."""
+
+from django.utils.translation import gettext as _
+
+from households import services as household_services
+from households.models import Household, Person
+from imports import ledgers
+from imports.models import Decision
+from imports.reader import parse_day, split_names
+from imports.writer.keys import KeyedWriter, day_or_none, row_getter
+
+
+class HouseholdWrites(KeyedWriter):
+    def _write_households(self, row, get) -> bool:
+        hkey, pkey = get("世帯キー"), get("世帯員キー")
+        if self.known("membership", row.key):
+            return False
+        if not self.known("household", hkey):
+            district = self.districts.get(get("行政区")) if get("行政区") else None
+            household = household_services.household_create(
+                actor=self.actor,
+                agency=self.agency,
+                name=get("世帯の呼び名"),
+                postal_code=get("郵便番号"),
+                address=get("住所"),
+                phone=get("電話"),
+                district=district,
+                is_address_confidential=get("住所秘匿") == "はい",
+            )
+            self.remember("household", hkey, household)
+        household = self.get("household", hkey)
+        relationship = self.code("relationship", get("続柄"))
+        since = day_or_none(get, "加入日")
+        membership = None
+        if not self.known("person", pkey):
+            if row.decision == Decision.SAME and row.candidate_person_id:
+                person = Person.objects.get(pk=row.candidate_person_id)
+                self.remember("person", pkey, person)
+            elif row.decision == Decision.SAME and row.candidate_key:
+                person = self.get("person", row.candidate_key)
+                self.remember("person", pkey, person)
+            else:
+                person = household_services.person_add_to_household(
+                    actor=self.actor,
+                    agency=self.agency,
+                    household=household,
+                    relationship=relationship,
+                    since=since,
+                    family_name=get("姓"),
+                    given_name=get("名"),
+                    family_name_kana=get("せい（ふりがな）"),
+                    given_name_kana=get("めい（ふりがな）"),
+                    birth_date=day_or_none(get, "生年月日"),
+                    sex=self.code("sex", get("性別"), "unknown"),
+                )
+                self.remember("person", pkey, person)
+                membership = person.household_memberships.get(
+                    household=household, until__isnull=True
+                )
+        else:
+            person = self.get("person", pkey)
+            if person.household_memberships.filter(
+                household=household, until__isnull=True
+            ).exists():
+                membership = None  # "same person" already living there: nothing to join
+            else:
+                membership = household_services.membership_create(
+                    actor=self.actor,
+                    household=household,
+                    person=person,
+                    relationship=relationship,
+                    since=since,
+                )
+        if membership is not None:
+            if get("離脱日"):
+                membership = household_services.membership_update(
+                    actor=self.actor, membership=membership, until=parse_day(get("離脱日"))
+                )
+            self.remember("membership", row.key, membership)
+        else:
+            self.remember_id("membership", row.key, 0)
+        self._write_consent(get, pkey, person)
+        return True
+
+    def _write_consent(self, get, pkey: str, person) -> None:
+        if get("同意日"):
+            obtained = parse_day(get("同意日"))
+            consent_key = f"{pkey}@{obtained.isoformat()}"
+            if not self.known("consent", consent_key):
+                consent = household_services.consent_record(
+                    actor=self.actor,
+                    person=person,
+                    agencies=[
+                        self.agencies[n] for n in split_names(get("同意の共有先"), self.agencies)
+                    ],
+                    purpose=get("同意の目的") or _("支援のための関係機関との情報共有"),
+                    method=self.code("consent_method", get("同意の方法")),
+                    obtained_on=obtained,
+                )
+                self.remember("consent", consent_key, consent)
+
+    def write_households_bulk(self, rows) -> dict[int, bool]:
+        """The rows (of the 世帯・世帯員 ledger, without errors, in file order) at once:
+        new households and new persons through the households bulk services, the
+        rest (a person already imported or judged the same as a registered one, a
+        repeated person key) row by row after them, as write() would. Returns
+        {row pk: written}. Raises like write(); the caller rolls the chunk back and
+        writes it again row by row to name the failing row."""
+        gets = {row.pk: row_getter(ledgers.HOUSEHOLDS, row.values) for row in rows}
+        done: dict[int, bool] = {}
+        households: dict[str, Household] = {}
+        for row in rows:
+            get = gets[row.pk]
+            hkey = get("世帯キー")
+            if self.known("membership", row.key) or self.known("household", hkey):
+                continue
+            if hkey not in households:
+                households[hkey] = Household(
+                    name=get("世帯の呼び名"),
+                    postal_code=get("郵便番号"),
+                    address=get("住所"),
+                    phone=get("電話"),
+                    district=self.districts.get(get("行政区")) if get("行政区") else None,
+                    is_address_confidential=get("住所秘匿") == "はい",
+                )
+        if households:
+            household_services.household_create_bulk(
+                actor=self.actor, agency=self.agency, households=list(households.values())
+            )
+            self.remember_many("household", list(households.items()))
+        members, bulk_rows, rest, seen = [], [], [], set()
+        for row in rows:
+            get = gets[row.pk]
+            pkey = get("世帯員キー")
+            same = row.decision == Decision.SAME and (row.candidate_person_id or row.candidate_key)
+            if (
+                self.known("membership", row.key)
+                or self.known("person", pkey)
+                or same
+                or pkey in seen
+                or row.key in seen
+            ):
+                seen.update((pkey, row.key))
+                rest.append(row)
+                continue
+            seen.update((pkey, row.key))
+            members.append(
+                household_services.NewMember(
+                    household=self.get("household", get("世帯キー")),
+                    person=Person(
+                        family_name=get("姓"),
+                        given_name=get("名"),
+                        family_name_kana=get("せい（ふりがな）"),
+                        given_name_kana=get("めい（ふりがな）"),
+                        birth_date=day_or_none(get, "生年月日"),
+                        sex=self.code("sex", get("性別"), "unknown"),
+                    ),
+                    relationship=self.code("relationship", get("続柄")),
+                    since=day_or_none(get, "加入日"),
+                    until=day_or_none(get, "離脱日"),
+                )
+            )
+            bulk_rows.append(row)
+        if members:
+            household_services.person_add_to_household_bulk(
+                actor=self.actor, agency=self.agency, members=members
+            )
+            self.remember_many(
+                "person",
+                [
+                    (gets[r.pk]("世帯員キー"), m.person)
+                    for r, m in zip(bulk_rows, members, strict=True)
+                ],
+            )
+            self.remember_many(
+                "membership",
+                [(r.key, m.membership) for r, m in zip(bulk_rows, members, strict=True)],
+            )
+            for row, member in zip(bulk_rows, members, strict=True):
+                get = gets[row.pk]
+                self._write_consent(get, get("世帯員キー"), member.person)
+                done[row.pk] = True
+        for row in rest:
+            done[row.pk] = self._write_households(row, gets[row.pk])
+        return done
