@@ -4,6 +4,7 @@ row by row or a chunk at once through the households bulk services."""
 from django.utils.translation import gettext as _
 
 from households import services as household_services
+from households import services_bulk
 from households.models import Household, Person
 from imports import ledgers
 from imports.models import Decision
@@ -125,7 +126,7 @@ class HouseholdWrites(KeyedWriter):
                     is_address_confidential=get("住所秘匿") == "はい",
                 )
         if households:
-            household_services.household_create_bulk(
+            services_bulk.household_create_bulk(
                 actor=self.actor, agency=self.agency, households=list(households.values())
             )
             self.remember_many("household", list(households.items()))
@@ -146,7 +147,7 @@ class HouseholdWrites(KeyedWriter):
                 continue
             seen.update((pkey, row.key))
             members.append(
-                household_services.NewMember(
+                services_bulk.NewMember(
                     household=self.get("household", get("世帯キー")),
                     person=Person(
                         family_name=get("姓"),
@@ -163,7 +164,7 @@ class HouseholdWrites(KeyedWriter):
             )
             bulk_rows.append(row)
         if members:
-            household_services.person_add_to_household_bulk(
+            services_bulk.person_add_to_household_bulk(
                 actor=self.actor, agency=self.agency, members=members
             )
             self.remember_many(

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import ActionLog
 from households import services as household_services
+from households import services_bulk
 from households.access import households_visible_to, may_see_contact
 from households.models import Consent, Household, HouseholdMembership, Person
 from imports import services
@@ -157,7 +158,7 @@ def test_a_refused_chunk_is_written_again_row_by_row(
         calls.append(len(kwargs["members"]))
         raise ValidationError("refused")
 
-    monkeypatch.setattr(household_services, "person_add_to_household_bulk", refuse)
+    monkeypatch.setattr(services_bulk, "person_add_to_household_bulk", refuse)
     batch = run(manager, people(4), django_capture_on_commit_callbacks)
     assert calls == [4]
     # the savepoint took the chunk's households away; the rows wrote them again
