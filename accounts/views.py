@@ -320,6 +320,19 @@ def _render_staff(request, agencies, *, add_form=None, failed=None, new_member=N
     )
 
 
+def _staff_done(request, message):
+    """Back to the 職員 page with the change's message."""
+    messages.success(request, message)
+    return redirect("accounts:staff")
+
+
+def _render_staff_refused(request, membership, form):
+    """The 職員 page again, the refused form open under its member with its message."""
+    return _render_staff(
+        request, _managed_agencies_or_403(request.user), failed={membership.pk: form}
+    )
+
+
 @recent_auth_required
 def staff(request):
     """The 職員 page of an agency's manager (GET), and adding a member (POST)."""
@@ -350,7 +363,7 @@ def staff(request):
         except account_services.MembershipRuleError as refusal:
             form.add_error("username", refusal.messages[0])
         else:
-            messages.success(
+            return _staff_done(
                 request,
                 _("%(user)sさんを%(agency)sの職員（%(role)s）に追加しました。")
                 % {
@@ -359,7 +372,6 @@ def staff(request):
                     "role": membership.get_role_display(),
                 },
             )
-            return redirect("accounts:staff")
     return _render_staff(request, agencies, add_form=form)
 
 
@@ -382,14 +394,12 @@ def staff_role(request, pk):
             form.add_error("role", refusal.messages[0])
         else:
             membership.refresh_from_db()
-            messages.success(
+            return _staff_done(
                 request,
                 _("%(user)sさんの役割を%(role)sに変更しました。")
                 % {"user": membership.user, "role": membership.get_role_display()},
             )
-            return redirect("accounts:staff")
-    agencies = _managed_agencies_or_403(request.user)
-    return _render_staff(request, agencies, failed={membership.pk: form})
+    return _render_staff_refused(request, membership, form)
 
 
 @require_POST
@@ -419,14 +429,12 @@ def staff_end(request, pk):
                     _("%(user)sさんの担当を%(successor)sさんに引継ぎました。")
                     % {"user": membership.user, "successor": successor},
                 )
-            messages.success(
+            return _staff_done(
                 request,
                 _("%(user)sさんの%(agency)sの所属を終了しました。")
                 % {"user": membership.user, "agency": membership.agency},
             )
-            return redirect("accounts:staff")
-    agencies = _managed_agencies_or_403(request.user)
-    return _render_staff(request, agencies, failed={membership.pk: form})
+    return _render_staff_refused(request, membership, form)
 
 
 @require_POST
@@ -449,13 +457,11 @@ def staff_password(request, pk):
                 "password": password,
                 "reissued": True,
             }
-            messages.success(
+            return _staff_done(
                 request,
                 _("%(user)sさんのパスワードを再発行しました。") % {"user": membership.user},
             )
-            return redirect("accounts:staff")
-    agencies = _managed_agencies_or_403(request.user)
-    return _render_staff(request, agencies, failed={membership.pk: form})
+    return _render_staff_refused(request, membership, form)
 
 
 @require_POST
@@ -471,13 +477,11 @@ def staff_two_factor(request, pk):
         except account_services.CredentialsRuleError as refusal:
             form.add_error(None, refusal.messages[0])
         else:
-            messages.success(
+            return _staff_done(
                 request,
                 _(
                     "%(user)sさんの2段階認証をリセットしました。次のログインで認証アプリを登録し直します。"
                 )
                 % {"user": membership.user},
             )
-            return redirect("accounts:staff")
-    agencies = _managed_agencies_or_403(request.user)
-    return _render_staff(request, agencies, failed={membership.pk: form})
+    return _render_staff_refused(request, membership, form)
