@@ -118,17 +118,25 @@ def household_grant_sql(user, column: str, codename: str) -> tuple[str, list]:
     groups = list(user.agency_group_ids) if user.is_authenticated else []
     if not groups:
         return "1 = 0", []
+    grants, where, params = _group_grants_sql(groups, codename)
+    sql = f"EXISTS (SELECT 1 FROM {grants} g WHERE g.content_object_id = {column} AND {where})"
+    return sql, params
+
+
+def _group_grants_sql(groups: list[int], codename: str) -> tuple[str, str, list]:
+    """What the hand-written grant conditions share: the grants table (aliased g by the
+    caller), the condition on its groups and on the permission named by codename, and
+    the parameters of that condition."""
     grants = HouseholdGroupObjectPermission._meta.db_table
     permission = Permission._meta.db_table
     content_type = Permission._meta.get_field("content_type").related_model._meta.db_table
     placeholders = ", ".join(["%s"] * len(groups))
-    sql = (
-        f"EXISTS (SELECT 1 FROM {grants} g WHERE g.content_object_id = {column} "
-        f"AND g.group_id IN ({placeholders}) AND g.permission_id = ("
+    where = (
+        f"g.group_id IN ({placeholders}) AND g.permission_id = ("
         f"SELECT p.id FROM {permission} p JOIN {content_type} ct ON ct.id = p.content_type_id "
-        "WHERE ct.app_label = %s AND ct.model = %s AND p.codename = %s))"
+        "WHERE ct.app_label = %s AND ct.model = %s AND p.codename = %s)"
     )
-    return sql, [*groups, "households", "household", codename]
+    return grants, where, [*groups, "households", "household", codename]
 
 
 def visible_household_sql(user, column: str) -> tuple[str, list]:
@@ -151,17 +159,8 @@ def visible_household_ids_sql(user) -> tuple[str, list]:
     groups = list(user.agency_group_ids) if user.is_authenticated else []
     if not groups or not user.works_on_cases:
         return "SELECT NULL AS id WHERE 1 = 0", []
-    grants = HouseholdGroupObjectPermission._meta.db_table
-    permission = Permission._meta.db_table
-    content_type = Permission._meta.get_field("content_type").related_model._meta.db_table
-    placeholders = ", ".join(["%s"] * len(groups))
-    sql = (
-        f"SELECT DISTINCT g.content_object_id AS id FROM {grants} g "
-        f"WHERE g.group_id IN ({placeholders}) AND g.permission_id = ("
-        f"SELECT p.id FROM {permission} p JOIN {content_type} ct ON ct.id = p.content_type_id "
-        "WHERE ct.app_label = %s AND ct.model = %s AND p.codename = %s)"
-    )
-    return sql, [*groups, "households", "household", "view_household"]
+    grants, where, params = _group_grants_sql(groups, "view_household")
+    return f"SELECT DISTINCT g.content_object_id AS id FROM {grants} g WHERE {where}", params
 
 
 def sees_few_households(user) -> bool:
