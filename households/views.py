@@ -40,6 +40,13 @@ def _agency_or_404(request):
     return agency
 
 
+def _update_fields(form) -> dict:
+    """An edit form's fields as an update service takes them: the version the form was
+    loaded at becomes expected_version, so a stale edit is refused."""
+    data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+    return {**data, "expected_version": form.cleaned_data.get("version")}
+
+
 def _log_household_read(request, household, members):
     for m in members:
         log_access(
@@ -157,13 +164,9 @@ def household_edit(request, pk):
         raise Http404
     form = HouseholdForm(request.POST or None, instance=household)
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         try:
             services.household_update(
-                actor=request.user,
-                household=household,
-                expected_version=form.cleaned_data.get("version"),
-                **data,
+                actor=request.user, household=household, **_update_fields(form)
             )
         except StaleEdit as exc:
             form.add_error(None, exc)
@@ -250,21 +253,13 @@ def person_edit(request, pk, membership_pk):
         try:
             with transaction.atomic():
                 if form.has_changed():
-                    data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
                     services.person_update(
-                        actor=request.user,
-                        person=person,
-                        expected_version=form.cleaned_data.get("version"),
-                        **data,
+                        actor=request.user, person=person, **_update_fields(form)
                     )
                 refused_in = mform
                 if mform.has_changed():
-                    data = {k: v for k, v in mform.cleaned_data.items() if k != "version"}
                     services.membership_update(
-                        actor=request.user,
-                        membership=membership,
-                        expected_version=mform.cleaned_data.get("version"),
-                        **data,
+                        actor=request.user, membership=membership, **_update_fields(mform)
                     )
         except StaleEdit as exc:
             refused_in.add_error(None, exc)
