@@ -30,7 +30,19 @@ class Decision(models.TextChoices):
     NEW = "new", _("別の人として新しく登録する")
 
 
-class ImportBatch(models.Model):
+class TaskRun(models.Model):
+    """What a row run by a Celery task shows while it runs and after: how far it got,
+    the Japanese error it failed with, and when it finished."""
+
+    progress = models.PositiveSmallIntegerField(_("進捗（%）"), default=0)
+    error = models.TextField(_("エラー"), blank=True)
+    finished_at = models.DateTimeField(_("完了日時"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class ImportBatch(TaskRun):
     """One uploaded workbook: read and checked at upload (the preview, nothing written),
     then written by imports_commit_task when the manager says so. The row is the
     source of truth for the task, as reports.MonthlyReport is for the report build.
@@ -55,12 +67,9 @@ class ImportBatch(models.Model):
     error_rows = models.PositiveIntegerField(_("エラーのある行"), default=0)
     already_rows = models.PositiveIntegerField(_("取込済みの行"), default=0)
     written_rows = models.PositiveIntegerField(_("取り込んだ行"), default=0)
-    progress = models.PositiveSmallIntegerField(_("進捗（%）"), default=0)
-    error = models.TextField(_("エラー"), blank=True)
     claim_token = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(_("アップロード日時"), auto_now_add=True)
     started_at = models.DateTimeField(_("開始日時"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("完了日時"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("取込")
@@ -136,7 +145,7 @@ class ExportStatus(models.TextChoices):
     FAILED = "failed", _("作成できませんでした")
 
 
-class DeskExport(models.Model):
+class DeskExport(TaskRun):
     """A requested export of the desk's ledgers (owner, status, file, expiry): made by
     imports_export_task, downloaded only by its owner after re-authentication."""
 
@@ -147,13 +156,10 @@ class DeskExport(models.Model):
     status = models.CharField(
         _("状態"), max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED
     )
-    progress = models.PositiveSmallIntegerField(_("進捗（%）"), default=0)
     file = models.FileField(_("Excel"), upload_to="imports/", max_length=300, blank=True)
-    error = models.TextField(_("エラー"), blank=True)
     # The persons the file holds: each download logs an 出力 (EXPORT) of each.
     person_ids = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(_("依頼日時"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("完了日時"), null=True, blank=True)
     expires_at = models.DateTimeField(_("保存期限"), null=True, blank=True)
 
     class Meta:
