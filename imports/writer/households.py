@@ -18,16 +18,8 @@ class HouseholdWrites(KeyedWriter):
         if self.known("membership", row.key):
             return False
         if not self.known("household", hkey):
-            district = self.districts.get(get("行政区")) if get("行政区") else None
             household = household_services.household_create(
-                actor=self.actor,
-                agency=self.agency,
-                name=get("世帯の呼び名"),
-                postal_code=get("郵便番号"),
-                address=get("住所"),
-                phone=get("電話"),
-                district=district,
-                is_address_confidential=get("住所秘匿") == "はい",
+                actor=self.actor, agency=self.agency, **self._household_fields(get)
             )
             self.remember("household", hkey, household)
         household = self.get("household", hkey)
@@ -48,12 +40,7 @@ class HouseholdWrites(KeyedWriter):
                     household=household,
                     relationship=relationship,
                     since=since,
-                    family_name=get("姓"),
-                    given_name=get("名"),
-                    family_name_kana=get("せい（ふりがな）"),
-                    given_name_kana=get("めい（ふりがな）"),
-                    birth_date=day_or_none(get, "生年月日"),
-                    sex=self.code("sex", get("性別"), "unknown"),
+                    **self._person_fields(get),
                 )
                 self.remember("person", pkey, person)
                 membership = person.household_memberships.get(
@@ -83,6 +70,26 @@ class HouseholdWrites(KeyedWriter):
             self.remember_id("membership", row.key, 0)
         self._write_consent(get, pkey, person)
         return True
+
+    def _household_fields(self, get) -> dict:
+        return {
+            "name": get("世帯の呼び名"),
+            "postal_code": get("郵便番号"),
+            "address": get("住所"),
+            "phone": get("電話"),
+            "district": self.districts.get(get("行政区")) if get("行政区") else None,
+            "is_address_confidential": get("住所秘匿") == "はい",
+        }
+
+    def _person_fields(self, get) -> dict:
+        return {
+            "family_name": get("姓"),
+            "given_name": get("名"),
+            "family_name_kana": get("せい（ふりがな）"),
+            "given_name_kana": get("めい（ふりがな）"),
+            "birth_date": day_or_none(get, "生年月日"),
+            "sex": self.code("sex", get("性別"), "unknown"),
+        }
 
     def _write_consent(self, get, pkey: str, person) -> None:
         if get("同意日"):
@@ -117,14 +124,7 @@ class HouseholdWrites(KeyedWriter):
             if self.known("membership", row.key) or self.known("household", hkey):
                 continue
             if hkey not in households:
-                households[hkey] = Household(
-                    name=get("世帯の呼び名"),
-                    postal_code=get("郵便番号"),
-                    address=get("住所"),
-                    phone=get("電話"),
-                    district=self.districts.get(get("行政区")) if get("行政区") else None,
-                    is_address_confidential=get("住所秘匿") == "はい",
-                )
+                households[hkey] = Household(**self._household_fields(get))
         if households:
             services_bulk.household_create_bulk(
                 actor=self.actor, agency=self.agency, households=list(households.values())
@@ -149,14 +149,7 @@ class HouseholdWrites(KeyedWriter):
             members.append(
                 services_bulk.NewMember(
                     household=self.get("household", get("世帯キー")),
-                    person=Person(
-                        family_name=get("姓"),
-                        given_name=get("名"),
-                        family_name_kana=get("せい（ふりがな）"),
-                        given_name_kana=get("めい（ふりがな）"),
-                        birth_date=day_or_none(get, "生年月日"),
-                        sex=self.code("sex", get("性別"), "unknown"),
-                    ),
+                    person=Person(**self._person_fields(get)),
                     relationship=self.code("relationship", get("続柄")),
                     since=day_or_none(get, "加入日"),
                     until=day_or_none(get, "離脱日"),
