@@ -62,10 +62,14 @@ def _disclosure_subject(request, pk, membership_pk):
     return household, membership.person
 
 
+def _log_person_read(request, person, detail: str = "") -> None:
+    log_access(user=request.user, obj=person, person_id=person.pk, request=request, detail=detail)
+
+
 def disclosure_page(request, pk, membership_pk):
     household, person = _disclosure_subject(request, pk, membership_pk)
     form = DisclosureForm(initial={"redact": "1"})
-    log_access(user=request.user, obj=person, person_id=person.pk, request=request)
+    _log_person_read(request, person)
     return render(
         request,
         "households/disclosure.html",
@@ -155,13 +159,7 @@ def person_move(request, pk, membership_pk):
                 return redirect("households:detail", pk=form.target.pk)
         else:
             contact.prime(request.user, households=[household, form.target])
-            log_access(
-                user=request.user,
-                obj=person,
-                person_id=person.pk,
-                request=request,
-                detail="move_confirm",
-            )
+            _log_person_read(request, person, "move_confirm")
             # The target household's name and address are shown beside it: a read too.
             log_access(user=request.user, obj=form.target, request=request, detail="move_confirm")
             return render(
@@ -180,7 +178,7 @@ def person_move(request, pk, membership_pk):
                     ],
                 },
             )
-    log_access(user=request.user, obj=person, person_id=person.pk, request=request, detail="move")
+    _log_person_read(request, person, "move")
     return render(
         request,
         "households/person_move.html",
@@ -300,13 +298,7 @@ def person_merge(request, pk, membership_pk):
                 return redirect("households:detail", pk=current.household_id if current else pk)
         else:
             for p in (person, other):
-                log_access(
-                    user=request.user,
-                    obj=p,
-                    person_id=p.pk,
-                    request=request,
-                    detail="merge_confirm",
-                )
+                _log_person_read(request, p, "merge_confirm")
             contact.prime(request.user, persons=[person, other])
             return render(
                 request,
@@ -325,7 +317,7 @@ def person_merge(request, pk, membership_pk):
                     "filled": _filled_fields(survivor, merged),
                 },
             )
-    log_access(user=request.user, obj=person, person_id=person.pk, request=request, detail="merge")
+    _log_person_read(request, person, "merge")
     # The choice of whom to merge with names each candidate: a read of each.
     log_reads(
         user=request.user,
