@@ -36,15 +36,22 @@ def household_create(*, actor, agency, **fields) -> Household:
     return household
 
 
+def _save_edit(instance, *, actor, expected_version, fields: dict) -> None:
+    """An edit of a versioned row: refused with StaleEdit (nothing saved) when the row
+    changed since expected_version was read; otherwise the fields are set, the version
+    moves on and the row is saved as actor."""
+    check_version(instance, expected_version)
+    for key, value in fields.items():
+        setattr(instance, key, value)
+    bump_version(instance)
+    save_as(instance, actor)
+
+
 @transaction.atomic
 def household_update(*, actor, household: Household, expected_version=None, **fields) -> Household:
     """Update a household; a stale version raises StaleEdit and nothing is saved."""
-    check_version(household, expected_version)
     was_confidential = household.is_address_confidential
-    for key, value in fields.items():
-        setattr(household, key, value)
-    bump_version(household)
-    save_as(household, actor)
+    _save_edit(household, actor=actor, expected_version=expected_version, fields=fields)
     if was_confidential != household.is_address_confidential:
         household_confidentiality_changed.send(Household, household=household, actor=actor)
     log_action(actor=actor, action="households.household.updated", obj=household)
@@ -104,11 +111,7 @@ def _tell_of_hidden_duplicates(*, actor, agency, person: Person) -> None:
 @transaction.atomic
 def person_update(*, actor, person: Person, expected_version=None, **fields) -> Person:
     """Edit a person; a stale version raises StaleEdit and nothing is saved."""
-    check_version(person, expected_version)
-    for key, value in fields.items():
-        setattr(person, key, value)
-    bump_version(person)
-    save_as(person, actor)
+    _save_edit(person, actor=actor, expected_version=expected_version, fields=fields)
     log_action(actor=actor, action="households.person.updated", obj=person)
     return person
 
@@ -145,11 +148,7 @@ def membership_update(
     *, actor, membership: HouseholdMembership, expected_version=None, **fields
 ) -> HouseholdMembership:
     """Edit a membership's 続柄 and dates; a stale version raises StaleEdit."""
-    check_version(membership, expected_version)
-    for key, value in fields.items():
-        setattr(membership, key, value)
-    bump_version(membership)
-    save_as(membership, actor)
+    _save_edit(membership, actor=actor, expected_version=expected_version, fields=fields)
     return membership
 
 
