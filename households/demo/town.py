@@ -171,46 +171,23 @@ def _since(member: dict) -> dt.date:
 
 
 def consents(today: dt.date) -> list[dict]:
-    """One valid, one expired, one withdrawn (and a second valid one, given orally)."""
-    return [
-        {
-            "household": "8050",
-            "member": 0,
-            "agencies": ["desk", "houkatsu"],
-            "purpose": "母の介護サービス調整と長男の社会参加に向けた支援のため、関係機関で情報を共有する",
-            "method": ConsentMethod.SIGNED,
-            "obtained_on": today - dt.timedelta(days=60),
-            "expires_on": today + dt.timedelta(days=305),
-        },
-        {
-            "household": "double_care",
-            "member": 0,
-            "agencies": ["desk", "kosodate", "houkatsu"],
-            "purpose": "子育てと介護の負担を減らすため、子育て世代包括支援センターと地域包括支援センターで情報を共有する",
-            "method": ConsentMethod.ORAL,
-            "obtained_on": today - dt.timedelta(days=20),
-            "expires_on": None,
-        },
-        {
-            "household": "debt",
-            "member": 0,
-            "agencies": ["desk", "konkyu"],
-            "purpose": "家計改善と債務整理の支援のため、生活自立支援センターと情報を共有する",
-            "method": ConsentMethod.SIGNED,
-            "obtained_on": today - dt.timedelta(days=500),
-            "expires_on": today - dt.timedelta(days=135),
-        },
-        {
-            "household": "neet",
-            "member": 2,
-            "agencies": ["desk", "saposute"],
-            "purpose": "就労に向けた相談のため、地域若者サポートステーションと情報を共有する",
-            "method": ConsentMethod.SIGNED,
-            "obtained_on": today - dt.timedelta(days=200),
-            "expires_on": None,
-            "withdrawn_on": today - dt.timedelta(days=20),
-        },
-    ]  # fmt: skip
+    """The consents of town.toml, dated from today."""
+    out = []
+    for spec in _TOWN["consent"]:
+        expires = spec.get("expires_in_days")
+        consent = {
+            "household": spec["household"],
+            "member": spec["member"],
+            "agencies": spec["agencies"],
+            "purpose": spec["purpose"],
+            "method": ConsentMethod(spec["method"]),
+            "obtained_on": today - dt.timedelta(days=spec["obtained_days_ago"]),
+            "expires_on": None if expires is None else today + dt.timedelta(days=expires),
+        }
+        if "withdrawn_days_ago" in spec:
+            consent["withdrawn_on"] = today - dt.timedelta(days=spec["withdrawn_days_ago"])
+        out.append(consent)
+    return out
 
 
 def household_specs() -> list[tuple]:
