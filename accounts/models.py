@@ -175,9 +175,31 @@ class AppendOnlyQuerySet(models.QuerySet):
     _raw_delete = _refuse
 
 
-class AccessLog(models.Model):
+class AuditRow(models.Model):
+    """A row of an audit table: when, and about which object. Append-only: save() of
+    an existing row and delete() refuse, as AppendOnlyQuerySet does for querysets."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    object_type = models.CharField(max_length=50)
+    object_id = models.CharField(max_length=50)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError(f"{type(self).__name__} rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError(f"{type(self).__name__} rows are append-only")
+
+
+class AccessLog(AuditRow):
     """Who read which personal record, when. Append-only: the application never
-    updates or deletes a row (see save/delete below and AppendOnlyQuerySet)."""
+    updates or deletes a row (see AuditRow and AppendOnlyQuerySet)."""
 
     class Outcome(models.TextChoices):
         READ = "read", _("閲覧")
@@ -187,53 +209,27 @@ class AccessLog(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-    object_type = models.CharField(max_length=50)
-    object_id = models.CharField(max_length=50)
     person_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.READ)
     path = models.CharField(max_length=300, blank=True)
     detail = models.CharField(max_length=300, blank=True)
-
-    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("閲覧記録")
         verbose_name_plural = _("閲覧記録")
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("AccessLog rows are append-only")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise PermissionError("AccessLog rows are append-only")
-
-
-class ActionLog(models.Model):
+class ActionLog(AuditRow):
     """Domain events (`cases.case.closed`), one row per service call that changes things."""
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(max_length=100, db_index=True)
-    object_type = models.CharField(max_length=50)
-    object_id = models.CharField(max_length=50)
     data = models.JSONField(default=dict, blank=True)
-
-    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("操作記録")
         verbose_name_plural = _("操作記録")
         indexes = [models.Index(fields=["object_type", "object_id"])]
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("ActionLog rows are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("ActionLog rows are append-only")
