@@ -66,6 +66,15 @@ class Checker(PeopleChecks, CaseworkChecks):
             % {"header": header, "key": key}
         )
 
+    def _keyed(self, row: Checked, get, kind: str, key_header: str, *required: str) -> bool:
+        """Read the row's key, check the key and the other required cells, and note the
+        key the row defines. True when the key was imported before: the row is marked
+        so and needs no further checks."""
+        row.key = get(key_header)
+        self._required(row, get, key_header, *required)
+        row._defines = [(kind, row.key)] if row.key else []
+        return bool(row.key) and self._mark_already(row, kind)
+
     def _define(self, kind: str, key: str, ok: bool) -> None:
         self.defined.setdefault(kind, {}).setdefault(key, ok)
 

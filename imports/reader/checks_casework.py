@@ -16,10 +16,7 @@ class CaseworkChecks:
     # cases
 
     def _check_cases(self, row: Checked, get) -> None:
-        row.key = get("ケースキー")
-        self._required(row, get, "ケースキー", "ケース名")
-        row._defines = [("case", row.key)] if row.key else []
-        if row.key and self._mark_already(row, "case"):
+        if self._keyed(row, get, "case", "ケースキー", "ケース名"):
             return
         hkey = get("世帯キー")
         if hkey:
@@ -74,10 +71,7 @@ class CaseworkChecks:
     # records
 
     def _check_records(self, row: Checked, get) -> None:
-        row.key = get("記録キー")
-        self._required(row, get, "記録キー", "内容")
-        row._defines = [("record", row.key)] if row.key else []
-        if row.key and self._mark_already(row, "record"):
+        if self._keyed(row, get, "record", "記録キー", "内容"):
             return
         if get("ケースキー"):
             self._ref(row, "case", get("ケースキー"), "ケースキー")
@@ -126,10 +120,7 @@ class CaseworkChecks:
     # referrals
 
     def _check_referrals(self, row: Checked, get) -> None:
-        row.key = get("繋ぎキー")
-        self._required(row, get, "繋ぎキー", "繋ぐ理由", "依頼したいこと")
-        row._defines = [("referral", row.key)] if row.key else []
-        if row.key and self._mark_already(row, "referral"):
+        if self._keyed(row, get, "referral", "繋ぎキー", "繋ぐ理由", "依頼したいこと"):
             return
         if get("ケースキー"):
             self._ref(row, "case", get("ケースキー"), "ケースキー")
@@ -175,10 +166,7 @@ class CaseworkChecks:
     # plans
 
     def _check_plans(self, row: Checked, get) -> None:
-        row.key = get("プランキー")
-        self._required(row, get, "プランキー", "目標")
-        row._defines = [("plan", row.key)] if row.key else []
-        if row.key and self._mark_already(row, "plan"):
+        if self._keyed(row, get, "plan", "プランキー", "目標"):
             return
         if get("ケースキー"):
             self._ref(row, "case", get("ケースキー"), "ケースキー")

@@ -134,10 +134,7 @@ class PeopleChecks:
     # consultations
 
     def _check_consultations(self, row: Checked, get) -> None:
-        row.key = get("相談キー")
-        self._required(row, get, "相談キー")
-        row._defines = [("consultation", row.key)] if row.key else []
-        if row.key and self._mark_already(row, "consultation"):
+        if self._keyed(row, get, "consultation", "相談キー"):
             return
         moment = get("受付日")
         if not moment:
