@@ -10,6 +10,8 @@ from households import (
 )
 
 app_name = "households"
+# A member of the household: pk is the household, membership_pk their membership.
+MEMBER = "<int:pk>/members/<int:membership_pk>/"
 urlpatterns = [
     path("", views.household_search_view, name="search"),
     path("lookup/", views.household_lookup, name="lookup"),
@@ -19,37 +21,15 @@ urlpatterns = [
     path("<int:pk>/", views.household_detail, name="detail"),
     path("<int:pk>/edit/", views.household_edit, name="edit"),
     path("<int:pk>/history/", views_history.household_history, name="history"),
-    path(
-        "<int:pk>/members/<int:membership_pk>/history/",
-        views_history.person_history,
-        name="person_history",
-    ),
+    path(f"{MEMBER}history/", views_history.person_history, name="person_history"),
     path("<int:pk>/members/new/", views.member_add, name="member_add"),
-    path("<int:pk>/members/<int:membership_pk>/edit/", views.person_edit, name="person_edit"),
+    path(f"{MEMBER}edit/", views.person_edit, name="person_edit"),
     path("<int:pk>/consents/new/", views.consent_add, name="consent_add"),
-    path(
-        "<int:pk>/members/<int:membership_pk>/disclosure/",
-        views_people.disclosure_page,
-        name="disclosure",
-    ),
-    path(
-        "<int:pk>/members/<int:membership_pk>/disclosure/pdf/",
-        views_people.disclosure_pdf,
-        name="disclosure_pdf",
-    ),
-    path(
-        "<int:pk>/members/<int:membership_pk>/disclosure/json/",
-        views_people.disclosure_json,
-        name="disclosure_json",
-    ),
-    path(
-        "<int:pk>/members/<int:membership_pk>/move/", views_people.person_move, name="person_move"
-    ),
-    path(
-        "<int:pk>/members/<int:membership_pk>/merge/",
-        views_people.person_merge,
-        name="person_merge",
-    ),
+    path(f"{MEMBER}disclosure/", views_people.disclosure_page, name="disclosure"),
+    path(f"{MEMBER}disclosure/pdf/", views_people.disclosure_pdf, name="disclosure_pdf"),
+    path(f"{MEMBER}disclosure/json/", views_people.disclosure_json, name="disclosure_json"),
+    path(f"{MEMBER}move/", views_people.person_move, name="person_move"),
+    path(f"{MEMBER}merge/", views_people.person_merge, name="person_merge"),
     path("<int:pk>/related/new/", views_family.related_add, name="related_add"),
     path(
         "<int:pk>/related/<int:related_pk>/remove/",
