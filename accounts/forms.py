@@ -146,6 +146,29 @@ class AgencySearchForm(forms.Form):
     q = forms.CharField(label=_("検索"), required=False, max_length=100)
 
 
+def _role_field():
+    return forms.ChoiceField(
+        label=_("役割"),
+        choices=Role.choices,
+        error_messages={
+            "required": _("役割を選んでください。"),
+            "invalid_choice": _("役割を一覧から選んでください。"),
+        },
+    )
+
+
+class _MemberRowForm(forms.Form):
+    """A form of one member's row on the 職員 page: its element ids are the row's own
+    (id_prefix and the membership's pk), so the rows' forms do not clash."""
+
+    id_prefix = ""
+
+    def __init__(self, *args, membership, **kwargs):
+        kwargs.setdefault("auto_id", f"id_{self.id_prefix}{membership.pk}_%s")
+        super().__init__(*args, **kwargs)
+        self.membership = membership
+
+
 class StaffAddForm(forms.Form):
     """A manager adds a member to one of the agencies they manage: an existing active
     user chosen by username, or a new user created with a one-time initial password.
@@ -177,18 +200,13 @@ class StaffAddForm(forms.Form):
         required=False,
         help_text=_("新しく作成するときは必須です。"),
     )
-    role = forms.ChoiceField(
-        label=_("役割"),
-        choices=Role.choices,
-        error_messages={"required": _("役割を選んでください。")},
-    )
+    role = _role_field()
 
     def __init__(self, *args, agencies, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["agency"]
         field.queryset = Agency.objects.filter(pk__in=[a.pk for a in agencies])
         field.error_messages["invalid_choice"] = _("管理している機関を選んでください。")
-        self.fields["role"].error_messages["invalid_choice"] = _("役割を一覧から選んでください。")
         if len(agencies) == 1:
             field.initial = agencies[0].pk
             field.widget = forms.HiddenInput()
@@ -234,23 +252,18 @@ class StaffAddForm(forms.Form):
         return cleaned
 
 
-class MembershipRoleForm(forms.Form):
+class MembershipRoleForm(_MemberRowForm):
     """A new role for one member (the row's own form on the 職員 page)."""
 
-    role = forms.ChoiceField(
-        label=_("役割"),
-        choices=Role.choices,
-        error_messages={"required": _("役割を選んでください。")},
-    )
+    id_prefix = "m"
+    role = _role_field()
 
     def __init__(self, *args, membership, **kwargs):
-        kwargs.setdefault("auto_id", f"id_m{membership.pk}_%s")
         kwargs.setdefault("initial", {"role": membership.role})
-        super().__init__(*args, **kwargs)
-        self.membership = membership
-        role = self.fields["role"]
-        role.error_messages["invalid_choice"] = _("役割を一覧から選んでください。")
-        role.widget.attrs["aria-label"] = _("%(user)sさんの役割") % {"user": membership.user}
+        super().__init__(*args, membership=membership, **kwargs)
+        self.fields["role"].widget.attrs["aria-label"] = _("%(user)sさんの役割") % {
+            "user": membership.user
+        }
 
     def clean_role(self):
         if not self.membership.is_active:
@@ -260,15 +273,12 @@ class MembershipRoleForm(forms.Form):
         return self.cleaned_data["role"]
 
 
-class MembershipCredentialsForm(forms.Form):
+class MembershipCredentialsForm(_MemberRowForm):
     """Reissuing one member's password or resetting their 2FA: no field; its refusal
     is shown beside the row's buttons. Whether it is allowed at all is
     accounts.services.credentials_refusal's."""
 
-    def __init__(self, *args, membership, **kwargs):
-        kwargs.setdefault("auto_id", f"id_cred{membership.pk}_%s")
-        super().__init__(*args, **kwargs)
-        self.membership = membership
+    id_prefix = "cred"
 
     def clean(self):
         if not self.membership.is_active:
@@ -278,7 +288,7 @@ class MembershipCredentialsForm(forms.Form):
         return super().clean()
 
 
-class MembershipEndForm(forms.Form):
+class MembershipEndForm(_MemberRowForm):
     """Ending one membership; its refusal is shown beside the row's button. A leaver
     who still holds open cases (accounts.registry deactivation guards) may be given a
     successor: everything is handed over to them and the membership ends in one step
@@ -296,10 +306,10 @@ class MembershipEndForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
+    id_prefix = "end"
+
     def __init__(self, *args, membership, **kwargs):
-        kwargs.setdefault("auto_id", f"id_end{membership.pk}_%s")
-        super().__init__(*args, **kwargs)
-        self.membership = membership
+        super().__init__(*args, membership=membership, **kwargs)
         self.refusals = []  # accounts.registry.Refusal, with their links
         self.successors = list(
             User.objects.filter(
