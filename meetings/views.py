@@ -105,12 +105,12 @@ def _log_brief_reads(request, meeting, items, detail, outcome=AccessLog.Outcome.
             )
 
 
-def _attempt(request, write, success: str = "") -> bool:
+def _attempt(request, write, success: str = "", refused=services.MeetingRuleError) -> bool:
     """Run one service call: its refusal becomes error messages, its success the given
     message. Returns whether it succeeded."""
     try:
         write()
-    except services.MeetingRuleError as exc:
+    except refused as exc:
         _errors(request, exc)
         return False
     if success:

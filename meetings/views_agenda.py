@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from common.services import StaleEdit
 from meetings import selectors, services
+from meetings.choices import Decision
 from meetings.forms import (
     AddendumForm,
     AgendaItemEditForm,
@@ -23,7 +24,6 @@ from meetings.forms import (
 from meetings.models import RoleAssignment
 from meetings.views import (
     _attempt,
-    _errors,
     _form_errors,
     _item,
     _log_brief_reads,
@@ -146,22 +146,19 @@ def item_decide(request, pk, item_pk):
     form = DecisionForm(request.POST, prefix=f"d{item.pk}")
     if form.is_valid():
         data = form.cleaned_data
-        try:
-            services.agenda_item_decide(
+        _attempt(
+            request,
+            lambda: services.agenda_item_decide(
                 actor=request.user,
                 item=item,
                 decision=data["decision"],
                 close_reason_kind=data["close_reason_kind"],
                 reason=data["reason"],
-            )
-        except ValidationError as exc:  # MeetingRuleError, or the case service's refusal
-            _errors(request, exc)
-        else:
-            messages.success(
-                request,
-                _("「%(decision)s」を記録し、ケースに反映しました。")
-                % {"decision": item.get_decision_display()},
-            )
+            ),
+            _("「%(decision)s」を記録し、ケースに反映しました。")
+            % {"decision": Decision(data["decision"]).label},
+            refused=ValidationError,  # MeetingRuleError, or the case service's refusal
+        )
     elif meeting.is_open_for_minutes and meeting.is_multilayer and not item.decision:
         # The minutes page shows this form: its errors stand beside its fields.
         return _minutes_page(request, meeting, access, bound={f"d{item.pk}": form})

@@ -25,6 +25,7 @@ from meetings.services.rules import (
     MeetingRuleError,
     attending_agencies,
     check_consent_rule,
+    delete_as,
     grant_brief,
     meeting_date,
     require_open,
@@ -110,8 +111,7 @@ def agenda_item_remove(*, actor, item: AgendaItem) -> None:
             basis_object=meeting, case=item.case, actor=actor, reason=_("会議の議題から外れた")
         )
     pk = item.pk
-    item._history_user = actor
-    item.delete()
+    delete_as(item, actor)
     log_action(actor=actor, action="meetings.agenda.removed", obj=meeting, item=pk)
 
 
@@ -243,8 +243,7 @@ def role_remove(*, actor, role: RoleAssignment) -> None:
     meeting = role.item.meeting
     require_open(meeting)
     pk = role.pk
-    role._history_user = actor
-    role.delete()
+    delete_as(role, actor)
     log_action(actor=actor, action="meetings.role.removed", obj=meeting, role=pk)
 
 

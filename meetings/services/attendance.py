@@ -18,6 +18,7 @@ from meetings.models import (
 from meetings.services.rules import (
     MeetingRuleError,
     check_new_agency,
+    delete_as,
     grant_brief,
     require_open,
 )
@@ -53,11 +54,9 @@ def member_remove(*, actor, member: MeetingMember) -> None:
     )
     if meeting.is_confidential:
         for row in MeetingAttendee.objects.filter(meeting=meeting, user=member.user):
-            row._history_user = actor
-            row.delete()
+            delete_as(row, actor)
     user_pk = member.user_id
-    member._history_user = actor
-    member.delete()
+    delete_as(member, actor)
     log_action(actor=actor, action="meetings.member.removed", obj=meeting, user=user_pk)
 
 
@@ -86,8 +85,7 @@ def attendance_set(*, actor, meeting: Meeting, user, attended: bool, agency=None
     row = MeetingAttendee.objects.filter(meeting=meeting, user=user).first()
     if not attended:
         if row is not None:
-            row._history_user = actor
-            row.delete()
+            delete_as(row, actor)
             log_action(actor=actor, action="meetings.attendance.removed", obj=meeting, user=user.pk)
         return None
     if row is not None:
@@ -151,6 +149,5 @@ def external_attendee_add(
 @transaction.atomic
 def external_attendee_remove(*, actor, attendee: ExternalAttendee) -> None:
     require_open(attendee.meeting)
-    attendee._history_user = actor
-    attendee.delete()
+    delete_as(attendee, actor)
     log_action(actor=actor, action="meetings.external_attendee.removed", obj=attendee.meeting)

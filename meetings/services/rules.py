@@ -136,3 +136,9 @@ def check_chair(chair, agency: Agency) -> None:
         raise MeetingRuleError(
             _("議長は主催機関（%(agency)s）の職員から選んでください。") % {"agency": agency.name}
         )
+
+
+def delete_as(instance, actor) -> None:
+    """Delete a historied row; its last history row names the actor."""
+    instance._history_user = actor
+    instance.delete()
