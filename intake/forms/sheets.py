@@ -11,7 +11,6 @@ from common.forms import KanaField, PhoneField, WarekiDateField
 from common.wareki import age_on
 from households.access import (
     NoBasisToPassOn,
-    require_basis_to_pass_on,
 )
 from households.choices import Sex
 from households.models import District
@@ -21,7 +20,7 @@ from intake.choices import (
 )
 from intake.forms.fields import radio_choice
 from intake.models import ConnectSheet
-from intake.services import sheet_kana, split_sheet_name
+from intake.services import require_sheet_basis, sheet_kana, split_sheet_name
 
 PAPER_CONSENT = _("紙で同意をもらう場合は、白紙のシートを印刷して署名してもらうこともできます。")
 # Where each refusal of households.access.require_basis_to_pass_on is shown.
@@ -170,12 +169,7 @@ class SheetForm(forms.ModelForm):
                 self.add_error(field, message)
         if "consent_date" not in self.errors:
             try:
-                require_basis_to_pass_on(
-                    consent_given=bool(data.get("consent_given")),
-                    consent_on=data.get("consent_date"),
-                    exemption_reason=data.get("exemption_reason", ""),
-                    exemption_note=data.get("exemption_note", ""),
-                )
+                require_sheet_basis(data)
             except NoBasisToPassOn as exc:
                 message = exc.messages[0]
                 if exc.code == "no_basis":

@@ -92,6 +92,17 @@ def _name_parts(family, given, family_kana, given_kana) -> dict:
     }
 
 
+def require_sheet_basis(fields: dict) -> None:
+    """The rule of passing the sheet's person on (households.access.
+    require_basis_to_pass_on), read from the sheet's fields; raises NoBasisToPassOn."""
+    require_basis_to_pass_on(
+        consent_given=bool(fields.get("consent_given")),
+        consent_on=fields.get("consent_date"),
+        exemption_reason=fields.get("exemption_reason", ""),
+        exemption_note=fields.get("exemption_note", ""),
+    )
+
+
 @transaction.atomic
 def sheet_send(*, actor, agency, **fields) -> ConnectSheet:
     """A 庁内職員 (or any member of an agency) passes a resident to the desk.
@@ -103,12 +114,7 @@ def sheet_send(*, actor, agency, **fields) -> ConnectSheet:
     """
     check_agency(actor, agency)
     try:
-        require_basis_to_pass_on(
-            consent_given=bool(fields.get("consent_given")),
-            consent_on=fields.get("consent_date"),
-            exemption_reason=fields.get("exemption_reason", ""),
-            exemption_note=fields.get("exemption_note", ""),
-        )
+        require_sheet_basis(fields)
     except NoBasisToPassOn as exc:
         raise IntakeRuleError(exc.messages[0], code=exc.code) from exc
     if fields.get("exemption_reason"):
