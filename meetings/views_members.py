@@ -8,11 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from meetings import services
-from meetings.forms import (
-    AttendeeForm,
-    ExternalAttendeeForm,
-    MemberForm,
-)
+from meetings.forms import AttendeeForm, ExternalAttendeeForm, MemberForm
 from meetings.models import ExternalAttendee, MeetingMember
 from meetings.views import _attempt, _form_errors, _managed_meeting, _meeting, _to_detail
 

@@ -17,13 +17,7 @@ from common.forms import WarekiDateField
 from households.choices import ConsentMethod
 from households.forms import DEFAULT_CONSENT_PURPOSE
 from households.models import Household, Person
-from intake.choices import (
-    CameFrom,
-    Channel,
-    ConsentAtIntake,
-    Outcome,
-    Urgency,
-)
+from intake.choices import CameFrom, Channel, ConsentAtIntake, Outcome, Urgency
 from intake.forms.fields import radio_choice
 from intake.forms.household_section import HouseholdSection
 from intake.models import Consultation, ConsultationCategory

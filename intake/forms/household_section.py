@@ -10,10 +10,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import KanaField, PhoneField, WarekiDateField
-from households.access import (
-    households_visible_to,
-    sort_duplicates,
-)
+from households.access import households_visible_to, sort_duplicates
 from households.choices import Relationship, Sex
 from households.models import District, Household, Person
 from households.selectors import persons_visible_to, with_members

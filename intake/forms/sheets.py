@@ -14,10 +14,7 @@ from households.access import (
 )
 from households.choices import Sex
 from households.models import District
-from intake.choices import (
-    ContactMethod,
-    SheetTopic,
-)
+from intake.choices import ContactMethod, SheetTopic
 from intake.forms.fields import radio_choice
 from intake.models import ConnectSheet
 from intake.services import require_sheet_basis, sheet_kana, split_sheet_name

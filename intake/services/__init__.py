@@ -6,15 +6,8 @@ Views call these; none saves an intake model itself.
 The package keeps one module per concept; importers use ``intake.services``.
 """
 
-from intake.services.consultations import (
-    IntakeRuleError,
-    consultation_create,
-    consultation_update,
-)
-from intake.services.corrections import (
-    CONSULTATION_CORRECTED_FIELDS,
-    consultation_correct,
-)
+from intake.services.consultations import IntakeRuleError, consultation_create, consultation_update
+from intake.services.corrections import CONSULTATION_CORRECTED_FIELDS, consultation_correct
 from intake.services.sheets import (
     OTHER_CATEGORY_NAME,
     TOPIC_CATEGORY_NAMES,

@@ -12,15 +12,8 @@ from accounts.audit import log_action
 from common.services import bump_version, check_version, save_as
 from households import services as household_services
 from households.models import Household, HouseholdMembership, Person
-from intake.choices import (
-    ConsentAtIntake,
-    Urgency,
-)
-from intake.models import (
-    Consultation,
-    ConsultationCategory,
-    ConsultationCategoryLink,
-)
+from intake.choices import ConsentAtIntake, Urgency
+from intake.models import Consultation, ConsultationCategory, ConsultationCategoryLink
 
 
 class IntakeRuleError(ValidationError):

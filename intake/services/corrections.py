@@ -10,11 +10,7 @@ from intake.access import can_edit_consultation
 from intake.models import (
     Consultation,
 )
-from intake.services.consultations import (
-    IntakeRuleError,
-    check_categories,
-    set_categories,
-)
+from intake.services.consultations import IntakeRuleError, check_categories, set_categories
 
 CONSULTATION_CORRECTED_FIELDS = (
     "received_at",

@@ -20,16 +20,8 @@ from intake.choices import (
     SheetStatus,
     SheetTopic,
 )
-from intake.models import (
-    ConnectSheet,
-    Consultation,
-    ConsultationCategory,
-)
-from intake.services.consultations import (
-    IntakeRuleError,
-    check_agency,
-    consultation_create,
-)
+from intake.models import ConnectSheet, Consultation, ConsultationCategory
+from intake.services.consultations import IntakeRuleError, check_agency, consultation_create
 
 # up by name, so a category an administrator renamed or switched off falls back to その他.
 TOPIC_CATEGORY_NAMES = {

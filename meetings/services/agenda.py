@@ -16,11 +16,7 @@ from cases.choices import CaseStatus, PlanStatus
 from cases.models import Case
 from common.services import bump_version, check_version, save_as
 from meetings.choices import Decision, Topic
-from meetings.models import (
-    AgendaItem,
-    Meeting,
-    RoleAssignment,
-)
+from meetings.models import AgendaItem, Meeting, RoleAssignment
 from meetings.services.rules import (
     MeetingRuleError,
     attending_agencies,

@@ -9,12 +9,7 @@ from accounts.audit import log_action
 from accounts.models import Agency, Membership
 from cases import sharing
 from common.services import save_as
-from meetings.models import (
-    ExternalAttendee,
-    Meeting,
-    MeetingAttendee,
-    MeetingMember,
-)
+from meetings.models import ExternalAttendee, Meeting, MeetingAttendee, MeetingMember
 from meetings.services.rules import (
     MeetingRuleError,
     check_new_agency,

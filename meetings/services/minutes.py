@@ -10,15 +10,8 @@ from django.utils.translation import gettext as _
 from accounts.audit import log_action
 from common.corrections import check_reason, record_correction, snapshot
 from common.services import bump_version, check_version, save_as
-from meetings.models import (
-    AgendaItem,
-    Meeting,
-    MinutesAddendum,
-)
-from meetings.services.rules import (
-    MeetingRuleError,
-    require_open,
-)
+from meetings.models import AgendaItem, Meeting, MinutesAddendum
+from meetings.services.rules import MeetingRuleError, require_open
 
 # Autosave writes often; a history row is kept per editor per this many minutes,
 # plus a snapshot of every item when the minutes are finalised.

@@ -14,12 +14,7 @@ from meetings.choices import MeetingStatus
 from meetings.models import (
     Meeting,
 )
-from meetings.services.rules import (
-    MeetingRuleError,
-    check_chair,
-    check_consent_rule,
-    require_open,
-)
+from meetings.services.rules import MeetingRuleError, check_chair, check_consent_rule, require_open
 
 
 @transaction.atomic

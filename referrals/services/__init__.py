@@ -8,25 +8,15 @@ Japanese message and leaves the database unchanged.
 The package keeps one module per concept; importers use ``referrals.services``.
 """
 
-from referrals.services.desk import (
-    desk_agencies,
-    desk_referral_create,
-)
+from referrals.services.desk import desk_agencies, desk_referral_create
 from referrals.services.notices import (
     agency_staff,
     hidden_duplicate_notify,
     notifications_mark_read,
     notify,
 )
-from referrals.services.rules import (
-    ReferralRefused,
-    sides_of,
-    system_user,
-)
-from referrals.services.sending import (
-    referral_record_create,
-    referral_send,
-)
+from referrals.services.rules import ReferralRefused, sides_of, system_user
+from referrals.services.sending import referral_record_create, referral_send
 from referrals.services.transitions import (
     referral_accept,
     referral_cancel,

@@ -15,21 +15,10 @@ from cases import sharing
 from cases.choices import ExemptionReason, RecordKind
 from cases.models import Case, CasePerson
 from common.services import save_as
-from referrals.choices import (
-    GRANTED_STATUSES,
-    OPEN_STATUSES,
-    REFERRAL_SCOPES,
-    ReferralStatus,
-    Side,
-)
+from referrals.choices import GRANTED_STATUSES, OPEN_STATUSES, REFERRAL_SCOPES, ReferralStatus, Side
 from referrals.models import Referral, ReferralEvent
 from referrals.services.notices import agency_staff, notify
-from referrals.services.rules import (
-    ReferralRefused,
-    basis_refusal,
-    project_for,
-    sides_of,
-)
+from referrals.services.rules import ReferralRefused, basis_refusal, project_for, sides_of
 
 
 @transaction.atomic

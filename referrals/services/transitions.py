@@ -14,20 +14,10 @@ from cases.choices import GrantBasis
 from common.services import save_as
 from common.wareki import format_date
 from households.models import Consent
-from referrals.choices import (
-    GRANTED_STATUSES,
-    OPEN_STATUSES,
-    TRANSITIONS,
-    ReferralStatus,
-    Side,
-)
+from referrals.choices import GRANTED_STATUSES, OPEN_STATUSES, TRANSITIONS, ReferralStatus, Side
 from referrals.models import Referral, ReferralEvent
 from referrals.services.notices import agency_staff, notify
-from referrals.services.rules import (
-    ReferralRefused,
-    sides_of,
-    system_user,
-)
+from referrals.services.rules import ReferralRefused, sides_of, system_user
 
 
 def _refuse_transition(referral: Referral, to_status: str) -> ReferralRefused:
