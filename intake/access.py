@@ -3,6 +3,7 @@ above intake (cases) widen this through register_visibility, so the one policy i
 cases/sharing.py decides without intake importing it."""
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from accounts.audit import log_denied
 from intake.models import Consultation
@@ -25,23 +26,29 @@ def consultations_visible_to(user) -> QuerySet[Consultation]:
     return Consultation.objects.filter(q)
 
 
-def get_consultation_for_user(user, pk) -> Consultation:
-    from django.http import Http404
+def first_or_404(queryset: QuerySet, *, user, pk, object_type: str):
+    """The row pk among those the user may see, or 404 with the refusal logged (the
+    row's existence is not confirmed)."""
+    row = queryset.filter(pk=pk).first()
+    if row is None:
+        log_denied(user=user, object_type=object_type, object_id=pk)
+        raise Http404
+    return row
 
+
+def get_consultation_for_user(user, pk) -> Consultation:
     try:
         pk = int(pk)  # a pk from a query string or form may be anything
     except (TypeError, ValueError):
         raise Http404 from None
-    consultation = (
-        consultations_visible_to(user)
-        .select_related("household", "received_by", "agency", "caller_agency")
-        .filter(pk=pk)
-        .first()
+    return first_or_404(
+        consultations_visible_to(user).select_related(
+            "household", "received_by", "agency", "caller_agency"
+        ),
+        user=user,
+        pk=pk,
+        object_type="intake.consultation",
     )
-    if consultation is None:
-        log_denied(user=user, object_type="intake.consultation", object_id=pk)
-        raise Http404
-    return consultation
 
 
 def can_edit_consultation(user, consultation: Consultation) -> bool:

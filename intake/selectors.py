@@ -7,11 +7,9 @@ the rule of the つなぐシート: the sender sees their own, the desk sees all
 import datetime as dt
 
 from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
-from django.http import Http404
 
-from accounts.audit import log_denied
 from households.models import Person
-from intake.access import consultations_visible_to
+from intake.access import consultations_visible_to, first_or_404
 from intake.choices import SheetStatus
 from intake.models import ConnectSheet, Consultation, ConsultationCategoryLink
 
@@ -110,13 +108,11 @@ def sheet_list(user, *, is_desk: bool) -> QuerySet[ConnectSheet]:
 def get_sheet_for_user(user, pk, *, is_desk: bool) -> ConnectSheet:
     """A sheet the user may read, or 404 (another sender's sheet is not confirmed to
     exist)."""
-    sheet = (
-        sheets_visible_to(user, is_desk=is_desk)
-        .select_related("sender", "sender_agency", "taken_up_by", "consultation")
-        .filter(pk=pk)
-        .first()
+    return first_or_404(
+        sheets_visible_to(user, is_desk=is_desk).select_related(
+            "sender", "sender_agency", "taken_up_by", "consultation"
+        ),
+        user=user,
+        pk=pk,
+        object_type="intake.connectsheet",
     )
-    if sheet is None:
-        log_denied(user=user, object_type="intake.connectsheet", object_id=pk)
-        raise Http404
-    return sheet

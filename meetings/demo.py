@@ -41,6 +41,35 @@ def _item(meeting, actor, **fields):
         return None  # the case's consent in this demo does not allow it
 
 
+def _meeting(context, actor, kind, title, starts_at, place, ends_at=None):
+    return services.meeting_create(
+        actor=actor,
+        kind=kind,
+        title=title,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        place=place,
+        chair=context["users"]["suishin"],
+        organising_agency=context["desk_agency"],
+    )
+
+
+def _case_discussed(meeting, actor, case, *, brief, discussion, decisions, role=None, **minutes):
+    """A case on the agenda with its minutes and, when role is (agency, task, due_on),
+    the 役割分担 that followed."""
+    if case is None:
+        return
+    item = _item(meeting, actor, topic=Topic.CASE, case=case, brief=brief)
+    if item is None:
+        return
+    services.minutes_save(
+        actor=actor, item=item, discussion=discussion, decisions=decisions, **minutes
+    )
+    if role is not None:
+        agency, task, due_on = role
+        services.role_assign(actor=actor, item=item, agency=agency, task=task, due_on=due_on)
+
+
 @register(order=40)
 def seed_meetings(context: dict) -> None:
     desk_agency = context["desk_agency"]
@@ -52,79 +81,64 @@ def seed_meetings(context: dict) -> None:
     today = timezone.localdate()
 
     # 支援会議 a month ago: cases without consent, members bound by 守秘義務.
-    support = services.meeting_create(
-        actor=desk,
-        kind=MeetingKind.SUPPORT_MEETING,
-        title="第3回 支援会議",
-        starts_at=_at(today - dt.timedelta(days=30), 14),
-        ends_at=_at(today - dt.timedelta(days=30), 15, 30),
-        place="役場本庁舎2階 小会議室",
-        chair=coordinator,
-        organising_agency=desk_agency,
+    month_ago = today - dt.timedelta(days=30)
+    support = _meeting(
+        context,
+        desk,
+        MeetingKind.SUPPORT_MEETING,
+        "第3回 支援会議",
+        _at(month_ago, 14),
+        "役場本庁舎2階 小会議室",
+        ends_at=_at(month_ago, 15, 30),
     )
     _member(support, desk, houkatsu, agencies.get("houkatsu"))
     _member(support, desk, shakyo, agencies.get("shakyo"))
     _member(support, desk, zeimu, agencies.get("zeimu"))
-    young = _case(context, "young_carer")
-    if young is not None:
-        item = _item(
-            support,
-            desk,
-            topic=Topic.CASE,
-            case=young,
-            brief="中学2年の長女が祖母の介護と弟の世話で欠席がち。本人・家族とも支援を求めていない。",
-        )
-        if item is not None:
-            services.minutes_save(
-                actor=desk,
-                item=item,
-                discussion="学校からの情報と包括の訪問記録を共有。祖母の介護サービス利用が途切れている。",
-                decisions="包括が祖母の介護保険の利用状況を確認する。窓口は学校と面談日を調整する。",
-                next_review_on=today + dt.timedelta(days=14),
+    _case_discussed(
+        support,
+        desk,
+        _case(context, "young_carer"),
+        brief="中学2年の長女が祖母の介護と弟の世話で欠席がち。本人・家族とも支援を求めていない。",
+        discussion="学校からの情報と包括の訪問記録を共有。祖母の介護サービス利用が途切れている。",
+        decisions="包括が祖母の介護保険の利用状況を確認する。窓口は学校と面談日を調整する。",
+        next_review_on=today + dt.timedelta(days=14),
+        role=(
+            (
+                agencies["houkatsu"],
+                "祖母の介護保険サービスの利用状況を確認し、ケアマネと調整する",
+                today + dt.timedelta(days=7),
             )
-            if houkatsu is not None:
-                services.role_assign(
-                    actor=desk,
-                    item=item,
-                    agency=agencies["houkatsu"],
-                    task="祖母の介護保険サービスの利用状況を確認し、ケアマネと調整する",
-                    due_on=today + dt.timedelta(days=7),
-                )
-    alone = _case(context, "elderly_alone")
-    if alone is not None:
-        item = _item(
-            support,
-            desk,
-            topic=Topic.CASE,
-            case=alone,
-            brief="民生委員から、一人暮らしの男性が外出しなくなったとの連絡。町税の滞納もある。",
-        )
-        if item is not None:
-            services.minutes_save(
-                actor=desk,
-                item=item,
-                discussion="税務課から納税相談の経過を共有。社協のサロンへの誘いを検討。",
-                decisions="社協が民生委員と訪問し、サロンを紹介する。",
+            if houkatsu is not None
+            else None
+        ),
+    )
+    _case_discussed(
+        support,
+        desk,
+        _case(context, "elderly_alone"),
+        brief="民生委員から、一人暮らしの男性が外出しなくなったとの連絡。町税の滞納もある。",
+        discussion="税務課から納税相談の経過を共有。社協のサロンへの誘いを検討。",
+        decisions="社協が民生委員と訪問し、サロンを紹介する。",
+        role=(
+            (
+                agencies["shakyo"],
+                "民生委員と自宅を訪問し、ふれあいサロンを紹介する",
+                today + dt.timedelta(days=10),
             )
-            if shakyo is not None:
-                services.role_assign(
-                    actor=desk,
-                    item=item,
-                    agency=agencies["shakyo"],
-                    task="民生委員と自宅を訪問し、ふれあいサロンを紹介する",
-                    due_on=today + dt.timedelta(days=10),
-                )
+            if shakyo is not None
+            else None
+        ),
+    )
     services.meeting_finalise(actor=coordinator, meeting=support)
 
     # 重層的支援会議 ten days ago: consented cases only.
-    multilayer = services.meeting_create(
-        actor=desk,
-        kind=MeetingKind.MULTILAYER_MEETING,
-        title="第5回 重層的支援会議",
-        starts_at=_at(today - dt.timedelta(days=10), 10),
-        place="保健福祉センター 研修室",
-        chair=coordinator,
-        organising_agency=desk_agency,
+    multilayer = _meeting(
+        context,
+        desk,
+        MeetingKind.MULTILAYER_MEETING,
+        "第5回 重層的支援会議",
+        _at(today - dt.timedelta(days=10), 10),
+        "保健福祉センター 研修室",
     )
     _member(multilayer, desk, houkatsu, agencies.get("houkatsu"))
     for key, decision, text in (
@@ -148,14 +162,13 @@ def seed_meetings(context: dict) -> None:
     services.meeting_finalise(actor=coordinator, meeting=multilayer)
 
     # 関係各課担当者会議: policy topics (制度の狭間, 相談体制).
-    liaison = services.meeting_create(
-        actor=coordinator,
-        kind=MeetingKind.DEPARTMENT_LIAISON,
-        title="関係各課担当者会議（月例）",
-        starts_at=_at(today - dt.timedelta(days=20), 15),
-        place="役場本庁舎3階 第1会議室",
-        chair=coordinator,
-        organising_agency=desk_agency,
+    liaison = _meeting(
+        context,
+        coordinator,
+        MeetingKind.DEPARTMENT_LIAISON,
+        "関係各課担当者会議（月例）",
+        _at(today - dt.timedelta(days=20), 15),
+        "役場本庁舎3階 第1会議室",
     )
     _member(liaison, coordinator, zeimu, agencies.get("zeimu"))
     gap = services.agenda_item_add(
@@ -181,14 +194,13 @@ def seed_meetings(context: dict) -> None:
     services.meeting_finalise(actor=coordinator, meeting=liaison)
 
     # Still to come.
-    upcoming = services.meeting_create(
-        actor=desk,
-        kind=MeetingKind.SUPPORT_MEETING,
-        title="第4回 支援会議",
-        starts_at=_at(today + dt.timedelta(days=7), 14),
-        place="役場本庁舎2階 小会議室",
-        chair=coordinator,
-        organising_agency=desk_agency,
+    upcoming = _meeting(
+        context,
+        desk,
+        MeetingKind.SUPPORT_MEETING,
+        "第4回 支援会議",
+        _at(today + dt.timedelta(days=7), 14),
+        "役場本庁舎2階 小会議室",
     )
     _member(upcoming, desk, houkatsu, agencies.get("houkatsu"), acknowledge=False, attend=False)
     dv = _case(context, "dv")
@@ -200,12 +212,11 @@ def seed_meetings(context: dict) -> None:
             case=dv,
             brief="転入した母子の見守り体制。所在は秘匿のまま、関係機関の役割を確認したい。",
         )
-    services.meeting_create(
-        actor=desk,
-        kind=MeetingKind.MULTILAYER_MEETING,
-        title="第6回 重層的支援会議",
-        starts_at=_at(today + dt.timedelta(days=14), 10),
-        place="保健福祉センター 研修室",
-        chair=coordinator,
-        organising_agency=desk_agency,
+    _meeting(
+        context,
+        desk,
+        MeetingKind.MULTILAYER_MEETING,
+        "第6回 重層的支援会議",
+        _at(today + dt.timedelta(days=14), 10),
+        "保健福祉センター 研修室",
     )

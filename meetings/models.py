@@ -1,6 +1,6 @@
 """Meetings: 支援会議, 重層的支援会議 and the other tables where agencies meet.
 
-Writes go through meetings/services.py; who may see what is decided in
+Writes go through meetings.services; who may see what is decided in
 meetings/selectors.py (meetings) on top of cases/sharing.py (cases).
 """
 
@@ -16,6 +16,18 @@ from cases.models import Case, SupportPlan
 from common.attachments import AttachmentBase
 from common.models import Versioned
 from meetings.choices import CONFIDENTIAL_KINDS, Decision, MeetingKind, MeetingStatus, Topic
+
+
+def _by_user(*, optional: bool = False):
+    """Who did something (created, recorded, finalised, …): a user kept while rows
+    name them (PROTECT), with no reverse accessor on the user."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=optional,
+        blank=optional,
+        related_name="+",
+    )
 
 
 class Meeting(Versioned):
@@ -44,17 +56,11 @@ class Meeting(Versioned):
         db_index=True,
     )
     finalised_at = models.DateTimeField(_("確定日時"), null=True, blank=True)
-    finalised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    finalised_by = _by_user(optional=True)
     cancelled_at = models.DateTimeField(_("中止日時"), null=True, blank=True)
-    cancelled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    cancelled_by = _by_user(optional=True)
     cancel_reason = models.TextField(_("中止の理由"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    created_by = _by_user()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
@@ -117,12 +123,8 @@ class MeetingMember(models.Model):
         Agency, verbose_name=_("所属機関"), on_delete=models.PROTECT, related_name="+"
     )
     acknowledged_at = models.DateTimeField(_("守秘義務の確認日時"), null=True, blank=True)
-    acknowledgement_recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    acknowledgement_recorded_by = _by_user(optional=True)
+    added_by = _by_user()
     added_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -155,9 +157,7 @@ class MeetingAttendee(models.Model):
     agency = models.ForeignKey(
         Agency, verbose_name=_("所属機関"), on_delete=models.PROTECT, related_name="+"
     )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    recorded_by = _by_user()
     history = HistoricalRecords()
 
     class Meta:
@@ -186,9 +186,7 @@ class ExternalAttendee(models.Model):
     )
     role = models.CharField(_("役割・立場"), max_length=100, blank=True)
     acknowledged = models.BooleanField(_("守秘義務の誓約を受けた"), default=False)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    recorded_by = _by_user()
     history = HistoricalRecords()
 
     class Meta:
@@ -238,16 +236,10 @@ class AgendaItem(Versioned):
         related_name="meeting_items",
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    decided_by = _by_user(optional=True)
     minutes_saved_at = models.DateTimeField(null=True, blank=True)
-    minutes_saved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    minutes_saved_by = _by_user(optional=True)
+    created_by = _by_user()
     history = HistoricalRecords()
 
     class Meta:
@@ -287,12 +279,8 @@ class RoleAssignment(models.Model):
     task = models.CharField(_("役割・対応内容"), max_length=300)
     due_on = models.DateField(_("期限"), null=True, blank=True)
     done_at = models.DateTimeField(_("完了日時"), null=True, blank=True)
-    done_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    done_by = _by_user(optional=True)
+    created_by = _by_user()
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -327,9 +315,7 @@ class MinutesAddendum(models.Model):
     )
     text = models.TextField(_("追記"))
     added_at = models.DateTimeField(auto_now_add=True)
-    added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    added_by = _by_user()
     history = HistoricalRecords()
 
     class Meta:

@@ -8,7 +8,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,8 +23,6 @@ from meetings import selectors, services
 from meetings.choices import MeetingKind
 from meetings.forms import (
     AddendumForm,
-    AgendaItemEditForm,
-    AgendaItemForm,
     AttendeeForm,
     CancelForm,
     DecisionForm,
@@ -36,7 +33,7 @@ from meetings.forms import (
     MinutesForm,
     RoleForm,
 )
-from meetings.models import AgendaItem, ExternalAttendee, MeetingMember, RoleAssignment
+from meetings.models import AgendaItem
 from meetings.views_attachments import meeting_attachments_panel
 
 # ---------------------------------------------------------------- access helpers
@@ -106,6 +103,19 @@ def _log_brief_reads(request, meeting, items, detail, outcome=AccessLog.Outcome.
                 request=request,
                 detail=f"meeting:{meeting.pk}:{detail}",
             )
+
+
+def _attempt(request, write, success: str = "", refused=services.MeetingRuleError) -> bool:
+    """Run one service call: its refusal becomes error messages, its success the given
+    message. Returns whether it succeeded."""
+    try:
+        write()
+    except refused as exc:
+        _errors(request, exc)
+        return False
+    if success:
+        messages.success(request, success)
+    return True
 
 
 def _to_detail(meeting, anchor=""):
@@ -216,225 +226,24 @@ def meeting_cancel(request, pk):
     if not form.is_valid():
         _form_errors(request, form)
         return _to_detail(meeting)
-    try:
-        services.meeting_cancel(
-            actor=request.user, meeting=meeting, reason=form.cleaned_data["reason"]
-        )
-    except services.MeetingRuleError as exc:
-        _errors(request, exc)
-    else:
-        messages.success(request, _("会議を中止しました。"))
+    reason = form.cleaned_data["reason"]
+    _attempt(
+        request,
+        lambda: services.meeting_cancel(actor=request.user, meeting=meeting, reason=reason),
+        _("会議を中止しました。"),
+    )
     return _to_detail(meeting)
 
 
 @require_POST
 def meeting_finalise(request, pk):
     meeting, access = _managed_meeting(request, pk)
-    try:
-        services.meeting_finalise(actor=request.user, meeting=meeting)
-    except services.MeetingRuleError as exc:
-        _errors(request, exc)
-    else:
-        messages.success(
-            request, _("議事録を確定しました。以後の変更は日付入りの追記として記録します。")
-        )
+    _attempt(
+        request,
+        lambda: services.meeting_finalise(actor=request.user, meeting=meeting),
+        _("議事録を確定しました。以後の変更は日付入りの追記として記録します。"),
+    )
     return _to_minutes(meeting)
-
-
-# ---------------------------------------------------------------- members and attendance
-
-
-@require_POST
-def member_add(request, pk):
-    meeting, _access = _managed_meeting(request, pk)
-    form = MemberForm(request.POST, meeting=meeting)
-    if form.is_valid():
-        membership = form.cleaned_data["membership"]
-        try:
-            services.member_add(
-                actor=request.user,
-                meeting=meeting,
-                user=membership.user,
-                agency=membership.agency,
-            )
-        except services.MeetingRuleError as exc:
-            _errors(request, exc)
-        else:
-            messages.success(
-                request, _("%(user)sさんを構成員に加えました。") % {"user": membership.user}
-            )
-    else:
-        _form_errors(request, form)
-    return _to_detail(meeting, "#members")
-
-
-@require_POST
-def member_remove(request, pk, member_pk):
-    meeting, _access = _managed_meeting(request, pk)
-    member = get_object_or_404(
-        MeetingMember.objects.select_related("user"), pk=member_pk, meeting=meeting
-    )
-    try:
-        services.member_remove(actor=request.user, member=member)
-    except services.MeetingRuleError as exc:
-        _errors(request, exc)
-    else:
-        messages.success(request, _("%(user)sさんを構成員から外しました。") % {"user": member.user})
-    return _to_detail(meeting, "#members")
-
-
-@require_POST
-def member_acknowledge(request, pk, member_pk):
-    """The member acknowledges 守秘義務 themselves, or an organiser records the signed
-    pledge on their behalf."""
-    meeting, access = _meeting(request, pk)
-    member = get_object_or_404(MeetingMember, pk=member_pk, meeting=meeting)
-    if member.user_id != request.user.pk and not access.can_manage:
-        raise Http404
-    try:
-        services.member_acknowledge(actor=request.user, member=member)
-    except services.MeetingRuleError as exc:
-        _errors(request, exc)
-    else:
-        messages.success(request, _("守秘義務の確認を記録しました。"))
-    return _to_detail(meeting, "#members")
-
-
-@require_POST
-def attendance(request, pk, member_pk):
-    """出席 / 欠席 of a member."""
-    meeting, _access = _managed_meeting(request, pk)
-    member = get_object_or_404(
-        MeetingMember.objects.select_related("user"), pk=member_pk, meeting=meeting
-    )
-    try:
-        services.attendance_set(
-            actor=request.user,
-            meeting=meeting,
-            user=member.user,
-            attended=request.POST.get("attended") == "1",
-        )
-    except services.MeetingRuleError as exc:
-        _errors(request, exc)
-    return _to_detail(meeting, "#members")
-
-
-@require_POST
-def attendee_add(request, pk):
-    """A user attending without being a member (not on a 支援会議)."""
-    meeting, _access = _managed_meeting(request, pk)
-    form = AttendeeForm(request.POST, meeting=meeting)
-    if form.is_valid():
-        membership = form.cleaned_data["membership"]
-        try:
-            services.attendance_set(
-                actor=request.user,
-                meeting=meeting,
-                user=membership.user,
-                agency=membership.agency,
-                attended=True,
-            )
-        except services.MeetingRuleError as exc:
-            _errors(request, exc)
-        else:
-            messages.success(request, _("出席者を記録しました。"))
-    else:
-        _form_errors(request, form)
-    return _to_detail(meeting, "#attendees")
-
-
-@require_POST
-def external_add(request, pk):
-    meeting, _access = _managed_meeting(request, pk)
-    form = ExternalAttendeeForm(request.POST)
-    if form.is_valid():
-        try:
-            services.external_attendee_add(actor=request.user, meeting=meeting, **form.cleaned_data)
-        except services.MeetingRuleError as exc:
-            _errors(request, exc)
-        else:
-            messages.success(request, _("出席者を記録しました。"))
-    else:
-        _form_errors(request, form)
-    return _to_detail(meeting, "#attendees")
-
-
-@require_POST
-def external_remove(request, pk, external_pk):
-    meeting, _access = _managed_meeting(request, pk)
-    attendee = get_object_or_404(ExternalAttendee, pk=external_pk, meeting=meeting)
-    try:
-        services.external_attendee_remove(actor=request.user, attendee=attendee)
-    except services.MeetingRuleError as exc:
-        _errors(request, exc)
-    return _to_detail(meeting, "#attendees")
-
-
-# ---------------------------------------------------------------- agenda
-
-
-def item_add(request, pk):
-    meeting, _access = _managed_meeting(request, pk)
-    initial = {}
-    if request.GET.get("case"):
-        initial["case"] = request.GET["case"]
-    form = AgendaItemForm(request.POST or None, user=request.user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.agenda_item_add(
-                actor=request.user,
-                meeting=meeting,
-                topic=data["topic"],
-                case=data["case"],
-                title=data["title"],
-                brief=data["brief"],
-            )
-        except services.MeetingRuleError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("議題を加えました。"))
-            if "add_another" in request.POST:
-                return redirect("meetings:item_add", pk=meeting.pk)
-            return _to_detail(meeting, "#agenda")
-    return render(request, "meetings/item_form.html", {"form": form, "meeting": meeting})
-
-
-def item_edit(request, pk, item_pk):
-    meeting, access = _managed_meeting(request, pk)
-    item = _item(meeting, item_pk, access)
-    form = AgendaItemEditForm(request.POST or None, instance=item)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.agenda_item_update(
-                actor=request.user,
-                item=item,
-                expected_version=form.cleaned_data.get("version"),
-                title=form.cleaned_data["title"],
-                brief=form.cleaned_data["brief"],
-            )
-        except (StaleEdit, services.MeetingRuleError) as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("議題を保存しました。"))
-            return _to_detail(meeting, "#agenda")
-    _log_brief_reads(request, meeting, [item], "item_edit")
-    return render(
-        request, "meetings/item_form.html", {"form": form, "meeting": meeting, "item": item}
-    )
-
-
-@require_POST
-def item_remove(request, pk, item_pk):
-    meeting, _access = _managed_meeting(request, pk)
-    item = _item(meeting, item_pk)
-    try:
-        services.agenda_item_remove(actor=request.user, item=item)
-    except services.MeetingRuleError as exc:
-        _errors(request, exc)
-    else:
-        messages.success(request, _("議題を削除しました。"))
-    return _to_detail(meeting, "#agenda")
 
 
 # ---------------------------------------------------------------- minutes
@@ -510,134 +319,6 @@ def _minutes_page(request, meeting, access, bound=None):
     )
 
 
-@require_POST
-def minutes_save(request, pk, item_pk):
-    """Autosave (htmx: answers a small status fragment) or the save button (redirect)."""
-    meeting, access = _managed_meeting(request, pk)
-    item = _item(meeting, item_pk, access)
-    form = MinutesForm(request.POST, item=item)
-    ok, message = False, ""
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            item = services.minutes_save(
-                actor=request.user,
-                item=item,
-                discussion=data["discussion"],
-                decisions=data["decisions"],
-                next_review_on=data["next_review_on"],
-                expected_version=data["version"],
-            )
-        except (StaleEdit, services.MeetingRuleError) as exc:
-            message = " ".join(exc.messages)
-        else:
-            ok = True
-            message = _("%(time)sに保存しました") % {
-                "time": time_format(timezone.localtime(item.minutes_saved_at), "H:i:s")
-            }
-    else:
-        message = " ".join(
-            f"{form.fields[f].label}: {' '.join(e)}"
-            for f, e in form.errors.items()
-            if f in form.fields
-        )
-    if request.htmx:
-        return render(
-            request,
-            "meetings/_autosave_status.html",
-            {"item": item, "ok": ok, "message": message, "form": form},
-        )
-    (messages.success if ok else messages.error)(request, message)
-    return _to_minutes(meeting, f"#item-{item.pk}")
-
-
-@require_POST
-def item_decide(request, pk, item_pk):
-    meeting, access = _managed_meeting(request, pk)
-    item = _item(meeting, item_pk, access)
-    form = DecisionForm(request.POST, prefix=f"d{item.pk}")
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.agenda_item_decide(
-                actor=request.user,
-                item=item,
-                decision=data["decision"],
-                close_reason_kind=data["close_reason_kind"],
-                reason=data["reason"],
-            )
-        except ValidationError as exc:  # MeetingRuleError, or the case service's refusal
-            _errors(request, exc)
-        else:
-            messages.success(
-                request,
-                _("「%(decision)s」を記録し、ケースに反映しました。")
-                % {"decision": item.get_decision_display()},
-            )
-    elif meeting.is_open_for_minutes and meeting.is_multilayer and not item.decision:
-        # The minutes page shows this form: its errors stand beside its fields.
-        return _minutes_page(request, meeting, access, bound={f"d{item.pk}": form})
-    else:
-        _form_errors(request, form)
-    return _to_minutes(meeting, f"#item-{item.pk}")
-
-
-@require_POST
-def role_add(request, pk, item_pk):
-    meeting, access = _managed_meeting(request, pk)
-    item = _item(meeting, item_pk, access)
-    form = RoleForm(request.POST, prefix=f"r{item.pk}")
-    if form.is_valid():
-        try:
-            services.role_assign(actor=request.user, item=item, **form.cleaned_data)
-        except services.MeetingRuleError as exc:
-            _errors(request, exc)
-        else:
-            messages.success(request, _("役割分担を加えました。"))
-    elif meeting.is_open_for_minutes:
-        return _minutes_page(request, meeting, access, bound={f"r{item.pk}": form})
-    else:
-        _form_errors(request, form)
-    return _to_minutes(meeting, f"#item-{item.pk}")
-
-
-@require_POST
-def role_remove(request, pk, role_pk):
-    meeting, _access = _managed_meeting(request, pk)
-    role = get_object_or_404(
-        RoleAssignment.objects.select_related("item"), pk=role_pk, item__meeting=meeting
-    )
-    try:
-        services.role_remove(actor=request.user, role=role)
-    except services.MeetingRuleError as exc:
-        _errors(request, exc)
-    return _to_minutes(meeting, f"#item-{role.item_id}")
-
-
-@require_POST
-def addendum_add(request, pk):
-    meeting, access = _managed_meeting(request, pk)
-    items = selectors.agenda(meeting, access)
-    form = AddendumForm(request.POST, meeting=meeting, item_pks=_readable_pks(items))
-    if form.is_valid():
-        try:
-            services.addendum_add(
-                actor=request.user,
-                meeting=meeting,
-                text=form.cleaned_data["text"],
-                item=form.cleaned_data["item"],
-            )
-        except services.MeetingRuleError as exc:
-            _errors(request, exc)
-        else:
-            messages.success(request, _("議事録に追記しました。"))
-    elif meeting.is_finalised:
-        return _minutes_page(request, meeting, access, bound={"addendum": form})
-    else:
-        _form_errors(request, form)
-    return _to_minutes(meeting, "#addenda")
-
-
 # ---------------------------------------------------------------- PDFs
 
 
@@ -691,12 +372,11 @@ def agenda_pdf(request, pk):
 @require_POST
 def task_done(request, task_pk):
     task = get_object_or_404(selectors.open_tasks_for(request.user), pk=task_pk)
-    try:
-        services.task_complete(actor=request.user, task=task)
-    except services.MeetingRuleError as exc:
-        _errors(request, exc)
-    else:
-        messages.success(request, _("「%(task)s」を完了にしました。") % {"task": task.task})
+    _attempt(
+        request,
+        lambda: services.task_complete(actor=request.user, task=task),
+        _("「%(task)s」を完了にしました。") % {"task": task.task},
+    )
     return redirect("home")
 
 

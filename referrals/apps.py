@@ -14,4 +14,5 @@ class ReferralsConfig(AppConfig):
             ecomap,  # noqa: F401  (eco-map nodes of referrals)
             receivers,  # noqa: F401  (signal receivers and page registries)
             reminders,  # noqa: F401  (overdue-answer reminders)
+            tasks,  # noqa: F401  (registers the notice mail's sender with referrals.outbox)
         )

@@ -25,6 +25,23 @@ SCOPE_HELP = {
 }
 
 
+def _textarea(label, rows: int, required_message=""):
+    """A text area; required, with its Japanese message, when one is given."""
+    return forms.CharField(
+        label=label,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        required=bool(required_message),
+        error_messages={"required": required_message} if required_message else None,
+    )
+
+
+def _exemption_reason(label):
+    """The legal exemption a referral or a person passed on without consent rests on."""
+    return forms.ChoiceField(
+        label=label, choices=[("", "---------"), *ExemptionReason.choices], required=False
+    )
+
+
 class ConsentChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, consent):
         names = "、".join(a.name for a in consent.agencies.all())
@@ -63,16 +80,8 @@ class ReferralForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("対象者を1人以上選んでください。")},
     )
-    reason = forms.CharField(
-        label=_("繋ぐ理由・経緯"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": _("繋ぐ理由・経緯を入力してください。")},
-    )
-    request = forms.CharField(
-        label=_("依頼したいこと"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": _("依頼したいことを入力してください。")},
-    )
+    reason = _textarea(_("繋ぐ理由・経緯"), 4, _("繋ぐ理由・経緯を入力してください。"))
+    request = _textarea(_("依頼したいこと"), 3, _("依頼したいことを入力してください。"))
     scope = forms.ChoiceField(
         label=_("開示範囲（繋ぎ先が見られる範囲）"),
         choices=[(s.value, s.label) for s in REFERRAL_SCOPES],
@@ -87,16 +96,8 @@ class ReferralForm(forms.Form):
         required=False,
         help_text=_("繋ぎ先を共有先に含む有効な本人同意を選びます。"),
     )
-    exemption_reason = forms.ChoiceField(
-        label=_("本人同意がない場合: 法令上の例外の根拠"),
-        choices=[("", "---------"), *ExemptionReason.choices],
-        required=False,
-    )
-    exemption_note = forms.CharField(
-        label=_("例外とする具体的な理由"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
-    )
+    exemption_reason = _exemption_reason(_("本人同意がない場合: 法令上の例外の根拠"))
+    exemption_note = _textarea(_("例外とする具体的な理由"), 2)
     sent_on = WarekiDateField(
         label=_("送付日"),
         allow_future=False,
@@ -183,25 +184,17 @@ class StepForm(forms.Form):
 
 
 class DeclineForm(StepForm):
-    reason = forms.CharField(
-        label=_("辞退の理由"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": _("辞退の理由を入力してください。")},
-    )
+    reason = _textarea(_("辞退の理由"), 3, _("辞退の理由を入力してください。"))
     field_order = ["reason", "on"]
 
 
 class NoteForm(StepForm):
-    note = forms.CharField(
-        label=_("回答・メモ"), widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
+    note = _textarea(_("回答・メモ"), 2)
     field_order = ["note", "on"]
 
 
 class CancelForm(StepForm):
-    reason = forms.CharField(
-        label=_("取消の理由"), widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
+    reason = _textarea(_("取消の理由"), 2)
     field_order = ["reason", "on"]
 
 
@@ -235,14 +228,8 @@ class DeskReferralForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("相談内容を1つ以上選んでください。")},
     )
-    summary = forms.CharField(
-        label=_("相談の内容（主訴・経緯）"),
-        widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": _("相談の内容を入力してください。")},
-    )
-    wishes = forms.CharField(
-        label=_("本人・家族の希望"), widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
+    summary = _textarea(_("相談の内容（主訴・経緯）"), 5, _("相談の内容を入力してください。"))
+    wishes = _textarea(_("本人・家族の希望"), 2)
     urgency = forms.ChoiceField(label=_("緊急度"), choices=Urgency.choices, initial=Urgency.NORMAL)
     consent_status = forms.ChoiceField(
         label=_("相談窓口との情報共有への本人同意"),
@@ -250,16 +237,8 @@ class DeskReferralForm(forms.Form):
         initial=ConsentAtIntake.UNKNOWN,
     )
     consent_date = WarekiDateField(label=_("同意日"), required=False, allow_future=False)
-    exemption_reason = forms.ChoiceField(
-        label=_("同意がない場合: 法令上の例外の根拠"),
-        choices=[("", "---------"), *ExemptionReason.choices],
-        required=False,
-    )
-    exemption_note = forms.CharField(
-        label=_("例外とする具体的な理由"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
-    )
+    exemption_reason = _exemption_reason(_("同意がない場合: 法令上の例外の根拠"))
+    exemption_note = _textarea(_("例外とする具体的な理由"), 2)
 
     # Where each refusal of households.access.require_basis_to_pass_on is shown.
     BASIS_FIELDS = {

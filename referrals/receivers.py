@@ -83,38 +83,31 @@ def referral_timeline(case, user):
     return entries
 
 
-@register_home
-def referrals_awaiting(request):
+def _home_list(request, rows_for, title, order):
+    """A home-page list of referrals for case workers; None when it is empty."""
     user = request.user
     if not user.works_on_cases:
         return None
-    rows = list(selectors.awaiting_answer(user)[:HOME_LIMIT])
+    rows = list(rows_for(user)[:HOME_LIMIT])
     if not rows:
         return None
     return {
-        "title": _("回答待ちの繋ぎ（自機関あて）"),
+        "title": title,
         "template": "referrals/home/referrals.html",
         "context": {"referrals": rows},
         "count": len(rows),
-        "order": 3,
+        "order": order,
     }
+
+
+@register_home
+def referrals_awaiting(request):
+    return _home_list(request, selectors.awaiting_answer, _("回答待ちの繋ぎ（自機関あて）"), 3)
 
 
 @register_home
 def referrals_overdue(request):
-    user = request.user
-    if not user.works_on_cases:
-        return None
-    rows = list(selectors.overdue_for(user)[:HOME_LIMIT])
-    if not rows:
-        return None
-    return {
-        "title": _("回答期限を過ぎた繋ぎ"),
-        "template": "referrals/home/referrals.html",
-        "context": {"referrals": rows},
-        "count": len(rows),
-        "order": 4,
-    }
+    return _home_list(request, selectors.overdue_for, _("回答期限を過ぎた繋ぎ"), 4)
 
 
 @register_case_panel

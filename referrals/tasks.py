@@ -5,7 +5,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from accounts.models import User
-from referrals import services
+from referrals import outbox, services
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -18,6 +18,7 @@ def referrals_mark_overdue_task() -> int:
     return services.referrals_mark_overdue(actor=actor)
 
 
+@outbox.register_sender
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def referrals_send_email_task(*, user_ids: list[int], subject: str, path: str) -> int:
     """One mail per recipient (no one sees the others' addresses). The body is a

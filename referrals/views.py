@@ -50,6 +50,16 @@ def _case_for_referral_new(request):
     return sharing.get_case_for_user(request.user, pk, action="change", request=request)
 
 
+def _sent(request, form) -> bool:
+    """A valid POST of a form that passes a person on. Sending on a legal exemption
+    instead of the person's consent asks for the password again (accounts.reauth)."""
+    return (
+        request.method == "POST"
+        and form.is_valid()
+        and reauth.override_confirmed(request, form, bool(form.cleaned_data["exemption_reason"]))
+    )
+
+
 def _staff_or_404(request):
     if not request.user.is_staff:
         raise Http404
@@ -85,11 +95,7 @@ def inbox(request):
 def referral_new(request):
     case = _case_for_referral_new(request)
     form = reauth.add_password_field(ReferralForm(request.POST or None, case=case), request)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and reauth.override_confirmed(request, form, bool(form.cleaned_data["exemption_reason"]))
-    ):
+    if _sent(request, form):
         data = form.cleaned_data
         try:
             referral = services.referral_send(
@@ -236,7 +242,10 @@ def _step_form(to_status, data=None):
     return form_class(data, prefix=prefix, date_label=date_label)
 
 
-def _step(request, pk, to_status):
+@require_POST
+def referral_step(request, pk, to_status):
+    """One step of the referral (受理, 辞退, 対応開始, 完了, 取消; the URL names it): the
+    step's form from STEPS, then referrals.services.referral_transition decides."""
     referral = _referral(request, pk)
     _form_class, prefix, field, done, _label = STEPS[to_status]
     form = _step_form(to_status, request.POST)
@@ -260,31 +269,6 @@ def _step(request, pk, to_status):
             return redirect("referrals:referral_detail", pk=referral.pk)
     context = _detail_context(request, referral, **{f"{prefix}_form": form})
     return render(request, "referrals/referral_detail.html", context)
-
-
-@require_POST
-def referral_accept(request, pk):
-    return _step(request, pk, ReferralStatus.ACCEPTED)
-
-
-@require_POST
-def referral_decline(request, pk):
-    return _step(request, pk, ReferralStatus.DECLINED)
-
-
-@require_POST
-def referral_start(request, pk):
-    return _step(request, pk, ReferralStatus.IN_PROGRESS)
-
-
-@require_POST
-def referral_complete(request, pk):
-    return _step(request, pk, ReferralStatus.COMPLETED)
-
-
-@require_POST
-def referral_cancel(request, pk):
-    return _step(request, pk, ReferralStatus.CANCELLED)
 
 
 # ---------------------------------------------------------------- the receiver's records
@@ -343,12 +327,7 @@ def to_desk(request):
         raise Http404
     desks = services.desk_agencies()
     form = reauth.add_password_field(DeskReferralForm(request.POST or None, desks=desks), request)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        # Sending without the person's consent asks for the password, as a referral does.
-        and reauth.override_confirmed(request, form, bool(form.cleaned_data["exemption_reason"]))
-    ):
+    if _sent(request, form):
         data = form.cleaned_data
         try:
             services.desk_referral_create(
