@@ -126,6 +126,7 @@ from reports.statistics.pillars import (
 )
 from reports.statistics.sql import _at
 from reports.statistics.tables import (
+    TABLE_KEYS,
     MonthlyStatistics,
     Row,
     Statistics,
@@ -156,6 +157,7 @@ __all__ = [
     "Row",
     "STATISTICS_GROUPS",
     "Statistics",
+    "TABLE_KEYS",
     "Table",
     "_at",
     "_person_links",

@@ -43,6 +43,23 @@ from reports.statistics.pillars import (
     participation_figures,
 )
 
+# Every table of a report, in the order _statistics makes them (and the Excel sheets'
+# order); a table left out for a scope is simply missing from Statistics.tables.
+TABLE_KEYS = (
+    "counts",
+    "categories",
+    "referrals",
+    "support",
+    "progress",
+    "came_from",
+    "meetings",
+    "households",
+    "projects",
+    "outreach",
+    "participation",
+    "community",
+)
+
 
 @dataclass
 class Row:
