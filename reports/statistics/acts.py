@@ -15,7 +15,17 @@ from meetings.models import AgendaItem, Meeting
 from referrals.models import Referral, ReferralEvent
 from reports.periods import Period
 from reports.statistics.definitions import MEETING_KINDS, REFERRAL_STEPS
-from reports.statistics.sql import _at, _at_span, _aware, _grouped, _next, _on, _span, _zeros
+from reports.statistics.sql import (
+    _at,
+    _at_span,
+    _aware,
+    _counted_by,
+    _grouped,
+    _next,
+    _on,
+    _span,
+    _zeros,
+)
 
 REFERRAL_MEASURES = ("sent", "accepted")
 
@@ -139,15 +149,7 @@ def progress_counts(periods, agency=None) -> dict[str, list[int]]:
     """繋ぎ・プランの経過: referral steps taken in each period, by step (the ReferralEvent
     of each step carries the day it was taken), and plans that came into force
     ("plans_activated", SupportPlan.activated_on)."""
-    rows = (
-        _referral_events(periods, agency)
-        .values("to_status")
-        .annotate(
-            **{f"n{i}": Count("pk", filter=_at("at", period)) for i, period in enumerate(periods)}
-        )
-        .order_by()
-    )
-    found = _grouped(rows, "to_status", "n", periods)
+    found = _counted_by(_referral_events(periods, agency), "to_status", "at", periods)
     result = {step: found.get(step, _zeros(periods)) for step, _label in REFERRAL_STEPS}
     row = _plans_activated(periods, agency).aggregate(
         **{f"n{i}": Count("pk", filter=_on("activated_on", p)) for i, p in enumerate(periods)}
@@ -191,18 +193,7 @@ def _agenda_items(periods, agency, now):
 def meeting_counts(periods, agency=None) -> dict[str, dict[str, list[int]]]:
     """会議: per kind (and "total"): held, cases_distinct (実件数), case_items (延べ)."""
     now = timezone.now()
-    held_rows = (
-        _meetings_held(periods, agency, now)
-        .values("kind")
-        .annotate(
-            **{
-                f"n{i}": Count("pk", filter=_at("starts_at", period))
-                for i, period in enumerate(periods)
-            }
-        )
-        .order_by()
-    )
-    held_by_kind = _grouped(held_rows, "kind", "n", periods)
+    held_by_kind = _counted_by(_meetings_held(periods, agency, now), "kind", "starts_at", periods)
 
     items = _agenda_items(periods, agency, now)
     aggregates = {}

@@ -9,7 +9,7 @@ from intake.choices import CameFrom
 from intake.models import Consultation, ConsultationCategoryLink
 from reports.periods import Period
 from reports.statistics.definitions import STATISTICS_GROUPS
-from reports.statistics.sql import _at, _at_span, _aware, _grouped, _zeros
+from reports.statistics.sql import _at, _at_span, _aware, _counted_by, _grouped, _zeros
 
 
 def _consultations(periods, agency):
@@ -139,18 +139,7 @@ def category_items(period: Period, agency, group: str | None):
 
 def came_from_counts(periods, agency=None) -> dict[str, list[int]]:
     """相談経路: consultations by who came, every CameFrom value present."""
-    rows = (
-        _consultations(periods, agency)
-        .values("came_from")
-        .annotate(
-            **{
-                f"n{i}": Count("pk", filter=_at("received_at", period))
-                for i, period in enumerate(periods)
-            }
-        )
-        .order_by()
-    )
-    found = _grouped(rows, "came_from", "n", periods)
+    found = _counted_by(_consultations(periods, agency), "came_from", "received_at", periods)
     return {value: found.get(value, _zeros(periods)) for value in CameFrom.values}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from reports.periods import Period
@@ -54,3 +54,12 @@ def _grouped(rows, key: str, prefix: str, periods) -> dict:
 
 def _period_ends(periods) -> list[dt.date]:
     return sorted({p.end for p in periods})
+
+
+def _counted_by(qs, key: str, field: str, periods) -> dict:
+    """{value of key: [count per period]}: qs grouped by key, its rows counted in each
+    period by their timestamp column `field` (one query, conditional counts)."""
+    per_period = {
+        f"n{i}": Count("pk", filter=_at(field, period)) for i, period in enumerate(periods)
+    }
+    return _grouped(qs.values(key).annotate(**per_period).order_by(), key, "n", periods)
