@@ -109,13 +109,12 @@ beat: install
 #   make bench-report BENCH_ARGS="--scale 0.1"
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/jusou_bench
 BENCH_ARGS ?=
-# The import benchmark (imports): a generated 10,000-row 世帯・世帯員 ledger, preview and
-# commit timed on a PostgreSQL database of its own (created when missing).
+# The import benchmark (benchmarks, timing the imports app): a generated 10,000-row
+# 世帯・世帯員 ledger, preview and commit timed on a PostgreSQL database of its own
+# (created and migrated when missing).
 BENCH_IMPORT_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/jusou_bench_import
 bench-import: install
-	$(PY) -c "import psycopg,sys; c=psycopg.connect('postgres://postgres@127.0.0.1:5432/postgres', autocommit=True); c.execute('CREATE DATABASE jusou_bench_import') if not c.execute(\"SELECT 1 FROM pg_database WHERE datname='jusou_bench_import'\").fetchone() else None"
-	DATABASE_URL=$(BENCH_IMPORT_DATABASE_URL) $(PY) manage.py migrate --noinput
-	DATABASE_URL=$(BENCH_IMPORT_DATABASE_URL) $(PY) manage.py bench_import $(BENCH_ARGS)
+	DATABASE_URL=$(BENCH_IMPORT_DATABASE_URL) $(PY) manage.py bench_import --create-database $(BENCH_ARGS)
 
 bench-report: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_report --create-database $(BENCH_ARGS)

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "community",
     "reports",
     "imports",
+    "benchmarks",
 ]
 
 MIDDLEWARE = [

@@ -8,4 +8,7 @@ class ReportsConfig(AppConfig):
     verbose_name = _("統計")
 
     def ready(self):
-        from reports import home  # noqa: F401  (registers the managers' home section)
+        from reports import (
+            home,  # noqa: F401  (registers the managers' home section)
+            tasks,  # noqa: F401  (registers the build message's sender)
+        )

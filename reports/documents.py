@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from common.pdf import render_pdf
 from common.wareki import format_date, format_month
 from reports import charts
-from reports.statistics import Statistics, Table
+from reports.statistics import TABLE_KEYS, Statistics, Table
 
 # The PDF's order: the desk's own table first (件数 and 支援内容 | 相談内容, then 繋ぎ先),
 # then 相談経路 | 世帯人員, 会議, 事業別 | アウトリーチ. Each inner list is one line of
@@ -25,20 +25,6 @@ PDF_LAYOUT = [
     [["meetings"]],
     [["projects"], ["outreach"]],
     [["participation"], ["community"]],
-]
-XLSX_ORDER = [
-    "counts",
-    "categories",
-    "referrals",
-    "support",
-    "progress",
-    "came_from",
-    "meetings",
-    "households",
-    "projects",
-    "outreach",
-    "participation",
-    "community",
 ]
 
 
@@ -146,7 +132,7 @@ def report_xlsx(stats: Statistics, *, generated_at: dt.datetime | None = None) -
     workbook = Workbook()
     workbook.remove(workbook.active)
     period_line = "　".join(f"{p.label}: {p.range_label}" for p in stats.periods)
-    for key in XLSX_ORDER:
+    for key in TABLE_KEYS:  # the sheets, in the report's order
         table = stats.tables.get(key)
         if table is None:
             continue

@@ -54,21 +54,8 @@ from reports import statistics as st
 from reports.choices import PeriodKind
 from reports.periods import Period, ReportPeriod
 
-# Tables whose figures open as lists.
-LISTED_TABLES = {
-    "counts",
-    "categories",
-    "referrals",
-    "support",
-    "progress",
-    "came_from",
-    "meetings",
-    "households",
-    "projects",
-    "outreach",
-    "participation",
-    "community",
-}
+# Tables whose figures open as lists: every table of the report.
+LISTED_TABLES = frozenset(st.TABLE_KEYS)
 
 
 class UnknownFigure(ValueError):
@@ -101,8 +88,48 @@ def _cases(items):
     return Items("case", items, lambda user, qs: qs.filter(case_ids_visible_q(user, field="pk")))
 
 
-def _consultations(items):
-    return Items("consultation", items, lambda user, qs: qs & consultations_visible_to(user))
+def _among(kind: str, visible_to):
+    """A builder of Items the user sees as far as visible_to(user), a queryset of the
+    same model from the owning app's selectors, reaches."""
+
+    def build(items, **extra):
+        return Items(kind, items, lambda user, qs: qs & visible_to(user), **extra)
+
+    return build
+
+
+def _through(kind: str, field: str, visible_to):
+    """A builder of Items shown through the row their foreign key `field` points to,
+    when visible_to(user) holds that row."""
+
+    def build(items):
+        def restrict(user, qs):
+            return qs.filter(**{f"{field}__in": visible_to(user).values("pk")})
+
+        return Items(kind, items, restrict)
+
+    return build
+
+
+_consultations = _among("consultation", consultations_visible_to)
+_referrals = _among("referral", referrals_visible_to)
+_meetings = _among("meeting", meetings_visible_to)
+_households = _among("household", households_visible_to)
+_placements = _among("placement", placements_visible_to)
+_host_logs = _among("host_log", host_logs_visible_to)
+_resources = _among("resource", resources_visible_to)
+_issues = _among("issue", issues_visible_to)
+_targets = _among("target", targets_visible_to)
+_events = _through("event", "referral", referrals_visible_to)
+_agenda_items = _through("agenda_item", "meeting", meetings_readable_by)
+_consents = _through("consent", "person", persons_visible_to)
+_follow_ups = _through("follow_up", "placement", placements_visible_to)
+_contacts = _through("contact", "target", targets_visible_to)
+_visits = _through("visit", "campaign", campaigns_visible_to)
+
+
+def _activities(items, sums=()):
+    return _among("activity", activities_visible_to)(items, sums=tuple(sums))
 
 
 def _category_pairs(items):
@@ -137,90 +164,8 @@ def _record_condition(user) -> Q:
     return case_ids_visible_q(user, action="records")
 
 
-def _referrals(items):
-    return Items("referral", items, lambda user, qs: qs & referrals_visible_to(user))
-
-
-def _events(items):
-    def restrict(user, qs):
-        return qs.filter(referral__in=referrals_visible_to(user).values("pk"))
-
-    return Items("event", items, restrict)
-
-
 def _plans(items):
-    return Items(
-        "plan", items, lambda user, qs: qs.filter(case_ids_visible_q(user, action="records"))
-    )
-
-
-def _meetings(items):
-    return Items("meeting", items, lambda user, qs: qs & meetings_visible_to(user))
-
-
-def _agenda_items(items):
-    def restrict(user, qs):
-        return qs.filter(meeting__in=meetings_readable_by(user).values("pk"))
-
-    return Items("agenda_item", items, restrict)
-
-
-def _households(items):
-    return Items("household", items, lambda user, qs: qs & households_visible_to(user))
-
-
-def _consents(items):
-    def restrict(user, qs):
-        return qs.filter(person__in=persons_visible_to(user).values("pk"))
-
-    return Items("consent", items, restrict)
-
-
-def _placements(items):
-    return Items("placement", items, lambda user, qs: qs & placements_visible_to(user))
-
-
-def _follow_ups(items):
-    def restrict(user, qs):
-        return qs.filter(placement__in=placements_visible_to(user).values("pk"))
-
-    return Items("follow_up", items, restrict)
-
-
-def _host_logs(items):
-    return Items("host_log", items, lambda user, qs: qs & host_logs_visible_to(user))
-
-
-def _resources(items):
-    return Items("resource", items, lambda user, qs: qs & resources_visible_to(user))
-
-
-def _activities(items, sums=()):
-    return Items(
-        "activity", items, lambda user, qs: qs & activities_visible_to(user), sums=tuple(sums)
-    )
-
-
-def _issues(items):
-    return Items("issue", items, lambda user, qs: qs & issues_visible_to(user))
-
-
-def _targets(items):
-    return Items("target", items, lambda user, qs: qs & targets_visible_to(user))
-
-
-def _contacts(items):
-    def restrict(user, qs):
-        return qs.filter(target__in=targets_visible_to(user).values("pk"))
-
-    return Items("contact", items, restrict)
-
-
-def _visits(items):
-    def restrict(user, qs):
-        return qs.filter(campaign__in=campaigns_visible_to(user).values("pk"))
-
-    return Items("visit", items, restrict)
+    return Items("plan", items, lambda user, qs: qs.filter(_record_condition(user)))
 
 
 def _pillar_items(table: str, row: str, period: Period, agency) -> Items:

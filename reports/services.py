@@ -72,19 +72,28 @@ def keep_for() -> dt.timedelta:
     return dt.timedelta(days=getattr(settings, "REPORTS_KEEP_DAYS", 90))
 
 
+# The build message is sent by reports.tasks, which imports this module; so this module
+# never imports tasks (not even inside a function): tasks registers its sender here when
+# it is imported, which ReportsConfig.ready() makes sure of.
+_build_sender = None
+
+
+def register_build_sender(send) -> None:
+    """Called once by reports.tasks: send(report_id) queues the build message."""
+    global _build_sender
+    _build_sender = send
+
+
 def _enqueue_on_commit(report_id: int) -> None:
     """Send the build message once the row is committed. If the broker cannot be
     reached the row stays queued and reports_requeue_stuck_task sends it later."""
 
     def send():
-        from reports.tasks import reports_build_monthly_task
-
-        options = {}
-        queue = getattr(settings, "REPORTS_CELERY_QUEUE", None)
-        if queue:
-            options["queue"] = queue
+        if _build_sender is None:
+            logger.warning("report %s: no build sender registered; beat will send it", report_id)
+            return
         try:
-            reports_build_monthly_task.apply_async(args=[report_id], **options)
+            _build_sender(report_id)
         except Exception:  # the broker is down: the row is the record, beat resends it
             logger.warning("report %s: could not send the build message", report_id, exc_info=True)
 

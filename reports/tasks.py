@@ -17,6 +17,7 @@ import uuid
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext as _
 
@@ -61,6 +62,18 @@ def reports_build_monthly_task(self, report_id: int) -> str:
         logger.exception("report %s: build failed", report_id)
         _fail(report_id, token, _("統計の作成中にエラーが発生しました。"))
         return "failed"
+
+
+def _send_build(report_id: int) -> None:
+    """The build message for one report, on REPORTS_CELERY_QUEUE when set."""
+    options = {}
+    queue = getattr(settings, "REPORTS_CELERY_QUEUE", None)
+    if queue:
+        options["queue"] = queue
+    reports_build_monthly_task.apply_async(args=[report_id], **options)
+
+
+services.register_build_sender(_send_build)
 
 
 def _fail(report_id: int, token: str, message: str) -> None:

@@ -373,7 +373,7 @@ def test_seed_city_names_a_user_on_every_history_row():
 
 @pytest.mark.django_db
 def test_bench_report_names_a_user_on_every_history_row(reports_media):
-    from reports.management.commands import bench_report
+    from benchmarks.management.commands import bench_report
 
     marks = history_marks()
     with (
@@ -433,14 +433,14 @@ BULK_METHODS = {"update", "bulk_create", "bulk_update"}
 # Deliberate bulk loaders of synthetic benchmark data, never of real records: they skip
 # the services, simple-history and the action log for speed, on purpose.
 ALLOWED = {
-    "reports/management/commands/seed_city.py": (
+    "benchmarks/city/people.py": (
         "seeds a synthetic city for bench_pages with COPY; its only update() is the "
         "password of its own city_* users (User is not historied)"
     ),
-    "reports/management/commands/bench_report.py": (
+    "benchmarks/year.py": (
         "seeds a city-scale year for timing the statistics with bulk_create (_bulk)"
     ),
-    "reports/management/commands/bench_pages.py": (
+    "benchmarks/management/commands/bench_pages.py": (
         "tops the benchmark case up to 300 SupportRecords with bulk_create"
     ),
 }

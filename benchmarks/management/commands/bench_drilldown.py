@@ -12,8 +12,8 @@ The partner manager is made once (accounts.services, actor: the system user).
 """
 
 import statistics as pystats
-import time
 import warnings
+from functools import partial
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
@@ -25,10 +25,11 @@ from accounts.choices import Role
 from accounts.models import Agency, Membership, User
 from accounts.services import membership_add, user_create
 from accounts.system import system_user
+from benchmarks.clients import BENCH_SETTINGS, get_ok, logged_in_client
+from benchmarks.timing import measure, median_ms, p95_ms, write_header
 from cases.models import Case
 from reports import figures
 from reports import statistics as st
-from reports.management.commands.bench_pages import BENCH_SETTINGS, logged_in_client, percentile
 from reports.periods import ReportPeriod, add_months
 
 PARTNER_MANAGER = "bench_partner_manager"
@@ -81,8 +82,7 @@ class Command(BaseCommand):
         with override_settings(**BENCH_SETTINGS):
             self._statistics(period, options)
             header = f"{'list (viewer)':<52} {'figure':>8} {'shown':>8} {'p50':>8} {'p95':>8}"
-            self.stdout.write(header)
-            self.stdout.write("-" * len(header))
+            write_header(self.stdout, header)
             for user, agency, who in (
                 (desk_manager, None, "desk manager, 全機関"),
                 (partner_manager, partner_agency, "partner manager, own agency"),
@@ -121,11 +121,9 @@ class Command(BaseCommand):
     def _statistics(self, period, options):
         fiscal = ReportPeriod.for_fiscal_year(period.fiscal_year)
         for name, asked in (("statistics, the month", period), ("statistics, the 年度", fiscal)):
-            times = []
-            for _i in range(max(1, options["stat_repeat"])):
-                started = time.perf_counter()
-                st.period_statistics(asked)
-                times.append(time.perf_counter() - started)
+            times, _sql, _queries = measure(
+                partial(st.period_statistics, asked), max(1, options["stat_repeat"])
+            )
             self.stdout.write(
                 f"{name} (全機関; columns incl. 開設以来): median "
                 f"{pystats.median(times):.3f} s, max {max(times):.3f} s (target < 1 s)"
@@ -133,20 +131,12 @@ class Command(BaseCommand):
 
     def _time(self, client, url, name, items, user, options):
         for _i in range(options["warmup"]):
-            response = client.get(url)
-            if response.status_code != 200:
-                raise CommandError(f"{url} answered {response.status_code}")
-        times = []
-        for _i in range(options["repeat"]):
-            started = time.perf_counter()
-            response = client.get(url)
-            times.append(time.perf_counter() - started)
-            assert response.status_code == 200, url
+            get_ok(client, url)
+        times, _sql, _queries = measure(partial(get_ok, client, url), options["repeat"])
         figure = shown = ""
         if items is not None:
             figure = f"{items.items.count():,}"
             shown = f"{items.visible(user).count():,}"
         self.stdout.write(
-            f"{name:<52} {figure:>8} {shown:>8} {pystats.median(times) * 1000:>6.0f}ms "
-            f"{percentile(times, 95) * 1000:>6.0f}ms"
+            f"{name:<52} {figure:>8} {shown:>8} {median_ms(times):>6.0f}ms {p95_ms(times):>6.0f}ms"
         )

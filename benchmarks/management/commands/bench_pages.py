@@ -28,18 +28,19 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import warnings
+from functools import partial
 
-from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.models import Count
-from django.test import Client
 from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from benchmarks.clients import BENCH_SETTINGS, get_ok, logged_in_client
+from benchmarks.timing import measure, median_ms, p95_ms, write_header
 from cases import selectors as case_selectors
 from cases import sharing
 from cases.choices import Project, RecordKind
@@ -48,65 +49,11 @@ from common import kana
 from common.paging import keyset_page
 from households.models import Person
 from households.selectors import household_search_page
+from reports.statistics import monthly_statistics
 
 DESK_USER = "city_desk03"
 PARTNER_USER = "city_a01_1"
 TIMELINE_RECORDS = 300
-
-BENCH_SETTINGS = {
-    # In-process runs see production-like settings without TLS or a collected manifest.
-    "SECURE_SSL_REDIRECT": False,
-    # A benchmark repeats one search hundreds of times a minute: no per-user rate limit.
-    "RATELIMITS": {},
-    "ALLOWED_HOSTS": ["127.0.0.1", "localhost", "testserver"],
-    "STORAGES": {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-        "attachments": settings.STORAGES["attachments"],
-    },
-}
-
-
-def logged_in_client(user) -> Client:
-    """A test client logged in as user, past the second factor when django-otp is on
-    (a confirmed TOTP device is created for the benchmark user once)."""
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(user)
-    if apps.is_installed("django_otp"):
-        from django_otp import DEVICE_ID_SESSION_KEY
-        from django_otp.plugins.otp_totp.models import TOTPDevice
-
-        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-        if device is None:
-            device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
-    return client
-
-
-def percentile(values, pct: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
-    return ordered[index]
-
-
-class QueryTimer:
-    """Counts and times every query the connection runs (an execute_wrapper)."""
-
-    def __init__(self):
-        self.count = 0
-        self.seconds = 0.0
-
-    def __call__(self, execute, sql, params, many, context):
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            self.seconds += time.perf_counter() - started
-            self.count += 1
 
 
 class Command(BaseCommand):
@@ -260,31 +207,18 @@ class Command(BaseCommand):
             f"{'page':<36} {'n':>4} {'median':>8} {'p95':>8} {'queries':>7} "
             f"{'SQL med':>8} {'page/SQL':>8}"
         )
-        self.stdout.write(header)
-        self.stdout.write("-" * len(header))
+        write_header(self.stdout, header)
         for name, user, url in pages:
             client = clients[user.pk]
             for _ in range(options["warmup"]):
-                response = client.get(url)
-                if response.status_code != 200:
-                    raise CommandError(f"{url} answered {response.status_code}")
-            times, sql, queries = [], [], []
-            for _ in range(options["repeat"]):
-                timer = QueryTimer()
-                with connection.execute_wrapper(timer):
-                    started = time.perf_counter()
-                    response = client.get(url)
-                    elapsed = time.perf_counter() - started
-                assert response.status_code == 200, (url, response.status_code)
-                times.append(elapsed)
-                sql.append(timer.seconds)
-                queries.append(timer.count)
+                get_ok(client, url)
+            times, sql, queries = measure(partial(get_ok, client, url), options["repeat"])
             self._row(name, times, sql, queries)
         self._statistics(options)
 
     def _row(self, name, times, sql, queries):
-        median, p95 = pystats.median(times) * 1000, percentile(times, 95) * 1000
-        sql_median = pystats.median(sql) * 1000
+        median, p95 = median_ms(times), p95_ms(times)
+        sql_median = median_ms(sql)
         ratio = median / sql_median if sql_median else float("inf")
         self.stdout.write(
             f"{name:<36} {len(times):>4} {median:>6.1f}ms {p95:>6.1f}ms "
@@ -294,22 +228,9 @@ class Command(BaseCommand):
     def _statistics(self, options):
         if not options["stat_repeat"]:
             return
-        try:
-            from reports.statistics import monthly_statistics
-        except ImportError:
-            self.stdout.write("monthly statistics: reports.statistics not available, skipped")
-            return
         month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
         monthly_statistics(month)  # warm-up
-        times, sql, queries = [], [], []
-        for _ in range(options["stat_repeat"]):
-            timer = QueryTimer()
-            with connection.execute_wrapper(timer):
-                started = time.perf_counter()
-                monthly_statistics(month)
-                times.append(time.perf_counter() - started)
-            sql.append(timer.seconds)
-            queries.append(timer.count)
+        times, sql, queries = measure(partial(monthly_statistics, month), options["stat_repeat"])
         self._row(f"monthly statistics {month:%Y-%m}", times, sql, queries)
 
     # ---------------------------------------------------------------- gunicorn load
@@ -402,8 +323,8 @@ class Command(BaseCommand):
         times = [r[1] for r in ok]
         self.stdout.write(
             f"requests {len(results):,} ({errors} not 200), throughput "
-            f"{len(ok) / seconds:.1f} req/s, median {pystats.median(times) * 1000:.0f} ms, "
-            f"p95 {percentile(times, 95) * 1000:.0f} ms"
+            f"{len(ok) / seconds:.1f} req/s, median {median_ms(times):.0f} ms, "
+            f"p95 {p95_ms(times):.0f} ms"
             if times
             else f"no successful request ({errors} errors)"
         )
@@ -411,6 +332,6 @@ class Command(BaseCommand):
             page = [r[1] for r in ok if r[0] == name]
             if page:
                 self.stdout.write(
-                    f"  {name:<36} {len(page):>5} req  median {pystats.median(page) * 1000:6.0f} "
-                    f"ms  p95 {percentile(page, 95) * 1000:6.0f} ms"
+                    f"  {name:<36} {len(page):>5} req  median {median_ms(page):6.0f} "
+                    f"ms  p95 {p95_ms(page):6.0f} ms"
                 )

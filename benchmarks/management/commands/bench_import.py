@@ -13,6 +13,7 @@ import time
 import uuid
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 from openpyxl import Workbook
@@ -21,6 +22,7 @@ from accounts.choices import AgencyKind, Role
 from accounts.models import Agency, Membership, User
 from accounts.services import agency_create, membership_add, user_create
 from accounts.system import system_user
+from benchmarks.seeding import create_database
 from imports import services
 from imports.ledgers import BY_CODE
 from imports.models import ImportBatch
@@ -34,8 +36,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--rows", type=int, default=10_000)
+        parser.add_argument(
+            "--create-database",
+            action="store_true",
+            help="create the PostgreSQL database if missing, and migrate",
+        )
 
     def handle(self, *args, rows, **options):
+        if options["create_database"]:
+            create_database(self.stdout)
+            call_command("migrate", verbosity=0, interactive=False)
         # Made once, through accounts.services as the system user, so that every
         # history row names a user (tests/common/test_history_writes.py).
         actor = system_user()

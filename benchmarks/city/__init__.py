@@ -1,0 +1,30 @@
+"""The synthetic city of the page benchmarks (seed_city): agencies and staff through
+accounts.services, everything else with COPY and explicit primary keys (see
+benchmarks.management.commands.seed_city for why). One builder per domain, run in
+the order each needs the ids the previous ones left on the City."""
+
+import time
+
+from django.db import connection
+
+from benchmarks.city.acts import seed_meetings, seed_records, seed_referrals
+from benchmarks.city.base import CITY_DESK, PASSWORD, City
+from benchmarks.city.casework import seed_cases, seed_consultations
+from benchmarks.city.people import seed_agencies, seed_households
+
+__all__ = ["CITY_DESK", "PASSWORD", "City", "seed_city"]
+
+
+def seed_city(city: City) -> None:
+    """Every builder in turn, then ANALYZE so the benches meet fresh planner statistics."""
+    seed_agencies(city)
+    seed_households(city)
+    seed_consultations(city)
+    seed_cases(city)
+    seed_records(city)
+    seed_meetings(city)
+    seed_referrals(city)
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    city.timing("ANALYZE", 0, time.perf_counter() - started)
