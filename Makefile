@@ -120,18 +120,21 @@ bench-report: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_report --create-database $(BENCH_ARGS)
 
 # The page benchmark: a synthetic city (seed_city, once, into a database of its own),
-# then every busy page timed in-process (median, p95, queries, page/SQL), then 20
-# concurrent users against gunicorn on 127.0.0.1 for 60 s. A quick look first:
+# then every busy page timed in-process (median, p95, queries, page/SQL at the median and
+# at p95, the target met or not), then 20 concurrent users against gunicorn on 127.0.0.1
+# for 60 s with no pause, then 200 users pausing 5 s on average. A quick look first:
 #   make bench CITY_HOUSEHOLDS=2000 CITY_DATABASE_URL=postgres://postgres@127.0.0.1:5432/jusou_city_small
 CITY_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/jusou_city)
 CITY_HOUSEHOLDS ?= 100000
 CITY_SEED ?= 1
 BENCH_PAGES_ARGS ?= --repeat 100 --stat-repeat 100
 BENCH_LOAD_ARGS ?= --concurrent 20 --seconds 60
+BENCH_THINK_ARGS ?= --concurrent 200 --think 5 --seconds 120
 bench: install
 	DATABASE_URL=$(CITY_DATABASE_URL) $(PY) manage.py seed_city --create-database --if-empty --households $(CITY_HOUSEHOLDS) --seed $(CITY_SEED)
 	DATABASE_URL=$(CITY_DATABASE_URL) $(PY) manage.py bench_pages $(BENCH_PAGES_ARGS)
 	DATABASE_URL=$(CITY_DATABASE_URL) $(PY) manage.py bench_pages $(BENCH_LOAD_ARGS)
+	DATABASE_URL=$(CITY_DATABASE_URL) $(PY) manage.py bench_pages $(BENCH_THINK_ARGS)
 
 # The sharing-policy state machine (tests/policy) for many more steps than `make test`
 # runs: random examples until POLICY_STEPS steps have run; prints "steps run: N,
