@@ -3,8 +3,6 @@
 households.access) exactly as the object's own page asks; contact details reach the
 PDFs only through {% contact %}."""
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,7 +18,7 @@ from cases.family_maps import _open_cases, focus_person_ids, household_genogram
 from cases.forms_papers import RecordCorrectionForm
 from cases.models import Assessment, PlanRole, SupportPlan, SupportRecord
 from cases.views import _case, _log_case_read
-from common.corrections import corrections_for, history_token
+from common.corrections import correction_saved, corrections_for, history_token
 from common.history import change_history
 from common.pdf import pdf_response, render_pdf
 from common.wareki import age_on
@@ -77,19 +75,17 @@ def record_correct(request, pk, record_pk):
     form = RecordCorrectionForm(
         request.POST or None, case=case, record=record, token=history_token(record)
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.record_correct(
-                actor=request.user, case=case, record=record, **form.service_kwargs()
-            )
-        except ValidationError as exc:
-            field = getattr(exc, "code", None)
-            field = {"stale": None, "denied": None}.get(field, field)
-            form.add_error(field if field in form.fields else None, exc)
-            record.refresh_from_db()
-        else:
-            messages.success(request, _("支援経過を訂正しました。訂正前の内容は履歴に残ります。"))
-            return redirect("cases:record_detail", pk=case.pk, record_pk=record.pk)
+    saved = correction_saved(
+        request,
+        form,
+        lambda: services.record_correct(
+            actor=request.user, case=case, record=record, **form.service_kwargs()
+        ),
+        message=_("支援経過を訂正しました。訂正前の内容は履歴に残ります。"),
+        reload=record,
+    )
+    if saved:
+        return redirect("cases:record_detail", pk=case.pk, record_pk=record.pk)
     _log_record_read(request, case, record, "record_correct")
     return render(
         request, "cases/record_correct.html", {"form": form, "case": case, "record": record}

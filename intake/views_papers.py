@@ -1,8 +1,6 @@
 """相談受付票 (PDF), the 訂正 of a consultation and its 変更履歴. Each asks the
 consultation's own getter (intake.access), as its page does."""
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,9 +10,9 @@ from django.utils.translation import gettext as _
 from accounts import reauth
 from accounts.audit import log_access
 from accounts.models import AccessLog
+from common.corrections import correction_saved
 from common.history import change_history, merged
 from common.pdf import pdf_response, render_pdf
-from common.services import StaleEdit
 from common.wareki import age_on, format_date
 from intake import selectors, services
 from intake.access import can_edit_consultation, get_consultation_for_user
@@ -86,20 +84,17 @@ def consultation_correct(request, pk):
     if not can_edit_consultation(request.user, consultation):
         raise Http404
     form = ConsultationCorrectionForm(request.POST or None, consultation=consultation)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.consultation_correct(
-                actor=request.user, consultation=consultation, **form.service_kwargs()
-            )
-        except StaleEdit as exc:
-            form.add_error(None, exc)
-        except ValidationError as exc:
-            code = getattr(exc, "code", None)
-            form.add_error(code if code in form.fields else None, exc)
-        else:
-            messages.success(request, _("相談受付を訂正しました。訂正前の内容は履歴に残ります。"))
-            return redirect("intake:consultation_detail", pk=consultation.pk)
-        consultation.refresh_from_db()
+    saved = correction_saved(
+        request,
+        form,
+        lambda: services.consultation_correct(
+            actor=request.user, consultation=consultation, **form.service_kwargs()
+        ),
+        message=_("相談受付を訂正しました。訂正前の内容は履歴に残ります。"),
+        reload=consultation,
+    )
+    if saved:
+        return redirect("intake:consultation_detail", pk=consultation.pk)
     _log_consultation_read(
         request, consultation, selectors.consultation_persons(consultation), detail="correct"
     )
