@@ -29,7 +29,10 @@ def _owner(request, case) -> attachment_views.AttachmentOwner:
         readable=case.can_records,
         withheld=attachments_withheld(request.user, case.household),
         # The file is part of each person's record.
-        concerned=lambda: [(cp.person, cp.person_id) for cp in selectors.case_persons(case)],
+        concerned=lambda: [cp.person for cp in selectors.case_persons(case)],
+        title=_("%(title)sの添付ファイル") % {"title": case.title},
+        back_url=reverse("cases:case_detail", args=[case.pk]),
+        back_label=case.title,
     )
 
 
@@ -43,14 +46,7 @@ def case_attachments_panel(request, case):
 def case_attachments(request, pk):
     action = "change" if request.method == "POST" else READ
     case = sharing.get_case_for_user(request.user, pk, action=action, request=request)
-    return attachment_views.upload_page(
-        request,
-        _owner(request, case),
-        done_url=reverse("cases:case_detail", args=[case.pk]) + "#attachments",
-        title=_("%(title)sの添付ファイル") % {"title": case.title},
-        back_url=reverse("cases:case_detail", args=[case.pk]),
-        back_label=case.title,
-    )
+    return attachment_views.upload_page(request, _owner(request, case))
 
 
 @reauth.recent_auth_required

@@ -20,8 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from common.attachments import AttachmentForm, attachment_response
-
-EXPORT = "export"  # accounts.models.AccessLog.Outcome.EXPORT (common imports no app)
+from common.exports import log_export
 
 
 @dataclass
@@ -38,12 +37,17 @@ class AttachmentOwner:
     withheld: str = ""  # why this reader may not open them (住所秘匿); "" when they may
     # What a refusal under 住所秘匿 names: the household for its consents.
     refused: models.Model | None = None
-    # Whose records a download is also part of: [(obj, person_id)], read when downloading.
-    concerned: Callable[[], Iterable[tuple[models.Model, int | None]]] = list
+    # Whose records a download is also part of (persons, a meeting's cases), asked when
+    # downloading.
+    concerned: Callable[[], Iterable[models.Model]] = list
     concerned_detail: str = ""  # prefix of those rows' detail (a meeting names itself)
     # What opening the page logs as read: (obj, person_id, detail); the owner by default.
     read: tuple[models.Model, int | None, str] | None = None
     initial: dict = field(default_factory=dict)  # the upload form's first values
+    # The attachments page: its heading, and the owner's own page it links back to.
+    title: str = ""
+    back_url: str = ""
+    back_label: str = ""
 
     def panel(self, form=None) -> dict | None:
         if not self.readable:
@@ -105,10 +109,11 @@ def page(request, *, title, back_url, back_label, attach, about=None, status=200
     )
 
 
-def upload_page(request, owner: AttachmentOwner, *, done_url, done_message="", **shown):
+def upload_page(request, owner: AttachmentOwner, *, done_url="", done_message="", about=None):
     """The owner's attachments page, and the upload posted to it. The caller has already
     refused a POST from whoever may not add (through its access getter); what is
-    withheld is refused here. shown: page()'s title, back_url, back_label, about."""
+    withheld is refused here. A saved upload returns to done_url, by default the owner's
+    page at its 添付ファイル. about: (label, value) rows shown above the files."""
     if request.method == "POST":
         owner.refuse_if_withheld(request)
     form = AttachmentForm(request.POST or None, request.FILES or None, initial=owner.initial)
@@ -120,12 +125,19 @@ def upload_page(request, owner: AttachmentOwner, *, done_url, done_message="", *
             title=form.cleaned_data["title"],
         )
         messages.success(request, done_message or _("ファイルを添付しました。"))
-        return redirect(done_url)
+        return redirect(done_url or owner.back_url + "#attachments")
     obj, person_id, detail = owner.read or (owner.obj, None, "attachments")
     owner.audit.log_access(
         user=request.user, obj=obj, person_id=person_id, request=request, detail=detail
     )
-    return page(request, attach=owner.panel(form), **shown)
+    return page(
+        request,
+        title=owner.title,
+        back_url=owner.back_url,
+        back_label=owner.back_label,
+        attach=owner.panel(form),
+        about=about,
+    )
 
 
 def download(request, owner: AttachmentOwner, attachment_pk):
@@ -134,17 +146,12 @@ def download(request, owner: AttachmentOwner, attachment_pk):
     owner.refuse_if_withheld(request)
     attachment = get_object_or_404(owner.obj.attachments, pk=attachment_pk)
     detail = f"attachment:{attachment._meta.model_name}:{attachment.pk}"
-    for obj in (attachment, owner.obj):
-        owner.audit.log_access(
-            user=request.user, obj=obj, request=request, outcome=EXPORT, detail=detail
-        )
-    for obj, person_id in owner.concerned():
-        owner.audit.log_access(
-            user=request.user,
-            obj=obj,
-            person_id=person_id,
-            request=request,
-            outcome=EXPORT,
-            detail=owner.concerned_detail + detail,
-        )
+    log_export(
+        owner.audit.log_access,
+        request,
+        [attachment, owner.obj],
+        detail=detail,
+        concerned=owner.concerned(),
+        concerned_detail=owner.concerned_detail + detail,
+    )
     return attachment_response(attachment)

@@ -38,14 +38,15 @@ def reason_field() -> forms.CharField:
 
 
 def correction_saved(request, form, save, *, message, reload) -> bool:
-    """Run save() (the app's correction service) when a valid form was posted. A refusal
+    """Run save(**form.service_kwargs()) (the app's correction service, given the record
+    and the actor) when a valid form was posted. A refusal
     shows on the form, beside the field its code names or above the form (stale,
     denied), and the record is reloaded so the page shows what is saved. True when
     saved; then the success message is queued."""
     if request.method != "POST" or not form.is_valid():
         return False
     try:
-        save()
+        save(**form.service_kwargs())
     except ValidationError as exc:  # CorrectionRefused, StaleEdit
         code = getattr(exc, "code", None)
         form.add_error(code if code in form.fields else None, exc)

@@ -40,7 +40,10 @@ def _household_owner(request, household) -> attachment_views.AttachmentOwner:
         add=partial(services.household_attachment_add, household=household),
         can_upload=household.can_change,
         withheld=attachments_withheld(request.user, household),
-        concerned=lambda: [(m.person, m.person_id) for m in household.current_memberships()],
+        concerned=lambda: [m.person for m in household.current_memberships()],
+        title=_("%(name)sの添付ファイル") % {"name": household.name},
+        back_url=reverse("households:detail", args=[household.pk]),
+        back_label=household.name,
     )
 
 
@@ -57,9 +60,12 @@ def _consent_owner(request, household, consent) -> attachment_views.AttachmentOw
         can_upload=household.can_change,
         withheld=attachments_withheld(request.user, household),
         refused=household,
-        concerned=lambda: [(consent.person, consent.person_id)],
+        concerned=lambda: [consent.person],
         read=(consent.person, consent.person_id, f"consent:{consent.pk}"),
         initial={"title": _("同意書のスキャン")},
+        title=_("本人同意（%(name)s）の同意書") % {"name": consent.person.full_name},
+        back_url=reverse("households:detail", args=[household.pk]),
+        back_label=household.name,
     )
 
 
@@ -70,14 +76,7 @@ def household_attachments_panel(request, household):
 
 def household_attachments(request, pk):
     household = _household(request, pk)
-    return attachment_views.upload_page(
-        request,
-        _household_owner(request, household),
-        done_url=reverse("households:detail", args=[household.pk]) + "#attachments",
-        title=_("%(name)sの添付ファイル") % {"name": household.name},
-        back_url=reverse("households:detail", args=[household.pk]),
-        back_label=household.name,
-    )
+    return attachment_views.upload_page(request, _household_owner(request, household))
 
 
 @reauth.recent_auth_required
@@ -96,9 +95,6 @@ def consent_attachments(request, pk, consent_pk):
         _consent_owner(request, household, consent),
         done_url=reverse("households:consent_attachments", args=[household.pk, consent.pk]),
         done_message=_("同意書のファイルを添付しました。"),
-        title=_("本人同意（%(name)s）の同意書") % {"name": consent.person.full_name},
-        back_url=reverse("households:detail", args=[household.pk]),
-        back_label=household.name,
         about=[
             (_("同意した人"), consent.person.full_name),
             (_("共有先"), agencies or "—"),

@@ -20,6 +20,7 @@ from intake.access import get_consultation_for_user
 
 def _owner(request, consultation) -> attachment_views.AttachmentOwner:
     args = [consultation.pk]
+    received = timezone.localtime(consultation.received_at).strftime("%Y-%m-%d %H:%M")
     return attachment_views.AttachmentOwner(
         obj=consultation,
         audit=audit,
@@ -30,7 +31,10 @@ def _owner(request, consultation) -> attachment_views.AttachmentOwner:
         add=partial(services.consultation_attachment_add, consultation=consultation),
         can_upload=consultation.agency_id in request.user.agency_ids,
         withheld=attachments_withheld(request.user, consultation.household),
-        concerned=lambda: [(p, p.pk) for p in selectors.consultation_persons(consultation)],
+        concerned=lambda: selectors.consultation_persons(consultation),
+        title=_("相談受付（%(when)s）の添付ファイル") % {"when": received},
+        back_url=reverse("intake:consultation_detail", args=args),
+        back_label=_("相談受付"),
     )
 
 
@@ -43,16 +47,7 @@ def consultation_attachments(request, pk):
     owner = _owner(request, consultation)
     if request.method == "POST" and not owner.can_upload:
         raise PermissionDenied
-    received = timezone.localtime(consultation.received_at).strftime("%Y-%m-%d %H:%M")
-    detail_url = reverse("intake:consultation_detail", args=[consultation.pk])
-    return attachment_views.upload_page(
-        request,
-        owner,
-        done_url=detail_url + "#attachments",
-        title=_("相談受付（%(when)s）の添付ファイル") % {"when": received},
-        back_url=detail_url,
-        back_label=_("相談受付"),
-    )
+    return attachment_views.upload_page(request, owner)
 
 
 @reauth.recent_auth_required

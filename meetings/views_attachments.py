@@ -20,7 +20,7 @@ def _owner(meeting, access) -> attachment_views.AttachmentOwner:
         # A meeting's papers concern the cases on its agenda the reader may read: one
         # export row per case, as the agenda PDF writes.
         return [
-            (item.case, None)
+            item.case
             for item in selectors.agenda(meeting, access)
             if item.case_id and getattr(item, "readable", True)
         ]
@@ -35,6 +35,9 @@ def _owner(meeting, access) -> attachment_views.AttachmentOwner:
         readable=access.can_read,
         concerned=concerned,
         concerned_detail=f"meeting:{meeting.pk}:",
+        title=_("%(title)sの添付ファイル") % {"title": meeting.display_title},
+        back_url=reverse("meetings:meeting_detail", args=[meeting.pk]),
+        back_label=meeting.display_title,
     )
 
 
@@ -55,14 +58,7 @@ def meeting_attachments(request, pk):
     owner = _owner(meeting, access)
     if request.method == "POST" and not owner.can_upload:
         raise Http404
-    return attachment_views.upload_page(
-        request,
-        owner,
-        done_url=reverse("meetings:meeting_detail", args=[meeting.pk]) + "#attachments",
-        title=_("%(title)sの添付ファイル") % {"title": meeting.display_title},
-        back_url=reverse("meetings:meeting_detail", args=[meeting.pk]),
-        back_label=meeting.display_title,
-    )
+    return attachment_views.upload_page(request, owner)
 
 
 @reauth.recent_auth_required
