@@ -8,19 +8,10 @@ from common.attachments import attachment_store
 
 
 @transaction.atomic
-def case_attachment_add(
-    *, actor, case: Case, uploaded, content_type: str, title: str = ""
-) -> CaseAttachment:
-    """Store a checked upload on the case file. Side effects: history names the actor;
-    an action row cases.case.attachment_added."""
-    attachment = attachment_store(
-        CaseAttachment,
-        actor=actor,
-        uploaded=uploaded,
-        content_type=content_type,
-        title=title,
-        owner=case,
-    )
+def case_attachment_add(*, actor, case: Case, **upload) -> CaseAttachment:
+    """Store a checked upload (uploaded, content_type, title) on the case file. Side
+    effects: history names the actor; an action row cases.case.attachment_added."""
+    attachment = attachment_store(CaseAttachment, actor=actor, owner=case, **upload)
     log_action(
         actor=actor, action="cases.case.attachment_added", obj=case, attachment=attachment.pk
     )

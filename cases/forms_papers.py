@@ -3,22 +3,16 @@ support record."""
 
 from django import forms
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from cases.forms import RecordForm
 from cases.models import SupportRecord
+from common.corrections import reason_field
 
 
 class RecordCorrectionForm(RecordForm):
     """The record's values, corrected, and why (required)."""
 
-    reason = forms.CharField(
-        label=_("訂正の理由"),
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("訂正前の内容は取り消し線付きで残り、訂正者・日時・理由とともに表示されます。"),
-        error_messages={"required": _("訂正の理由を入力してください。")},
-    )
+    reason = reason_field()
     token = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, case, record: SupportRecord, token: int, **kwargs):

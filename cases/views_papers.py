@@ -3,8 +3,8 @@
 households.access) exactly as the object's own page asks; contact details reach the
 PDFs only through {% contact %}."""
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
+from functools import partial
+
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,14 +13,14 @@ from django.utils.translation import gettext as _
 
 from accounts import reauth
 from accounts.audit import log_access
-from accounts.models import AccessLog
 from cases import selectors, services, sharing
 from cases.choices import PlanStatus
 from cases.family_maps import _open_cases, focus_person_ids, household_genogram
 from cases.forms_papers import RecordCorrectionForm
 from cases.models import Assessment, PlanRole, SupportPlan, SupportRecord
 from cases.views import _case, _log_case_read
-from common.corrections import corrections_for, history_token
+from common.corrections import correction_saved, corrections_for, history_token
+from common.exports import log_export, log_with_concerned
 from common.history import change_history
 from common.pdf import pdf_response, render_pdf
 from common.wareki import age_on
@@ -41,15 +41,14 @@ def _record(case, record_pk) -> SupportRecord:
 
 
 def _log_record_read(request, case, record, detail):
-    log_access(user=request.user, obj=case, request=request, detail=f"{detail}:{record.pk}")
-    for person in record.persons.all():
-        log_access(
-            user=request.user,
-            obj=person,
-            person_id=person.pk,
-            request=request,
-            detail=f"case:{case.pk}:{detail}",
-        )
+    log_with_concerned(
+        log_access,
+        request,
+        [case],
+        detail=f"{detail}:{record.pk}",
+        concerned=record.persons.all(),
+        concerned_detail=f"case:{case.pk}:{detail}",
+    )
 
 
 def record_detail(request, pk, record_pk):
@@ -77,19 +76,10 @@ def record_correct(request, pk, record_pk):
     form = RecordCorrectionForm(
         request.POST or None, case=case, record=record, token=history_token(record)
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.record_correct(
-                actor=request.user, case=case, record=record, **form.service_kwargs()
-            )
-        except ValidationError as exc:
-            field = getattr(exc, "code", None)
-            field = {"stale": None, "denied": None}.get(field, field)
-            form.add_error(field if field in form.fields else None, exc)
-            record.refresh_from_db()
-        else:
-            messages.success(request, _("支援経過を訂正しました。訂正前の内容は履歴に残ります。"))
-            return redirect("cases:record_detail", pk=case.pk, record_pk=record.pk)
+    save = partial(services.record_correct, actor=request.user, case=case, record=record)
+    message = _("支援経過を訂正しました。訂正前の内容は履歴に残ります。")
+    if correction_saved(request, form, save, message=message, reload=record):
+        return redirect("cases:record_detail", pk=case.pk, record_pk=record.pk)
     _log_record_read(request, case, record, "record_correct")
     return render(
         request, "cases/record_correct.html", {"form": form, "case": case, "record": record}
@@ -137,25 +127,6 @@ def plan_history(request, pk, plan_pk):
 # ---------------------------------------------------------------- printed forms
 
 
-def _log_export(request, case, persons, detail):
-    log_access(
-        user=request.user,
-        obj=case,
-        request=request,
-        outcome=AccessLog.Outcome.EXPORT,
-        detail=detail,
-    )
-    for person in persons:  # one row per person whose record left as a PDF
-        log_access(
-            user=request.user,
-            obj=person,
-            person_id=person.pk,
-            outcome=AccessLog.Outcome.EXPORT,
-            request=request,
-            detail=f"case:{case.pk}:{detail}",
-        )
-
-
 @reauth.recent_auth_required
 def assessment_pdf(request, pk, assessment_pk):
     """アセスメントシート: the household-wide assessment, one block per member."""
@@ -181,7 +152,15 @@ def assessment_pdf(request, pk, assessment_pk):
     }
     data = render_pdf("cases/pdf/assessment.html", context)
     shown = {cp.person_id: cp.person for cp in persons} | {m.person_id: m.person for m in members}
-    _log_export(request, case, shown.values(), f"assessment_pdf:{assessment.pk}")
+    detail = f"assessment_pdf:{assessment.pk}"
+    log_export(
+        log_access,
+        request,
+        [case],
+        detail=detail,
+        concerned=shown.values(),  # one row per person whose record left as a PDF
+        concerned_detail=f"case:{case.pk}:{detail}",
+    )
     return pdf_response(data, f"アセスメントシート_{case.pk}_{on:%Y%m%d}.pdf")
 
 
@@ -236,20 +215,12 @@ def facesheet_pdf(request, household_pk):
     household = get_household_for_user(request.user, household_pk)
     context = _facesheet_context(request, household)
     data = render_pdf("cases/pdf/facesheet.html", context)
-    log_access(
-        user=request.user,
-        obj=household,
-        request=request,
-        outcome=AccessLog.Outcome.EXPORT,
+    log_export(
+        log_access,
+        request,
+        [household],
         detail="facesheet_pdf",
+        concerned=[row["m"].person for row in context["members"]],
+        concerned_detail=f"household:{household.pk}:facesheet_pdf",
     )
-    for row in context["members"]:
-        log_access(
-            user=request.user,
-            obj=row["m"].person,
-            person_id=row["m"].person_id,
-            outcome=AccessLog.Outcome.EXPORT,
-            request=request,
-            detail=f"household:{household.pk}:facesheet_pdf",
-        )
     return pdf_response(data, f"フェイスシート_{household.pk}.pdf")

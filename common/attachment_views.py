@@ -1,9 +1,79 @@
-"""The page parts every owner's attachment views share (common/attachments.py). Access
-is decided by the calling view, through its app's access getter, before these run."""
+"""The attachment pages every owner shares (common/attachments.py holds the files).
 
-from django.shortcuts import render
+An owner's app (households, intake, cases, meetings) fetches the owner through its own
+access getter and describes what it found as an AttachmentOwner: the owner, its URLs,
+whether this user may add to it, why its files are withheld (住所秘匿), and whose records
+a download is part of. The functions here only run the pages from that description; they
+never decide access. common imports no app, so the owner's app also hands over the audit
+functions (accounts.audit) the pages log their reads with.
+"""
 
-from common.attachments import AttachmentForm
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from django.contrib import messages
+from django.db import models
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from common.attachments import AttachmentForm, attachment_response
+from common.exports import log_export
+
+
+@dataclass
+class AttachmentOwner:
+    """One owner's attachments as its app's access getter let this user see them."""
+
+    obj: models.Model  # the case, household, consent, consultation or meeting
+    audit: ModuleType  # accounts.audit
+    upload_url: str
+    download_url: Callable[[Any], str]  # attachment -> its download URL
+    add: Callable[..., Any]  # the app's service: add(actor=, uploaded=, content_type=, title=)
+    can_upload: bool = False
+    readable: bool = True  # False: the owner's page shows no 添付ファイル section at all
+    withheld: str = ""  # why this reader may not open them (住所秘匿); "" when they may
+    # What a refusal under 住所秘匿 names: the household for its consents.
+    refused: models.Model | None = None
+    # Whose records a download is also part of (persons, a meeting's cases), asked when
+    # downloading.
+    concerned: Callable[[], Iterable[models.Model]] = list
+    concerned_detail: str = ""  # prefix of those rows' detail (a meeting names itself)
+    # What opening the page logs as read: (obj, person_id, detail); the owner by default.
+    read: tuple[models.Model, int | None, str] | None = None
+    initial: dict = field(default_factory=dict)  # the upload form's first values
+    # The attachments page: its heading, and the owner's own page it links back to.
+    title: str = ""
+    back_url: str = ""
+    back_label: str = ""
+
+    def panel(self, form=None) -> dict | None:
+        if not self.readable:
+            return None
+        return panel(
+            self.obj.attachments.select_related("uploaded_by"),
+            download_url=self.download_url,
+            upload_url=self.upload_url,
+            can_upload=self.can_upload,
+            form=form,
+            withheld=self.withheld,
+        )
+
+    def refuse_if_withheld(self, request) -> None:
+        """Opening or adding under 住所秘匿 without the right to see the address: 404."""
+        if not self.withheld:
+            return
+        refused = self.refused or self.obj
+        self.audit.log_denied(
+            user=request.user,
+            object_type=refused._meta.label_lower,
+            object_id=refused.pk,
+            request=request,
+            detail="attachments",
+        )
+        raise Http404
 
 
 def panel(items, *, download_url, upload_url="", can_upload=False, form=None, withheld="") -> dict:
@@ -37,3 +107,51 @@ def page(request, *, title, back_url, back_label, attach, about=None, status=200
         },
         status=status,
     )
+
+
+def upload_page(request, owner: AttachmentOwner, *, done_url="", done_message="", about=None):
+    """The owner's attachments page, and the upload posted to it. The caller has already
+    refused a POST from whoever may not add (through its access getter); what is
+    withheld is refused here. A saved upload returns to done_url, by default the owner's
+    page at its 添付ファイル. about: (label, value) rows shown above the files."""
+    if request.method == "POST":
+        owner.refuse_if_withheld(request)
+    form = AttachmentForm(request.POST or None, request.FILES or None, initial=owner.initial)
+    if request.method == "POST" and form.is_valid():
+        owner.add(
+            actor=request.user,
+            uploaded=form.cleaned_data["file"],
+            content_type=form.content_type,
+            title=form.cleaned_data["title"],
+        )
+        messages.success(request, done_message or _("ファイルを添付しました。"))
+        return redirect(done_url or owner.back_url + "#attachments")
+    obj, person_id, detail = owner.read or (owner.obj, None, "attachments")
+    owner.audit.log_access(
+        user=request.user, obj=obj, person_id=person_id, request=request, detail=detail
+    )
+    return page(
+        request,
+        title=owner.title,
+        back_url=owner.back_url,
+        back_label=owner.back_label,
+        attach=owner.panel(form),
+        about=about,
+    )
+
+
+def download(request, owner: AttachmentOwner, attachment_pk):
+    """One of the owner's files, an 出力 (export) of the attachment, its owner and every
+    record it concerns. The caller fetched the owner through its access getter."""
+    owner.refuse_if_withheld(request)
+    attachment = get_object_or_404(owner.obj.attachments, pk=attachment_pk)
+    detail = f"attachment:{attachment._meta.model_name}:{attachment.pk}"
+    log_export(
+        owner.audit.log_access,
+        request,
+        [attachment, owner.obj],
+        detail=detail,
+        concerned=owner.concerned(),
+        concerned_detail=owner.concerned_detail + detail,
+    )
+    return attachment_response(attachment)

@@ -8,10 +8,13 @@ corrections_for() under the current values: each earlier version struck through,
 who corrected it, when and why.
 """
 
+from django import forms
+from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from common.models import Correction
 from common.values import shown_value
@@ -19,6 +22,38 @@ from common.values import shown_value
 
 class CorrectionRefused(ValidationError):
     """A refused correction; the message is Japanese, the code names the field."""
+
+
+def reason_field() -> forms.CharField:
+    """The 訂正の理由 every correction form asks for (required, shown with the change)."""
+    return forms.CharField(
+        label=gettext_lazy("訂正の理由"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy(
+            "訂正前の内容は取り消し線付きで残り、訂正者・日時・理由とともに表示されます。"
+        ),
+        error_messages={"required": gettext_lazy("訂正の理由を入力してください。")},
+    )
+
+
+def correction_saved(request, form, save, *, message, reload) -> bool:
+    """Run save(**form.service_kwargs()) (the app's correction service, given the record
+    and the actor) when a valid form was posted. A refusal
+    shows on the form, beside the field its code names or above the form (stale,
+    denied), and the record is reloaded so the page shows what is saved. True when
+    saved; then the success message is queued."""
+    if request.method != "POST" or not form.is_valid():
+        return False
+    try:
+        save(**form.service_kwargs())
+    except ValidationError as exc:  # CorrectionRefused, StaleEdit
+        code = getattr(exc, "code", None)
+        form.add_error(code if code in form.fields else None, exc)
+        reload.refresh_from_db()
+        return False
+    messages.success(request, message)
+    return True
 
 
 def check_reason(reason: str) -> str:

@@ -9,46 +9,20 @@ from households.models import Consent, ConsentAttachment, Household, HouseholdAt
 
 
 @transaction.atomic
-def household_attachment_add(
-    *, actor, household: Household, uploaded, content_type: str, title: str = ""
-) -> HouseholdAttachment:
-    """Store a checked upload on the household. Side effects: history names the actor;
-    an action row households.household.attachment_added."""
-    attachment = attachment_store(
-        HouseholdAttachment,
-        actor=actor,
-        uploaded=uploaded,
-        content_type=content_type,
-        title=title,
-        owner=household,
-    )
-    log_action(
-        actor=actor,
-        action="households.household.attachment_added",
-        obj=household,
-        attachment=attachment.pk,
-    )
+def household_attachment_add(*, actor, household: Household, **upload) -> HouseholdAttachment:
+    """Store a checked upload (uploaded, content_type, title) on the household. Side
+    effects: history names the actor; an action row households.household.attachment_added."""
+    attachment = attachment_store(HouseholdAttachment, actor=actor, owner=household, **upload)
+    action = "households.household.attachment_added"
+    log_action(actor=actor, action=action, obj=household, attachment=attachment.pk)
     return attachment
 
 
 @transaction.atomic
-def consent_attachment_add(
-    *, actor, consent: Consent, uploaded, content_type: str, title: str = ""
-) -> ConsentAttachment:
+def consent_attachment_add(*, actor, consent: Consent, **upload) -> ConsentAttachment:
     """Store a checked upload (the scanned 同意書) on the consent. Side effects: history
     names the actor; an action row households.consent.attachment_added."""
-    attachment = attachment_store(
-        ConsentAttachment,
-        actor=actor,
-        uploaded=uploaded,
-        content_type=content_type,
-        title=title,
-        owner=consent,
-    )
-    log_action(
-        actor=actor,
-        action="households.consent.attachment_added",
-        obj=consent,
-        attachment=attachment.pk,
-    )
+    attachment = attachment_store(ConsentAttachment, actor=actor, owner=consent, **upload)
+    action = "households.consent.attachment_added"
+    log_action(actor=actor, action=action, obj=consent, attachment=attachment.pk)
     return attachment

@@ -9,22 +9,11 @@ from intake.models import Consultation, ConsultationAttachment
 
 @transaction.atomic
 def consultation_attachment_add(
-    *, actor, consultation: Consultation, uploaded, content_type: str, title: str = ""
+    *, actor, consultation: Consultation, **upload
 ) -> ConsultationAttachment:
-    """Store a checked upload on the consultation. Side effects: history names the
-    actor; an action row intake.consultation.attachment_added."""
-    attachment = attachment_store(
-        ConsultationAttachment,
-        actor=actor,
-        uploaded=uploaded,
-        content_type=content_type,
-        title=title,
-        owner=consultation,
-    )
-    log_action(
-        actor=actor,
-        action="intake.consultation.attachment_added",
-        obj=consultation,
-        attachment=attachment.pk,
-    )
+    """Store a checked upload (uploaded, content_type, title) on the consultation. Side
+    effects: history names the actor; an action row intake.consultation.attachment_added."""
+    attachment = attachment_store(ConsultationAttachment, actor=actor, owner=consultation, **upload)
+    action = "intake.consultation.attachment_added"
+    log_action(actor=actor, action=action, obj=consultation, attachment=attachment.pk)
     return attachment

@@ -1,6 +1,7 @@
 """訂正 of a consultation: the counted values (date, 相談方法, 相談者, 相談内容, 対応結果)
 and the 主訴, with a required reason."""
 
+import copy
 import datetime as dt
 
 from django import forms
@@ -8,37 +9,23 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from common.forms import WarekiDateField
-from intake.choices import CameFrom, Channel, Outcome, Urgency
+from common.corrections import reason_field
+from intake.choices import Urgency
+from intake.forms import ConsultationForm
 from intake.models import Consultation, ConsultationCategory
 
 
+def _as_at_intake(name: str) -> forms.Field:
+    """The field exactly as the 相談受付 form asks it: a correction asks the same question
+    (Django copies a form's fields per instance, so the copy here is never shared)."""
+    return copy.deepcopy(ConsultationForm.base_fields[name])
+
+
 class ConsultationCorrectionForm(forms.Form):
-    received_on = WarekiDateField(
-        label=_("受付日"),
-        allow_future=False,
-        error_messages={"required": _("受付日を入力してください。")},
-    )
-    received_time = forms.TimeField(
-        label=_("時刻"),
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        error_messages={
-            "required": _("受付時刻を入力してください。"),
-            "invalid": _("時刻は 14:30 のように入力してください。"),
-        },
-    )
-    channel = forms.ChoiceField(
-        label=_("相談方法"),
-        choices=Channel.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": _("相談方法を選んでください。")},
-    )
-    came_from = forms.ChoiceField(
-        label=_("相談者"),
-        choices=CameFrom.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": _("相談者を選んでください。")},
-    )
+    received_on = _as_at_intake("received_on")
+    received_time = _as_at_intake("received_time")
+    channel = _as_at_intake("channel")
+    came_from = _as_at_intake("came_from")
     categories = forms.ModelMultipleChoiceField(
         label=_("相談内容（複数可）"),
         queryset=ConsultationCategory.objects.none(),
@@ -57,33 +44,16 @@ class ConsultationCorrectionForm(forms.Form):
             "invalid_choice": _("選んだ相談内容は使えません。"),
         },
     )
-    summary = forms.CharField(
-        label=_("主訴"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": _("主訴を入力してください。")},
-    )
-    wishes = forms.CharField(
-        label=_("本人・相談者の希望"), widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
+    summary = _as_at_intake("summary")
+    wishes = _as_at_intake("wishes")
     urgency = forms.ChoiceField(
         label=_("緊急度"),
         choices=Urgency.choices,
         widget=forms.RadioSelect,
         error_messages={"required": _("緊急度を選んでください。")},
     )
-    outcome = forms.ChoiceField(
-        label=_("対応結果"),
-        choices=Outcome.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": _("対応結果を選んでください。")},
-    )
-    reason = forms.CharField(
-        label=_("訂正の理由"),
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("訂正前の内容は取り消し線付きで残り、訂正者・日時・理由とともに表示されます。"),
-        error_messages={"required": _("訂正の理由を入力してください。")},
-    )
+    outcome = _as_at_intake("outcome")
+    reason = reason_field()
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, consultation: Consultation, **kwargs):

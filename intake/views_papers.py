@@ -1,8 +1,8 @@
 """相談受付票 (PDF), the 訂正 of a consultation and its 変更履歴. Each asks the
 consultation's own getter (intake.access), as its page does."""
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
+from functools import partial
+
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 
 from accounts import reauth
 from accounts.audit import log_access
-from accounts.models import AccessLog
+from common.corrections import correction_saved
+from common.exports import log_export
 from common.history import change_history, merged
 from common.pdf import pdf_response, render_pdf
-from common.services import StaleEdit
 from common.wareki import age_on, format_date
 from intake import selectors, services
 from intake.access import can_edit_consultation, get_consultation_for_user
@@ -62,22 +62,14 @@ def consultation_pdf(request, pk):
         "printed_by": request.user,
     }
     data = render_pdf("intake/pdf/consultation.html", context)
-    log_access(
-        user=request.user,
-        obj=consultation,
-        request=request,
-        outcome=AccessLog.Outcome.EXPORT,
+    log_export(
+        log_access,
+        request,
+        [consultation],
         detail="consultation_pdf",
+        concerned=persons,
+        concerned_detail=f"consultation:{consultation.pk}:pdf",
     )
-    for person in persons:
-        log_access(
-            user=request.user,
-            obj=person,
-            person_id=person.pk,
-            outcome=AccessLog.Outcome.EXPORT,
-            request=request,
-            detail=f"consultation:{consultation.pk}:pdf",
-        )
     return pdf_response(data, f"相談受付票_{consultation.pk}.pdf")
 
 
@@ -86,20 +78,10 @@ def consultation_correct(request, pk):
     if not can_edit_consultation(request.user, consultation):
         raise Http404
     form = ConsultationCorrectionForm(request.POST or None, consultation=consultation)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.consultation_correct(
-                actor=request.user, consultation=consultation, **form.service_kwargs()
-            )
-        except StaleEdit as exc:
-            form.add_error(None, exc)
-        except ValidationError as exc:
-            code = getattr(exc, "code", None)
-            form.add_error(code if code in form.fields else None, exc)
-        else:
-            messages.success(request, _("相談受付を訂正しました。訂正前の内容は履歴に残ります。"))
-            return redirect("intake:consultation_detail", pk=consultation.pk)
-        consultation.refresh_from_db()
+    save = partial(services.consultation_correct, actor=request.user, consultation=consultation)
+    message = _("相談受付を訂正しました。訂正前の内容は履歴に残ります。")
+    if correction_saved(request, form, save, message=message, reload=consultation):
+        return redirect("intake:consultation_detail", pk=consultation.pk)
     _log_consultation_read(
         request, consultation, selectors.consultation_persons(consultation), detail="correct"
     )

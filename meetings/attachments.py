@@ -8,23 +8,11 @@ from meetings.models import Meeting, MeetingAttachment
 
 
 @transaction.atomic
-def meeting_attachment_add(
-    *, actor, meeting: Meeting, uploaded, content_type: str, title: str = ""
-) -> MeetingAttachment:
-    """Store a checked upload (a handout, a signed attendance sheet) on the meeting.
-    Side effects: history names the actor; an action row meetings.meeting.attachment_added."""
-    attachment = attachment_store(
-        MeetingAttachment,
-        actor=actor,
-        uploaded=uploaded,
-        content_type=content_type,
-        title=title,
-        owner=meeting,
-    )
-    log_action(
-        actor=actor,
-        action="meetings.meeting.attachment_added",
-        obj=meeting,
-        attachment=attachment.pk,
-    )
+def meeting_attachment_add(*, actor, meeting: Meeting, **upload) -> MeetingAttachment:
+    """Store a checked upload (uploaded, content_type, title: a handout, a signed
+    attendance sheet) on the meeting. Side effects: history names the actor; an action
+    row meetings.meeting.attachment_added."""
+    attachment = attachment_store(MeetingAttachment, actor=actor, owner=meeting, **upload)
+    action = "meetings.meeting.attachment_added"
+    log_action(actor=actor, action=action, obj=meeting, attachment=attachment.pk)
     return attachment

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from common.corrections import reason_field
 from meetings.models import AgendaItem
 
 
@@ -13,13 +14,7 @@ class MinutesCorrectionForm(forms.Form):
     decisions = forms.CharField(
         label=_("決定事項"), widget=forms.Textarea(attrs={"rows": 4}), required=False
     )
-    reason = forms.CharField(
-        label=_("訂正の理由"),
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("訂正前の内容は取り消し線付きで残り、訂正者・日時・理由とともに表示されます。"),
-        error_messages={"required": _("訂正の理由を入力してください。")},
-    )
+    reason = reason_field()
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, item: AgendaItem, **kwargs):
@@ -27,3 +22,12 @@ class MinutesCorrectionForm(forms.Form):
         self.initial.update(
             discussion=item.discussion, decisions=item.decisions, version=item.version
         )
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "discussion": data["discussion"],
+            "decisions": data["decisions"],
+            "reason": data["reason"],
+            "expected_version": data.get("version"),
+        }

@@ -1,12 +1,12 @@
 """訂正 of finalised minutes (one agenda item at a time)."""
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
+from functools import partial
+
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from common.services import StaleEdit
+from common.corrections import correction_saved
 from meetings import services
 from meetings.forms_corrections import MinutesCorrectionForm
 from meetings.views import _item, _log_brief_reads, _managed_meeting, _to_minutes
@@ -18,27 +18,11 @@ def minutes_correct(request, pk, item_pk):
     if not services.may_correct_minutes(request.user, meeting, can_manage=access.can_manage):
         raise Http404
     form = MinutesCorrectionForm(request.POST or None, item=item)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.minutes_correct(
-                actor=request.user,
-                item=item,
-                can_manage=access.can_manage,
-                discussion=data["discussion"],
-                decisions=data["decisions"],
-                reason=data["reason"],
-                expected_version=data.get("version"),
-            )
-        except StaleEdit as exc:
-            form.add_error(None, exc)
-        except ValidationError as exc:
-            code = getattr(exc, "code", None)
-            form.add_error(code if code in form.fields else None, exc)
-        else:
-            messages.success(request, _("議事録を訂正しました。訂正前の内容は履歴に残ります。"))
-            return _to_minutes(meeting, f"item-{item.pk}")
-        item.refresh_from_db()
+    can_manage = access.can_manage
+    save = partial(services.minutes_correct, actor=request.user, item=item, can_manage=can_manage)
+    message = _("議事録を訂正しました。訂正前の内容は履歴に残ります。")
+    if correction_saved(request, form, save, message=message, reload=item):
+        return _to_minutes(meeting, f"item-{item.pk}")
     _log_brief_reads(request, meeting, [item], "minutes_correct")
     return render(
         request,
