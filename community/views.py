@@ -1,12 +1,12 @@
-from django.contrib import messages
-from django.core.paginator import Paginator
+from functools import partial
+
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from common import crud
 from common.ratelimit import ratelimit
-from common.services import StaleEdit
 from community import selectors, services
 from community.forms import (
     ActivityFilterForm,
@@ -58,7 +58,7 @@ def district_detail(request, pk):
 def resource_list(request):
     _worker(request)
     form = ResourceFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
+    data = crud.filter_values(form)
     resources = selectors.resource_list(
         request.user,
         kind=data.get("kind", ""),
@@ -66,7 +66,7 @@ def resource_list(request):
         q=data.get("q", ""),
         include_ended=data.get("include_ended", False),
     )
-    page = Paginator(resources, 30).get_page(request.GET.get("page"))
+    page = crud.paginate(request, resources)
     return render(
         request,
         "community/resource_list.html",
@@ -77,15 +77,15 @@ def resource_list(request):
 def resource_create(request):
     _manager(request)
     form = ResourceForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            resource = services.resource_create(actor=request.user, **data)
-        except services.CommunityRuleError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("地域資源を登録しました。"))
-            return redirect("community:resource_detail", pk=resource.pk)
+    resource = crud.save_form(
+        request,
+        form,
+        partial(services.resource_create, actor=request.user),
+        refused=services.CommunityRuleError,
+        success=_("地域資源を登録しました。"),
+    )
+    if resource is not None:
+        return redirect("community:resource_detail", pk=resource.pk)
     return render(request, "community/resource_form.html", {"form": form})
 
 
@@ -93,7 +93,7 @@ def resource_detail(request, pk):
     _worker(request)
     resource = selectors.get_resource_for_user(request.user, pk)
     activities = selectors.activity_list(request.user, resource=resource)
-    page = Paginator(activities, 30).get_page(request.GET.get("page"))
+    page = crud.paginate(request, activities)
     return render(
         request,
         "community/resource_detail.html",
@@ -105,20 +105,16 @@ def resource_edit(request, pk):
     _manager(request)
     resource = selectors.get_resource_for_user(request.user, pk)
     form = ResourceForm(request.POST or None, instance=resource)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            services.resource_update(
-                actor=request.user,
-                resource=resource,
-                expected_version=form.cleaned_data.get("version"),
-                **data,
-            )
-        except (StaleEdit, services.CommunityRuleError) as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("地域資源を保存しました。"))
-            return redirect("community:resource_detail", pk=resource.pk)
+    saved = crud.save_form(
+        request,
+        form,
+        partial(services.resource_update, actor=request.user, resource=resource),
+        edit=True,
+        refused=services.CommunityRuleError,
+        success=_("地域資源を保存しました。"),
+    )
+    if saved is not None:
+        return redirect("community:resource_detail", pk=resource.pk)
     return render(request, "community/resource_form.html", {"form": form, "resource": resource})
 
 
@@ -128,11 +124,11 @@ def resource_edit(request, pk):
 def activity_list(request):
     _worker(request)
     form = ActivityFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
+    data = crud.filter_values(form)
     activities = selectors.activity_list(
         request.user, district=data.get("district"), kind=data.get("kind", "")
     )
-    page = Paginator(activities, 30).get_page(request.GET.get("page"))
+    page = crud.paginate(request, activities)
     return render(request, "community/activity_list.html", {"form": form, "page": page})
 
 
@@ -140,15 +136,15 @@ def activity_add(request, pk):
     _worker(request)
     resource = selectors.get_resource_for_user(request.user, pk)
     form = ActivityForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            services.activity_create(actor=request.user, resource=resource, **data)
-        except services.CommunityRuleError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("活動を記録しました。"))
-            return redirect("community:resource_detail", pk=resource.pk)
+    saved = crud.save_form(
+        request,
+        form,
+        partial(services.activity_create, actor=request.user, resource=resource),
+        refused=services.CommunityRuleError,
+        success=_("活動を記録しました。"),
+    )
+    if saved is not None:
+        return redirect("community:resource_detail", pk=resource.pk)
     return render(request, "community/activity_form.html", {"form": form, "resource": resource})
 
 
@@ -168,20 +164,16 @@ def activity_edit(request, pk):
     if not selectors.can_edit_activity(request.user, activity):
         raise Http404
     form = ActivityForm(request.POST or None, instance=activity)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            services.activity_update(
-                actor=request.user,
-                activity=activity,
-                expected_version=form.cleaned_data.get("version"),
-                **data,
-            )
-        except (StaleEdit, services.CommunityRuleError) as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("活動記録を保存しました。"))
-            return redirect("community:activity_detail", pk=activity.pk)
+    saved = crud.save_form(
+        request,
+        form,
+        partial(services.activity_update, actor=request.user, activity=activity),
+        edit=True,
+        refused=services.CommunityRuleError,
+        success=_("活動記録を保存しました。"),
+    )
+    if saved is not None:
+        return redirect("community:activity_detail", pk=activity.pk)
     return render(
         request,
         "community/activity_form.html",
@@ -195,14 +187,14 @@ def activity_edit(request, pk):
 def issue_list(request):
     _worker(request)
     form = IssueFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
+    data = crud.filter_values(form)
     issues = selectors.issue_list(
         request.user,
         status=form.status_value() if data else "open",
         district=data.get("district"),
         source=data.get("source", ""),
     )
-    page = Paginator(issues, 30).get_page(request.GET.get("page"))
+    page = crud.paginate(request, issues)
     return render(
         request,
         "community/issue_list.html",
@@ -213,10 +205,13 @@ def issue_list(request):
 def issue_create(request):
     _manager(request)
     form = IssueForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        issue = services.issue_create(actor=request.user, **data)
-        messages.success(request, _("地域課題を登録しました。"))
+    issue = crud.save_form(
+        request,
+        form,
+        partial(services.issue_create, actor=request.user),
+        success=_("地域課題を登録しました。"),
+    )
+    if issue is not None:
         return redirect("community:issue_detail", pk=issue.pk)
     return render(request, "community/issue_form.html", {"form": form})
 
@@ -245,20 +240,16 @@ def issue_edit(request, pk):
     _manager(request)
     issue = selectors.get_issue_for_user(request.user, pk)
     form = IssueForm(request.POST or None, instance=issue)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            services.issue_update(
-                actor=request.user,
-                issue=issue,
-                expected_version=form.cleaned_data.get("version"),
-                **data,
-            )
-        except (StaleEdit, services.CommunityRuleError) as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("地域課題を保存しました。"))
-            return redirect("community:issue_detail", pk=issue.pk)
+    saved = crud.save_form(
+        request,
+        form,
+        partial(services.issue_update, actor=request.user, issue=issue),
+        edit=True,
+        refused=services.CommunityRuleError,
+        success=_("地域課題を保存しました。"),
+    )
+    if saved is not None:
+        return redirect("community:issue_detail", pk=issue.pk)
     return render(request, "community/issue_form.html", {"form": form, "issue": issue})
 
 
@@ -267,14 +258,15 @@ def issue_status(request, pk):
     _manager(request)
     issue = selectors.get_issue_for_user(request.user, pk)
     form = IssueStatusForm(request.POST, issue=issue)
-    if form.is_valid():
-        try:
-            services.issue_transition(actor=request.user, issue=issue, **form.cleaned_data)
-        except services.CommunityRuleError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("地域課題の状況を変更しました。"))
-            return redirect("community:issue_detail", pk=issue.pk)
+    saved = crud.save_form(
+        request,
+        form,
+        partial(services.issue_transition, actor=request.user, issue=issue),
+        refused=services.CommunityRuleError,
+        success=_("地域課題の状況を変更しました。"),
+    )
+    if saved is not None:
+        return redirect("community:issue_detail", pk=issue.pk)
     return _issue_page(request, issue, status_form=form)
 
 
@@ -283,12 +275,13 @@ def issue_action_add(request, pk):
     _manager(request)
     issue = selectors.get_issue_for_user(request.user, pk)
     form = IssueActionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.issue_action_add(actor=request.user, issue=issue, **form.cleaned_data)
-        except services.CommunityRuleError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("取り組みを記録しました。"))
-            return redirect("community:issue_detail", pk=issue.pk)
+    saved = crud.save_form(
+        request,
+        form,
+        partial(services.issue_action_add, actor=request.user, issue=issue),
+        refused=services.CommunityRuleError,
+        success=_("取り組みを記録しました。"),
+    )
+    if saved is not None:
+        return redirect("community:issue_detail", pk=issue.pk)
     return _issue_page(request, issue, action_form=form)

@@ -1,5 +1,6 @@
+from functools import partial
+
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -8,8 +9,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.audit import log_access, log_reads
 from cases import sharing
+from common import crud
 from common.ratelimit import ratelimit
-from common.services import StaleEdit
 from households.access import get_household_for_user
 from households.contact import prime as prime_contact
 from outreach import selectors, services
@@ -63,7 +64,7 @@ def _log_target_read(request, target, detail=""):
 def target_list(request):
     _worker(request)
     form = TargetFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
+    data = crud.filter_values(form)
     targets = selectors.target_list(
         request.user,
         status=form.status_value() if data else "open",
@@ -71,7 +72,7 @@ def target_list(request):
         district=data.get("district"),
         q=data.get("q", ""),
     )
-    page = Paginator(targets, 30).get_page(request.GET.get("page"))
+    page = crud.paginate(request, targets)
     log_reads(user=request.user, objects=page.object_list, request=request, detail="list")
     return render(request, "outreach/target_list.html", {"form": form, "page": page})
 
@@ -85,17 +86,18 @@ def target_create(request):
         except ValueError:
             raise Http404 from None
     form = TargetForm(request.POST or None, user=request.user, household=household)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        if household is not None:
-            data["household"] = household
-        try:
-            target = services.target_create(actor=request.user, **data)
-        except services.OutreachRuleError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("アウトリーチ対象を登録しました。"))
-            return redirect("outreach:target_detail", pk=target.pk)
+    create = partial(services.target_create, actor=request.user)
+    if household is not None:
+        create = partial(create, household=household)
+    target = crud.save_form(
+        request,
+        form,
+        create,
+        refused=services.OutreachRuleError,
+        success=_("アウトリーチ対象を登録しました。"),
+    )
+    if target is not None:
+        return redirect("outreach:target_detail", pk=target.pk)
     if household is not None:  # the form offers its members by name
         log_access(user=request.user, obj=household, request=request, detail="target_create")
     return render(
@@ -122,22 +124,19 @@ def target_detail(request, pk):
 def target_edit(request, pk):
     target = _target(request, pk)
     form = TargetForm(request.POST or None, instance=target, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            services.target_update(
-                actor=request.user,
-                target=target,
-                expected_version=form.cleaned_data.get("version"),
-                **data,
-            )
-        except (StaleEdit, services.OutreachRuleError) as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("アウトリーチ対象を保存しました。"))
-            if selectors.targets_visible_to(request.user).filter(pk=target.pk).exists():
-                return redirect("outreach:target_detail", pk=target.pk)
-            return redirect("outreach:target_list")
+    saved = crud.save_form(
+        request,
+        form,
+        partial(services.target_update, actor=request.user, target=target),
+        edit=True,
+        refused=services.OutreachRuleError,
+        success=_("アウトリーチ対象を保存しました。"),
+    )
+    if saved is not None:
+        # Handing the target to another agency may take it out of the editor's sight.
+        if selectors.targets_visible_to(request.user).filter(pk=target.pk).exists():
+            return redirect("outreach:target_detail", pk=target.pk)
+        return redirect("outreach:target_list")
     _log_target_read(request, target, detail="edit")
     return render(request, "outreach/target_form.html", {"form": form, "target": target})
 
@@ -146,41 +145,36 @@ def target_edit(request, pk):
 def target_status(request, pk):
     target = _target(request, pk)
     form = TargetStatusForm(request.POST, target=target)
-    if form.is_valid():
-        try:
-            services.target_transition(
-                actor=request.user,
-                target=target,
-                to_status=form.cleaned_data["to_status"],
-                note=form.cleaned_data["note"],
-            )
-        except services.OutreachRuleError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("状況を変更しました。"))
-            return redirect("outreach:target_detail", pk=target.pk)
+    saved = crud.save_form(
+        request,
+        form,
+        partial(services.target_transition, actor=request.user, target=target),
+        refused=services.OutreachRuleError,
+        success=_("状況を変更しました。"),
+    )
+    if saved is not None:
+        return redirect("outreach:target_detail", pk=target.pk)
     return render(request, "outreach/target_status.html", {"target": target, "form": form})
+
+
+def _contact_saved(contact):
+    if contact.support_record_id:
+        return _("接触の記録を保存し、ケースの支援経過（③アウトリーチ）にも記録しました。")
+    return _("接触の記録を保存しました。")
 
 
 def contact_add(request, pk):
     target = _target(request, pk)
     form = ContactForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            contact = services.contact_create(
-                actor=request.user, target=target, **form.cleaned_data
-            )
-        except services.OutreachRuleError as exc:
-            form.add_error(None, exc)
-        else:
-            if contact.support_record_id:
-                messages.success(
-                    request,
-                    _("接触の記録を保存し、ケースの支援経過（③アウトリーチ）にも記録しました。"),
-                )
-            else:
-                messages.success(request, _("接触の記録を保存しました。"))
-            return redirect("outreach:target_detail", pk=target.pk)
+    saved = crud.save_form(
+        request,
+        form,
+        partial(services.contact_create, actor=request.user, target=target),
+        refused=services.OutreachRuleError,
+        success=_contact_saved,
+    )
+    if saved is not None:
+        return redirect("outreach:target_detail", pk=target.pk)
     _log_target_read(request, target, detail="contact")
     return render(request, "outreach/contact_form.html", {"form": form, "target": target})
 
@@ -219,7 +213,7 @@ def target_connect(request, pk):
 def campaign_list(request):
     _worker(request)
     campaigns = selectors.campaign_list(request.user)
-    page = Paginator(campaigns, 30).get_page(request.GET.get("page"))
+    page = crud.paginate(request, campaigns)
     return render(
         request,
         "outreach/campaign_list.html",
@@ -232,28 +226,26 @@ def campaign_create(request):
     if not request.user.is_desk_staff:
         raise Http404
     form = CampaignForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            campaign = services.campaign_create(actor=request.user, **data)
-        except services.OutreachRuleError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(
-                request,
-                _("世帯訪問調査を登録しました（訪問先 %(n)s 世帯）。")
-                % {"n": campaign.visits.count()},
-            )
-            return redirect("outreach:campaign_detail", pk=campaign.pk)
+    campaign = crud.save_form(
+        request,
+        form,
+        partial(services.campaign_create, actor=request.user),
+        refused=services.OutreachRuleError,
+        success=lambda campaign: (
+            _("世帯訪問調査を登録しました（訪問先 %(n)s 世帯）。") % {"n": campaign.visits.count()}
+        ),
+    )
+    if campaign is not None:
+        return redirect("outreach:campaign_detail", pk=campaign.pk)
     return render(request, "outreach/campaign_form.html", {"form": form})
 
 
 def campaign_detail(request, pk):
     campaign = _campaign(request, pk)
     filter_form = VisitFilterForm(request.GET or None)
-    result = filter_form.cleaned_data.get("result", "") if filter_form.is_valid() else ""
+    result = crud.filter_values(filter_form).get("result", "")
     visits = selectors.campaign_visits(campaign, result=result)
-    page = Paginator(visits, 50).get_page(request.GET.get("page"))
+    page = crud.paginate(request, visits, per_page=50)
     # 住所秘匿 for the page's rows in one query (none when no row is hidden).
     prime_contact(request.user, households=[v.household for v in page])
     # The rows show each household's name and address: a read of each.
@@ -287,20 +279,16 @@ def campaign_detail(request, pk):
 def campaign_edit(request, pk):
     campaign = _campaign(request, pk, manage=True)
     form = CampaignForm(request.POST or None, instance=campaign)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            services.campaign_update(
-                actor=request.user,
-                campaign=campaign,
-                expected_version=form.cleaned_data.get("version"),
-                **data,
-            )
-        except (StaleEdit, services.OutreachRuleError) as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("世帯訪問調査を保存しました。"))
-            return redirect("outreach:campaign_detail", pk=campaign.pk)
+    saved = crud.save_form(
+        request,
+        form,
+        partial(services.campaign_update, actor=request.user, campaign=campaign),
+        edit=True,
+        refused=services.OutreachRuleError,
+        success=_("世帯訪問調査を保存しました。"),
+    )
+    if saved is not None:
+        return redirect("outreach:campaign_detail", pk=campaign.pk)
     return render(request, "outreach/campaign_form.html", {"form": form, "campaign": campaign})
 
 
@@ -343,22 +331,16 @@ def visit_edit(request, pk, visit_pk):
         "version": visit.version,
     }
     form = VisitForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            services.visit_record(
-                actor=request.user,
-                visit=visit,
-                expected_version=form.cleaned_data.get("version"),
-                **data,
-            )
-        except (StaleEdit, services.OutreachRuleError) as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(
-                request, _("%(name)sの訪問を記録しました。") % {"name": visit.household.name}
-            )
-            return redirect("outreach:campaign_detail", pk=campaign.pk)
+    saved = crud.save_form(
+        request,
+        form,
+        partial(services.visit_record, actor=request.user, visit=visit),
+        edit=True,
+        refused=services.OutreachRuleError,
+        success=_("%(name)sの訪問を記録しました。") % {"name": visit.household.name},
+    )
+    if saved is not None:
+        return redirect("outreach:campaign_detail", pk=campaign.pk)
     log_access(user=request.user, obj=visit.household, request=request, detail=f"visit:{visit.pk}")
     return render(
         request,

@@ -1,5 +1,5 @@
-from django.contrib import messages
-from django.core.paginator import Paginator
+from functools import partial
+
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -7,8 +7,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.audit import log_access, log_reads
 from cases import sharing
+from common import crud
 from common.ratelimit import ratelimit
-from common.services import StaleEdit
 from households.access import get_household_for_user
 from participation import selectors, services
 from participation.forms import (
@@ -58,7 +58,7 @@ def _placement(request, pk):
 def opportunity_list(request):
     _worker(request)
     form = OpportunitySearchForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
+    data = crud.filter_values(form)
     opportunities = selectors.opportunity_search(
         request.user,
         kind=data.get("kind", ""),
@@ -67,7 +67,7 @@ def opportunity_list(request):
         q=data.get("q", ""),
         include_inactive=data.get("include_inactive", False),
     )
-    page = Paginator(opportunities, 30).get_page(request.GET.get("page"))
+    page = crud.paginate(request, opportunities)
     return render(
         request,
         "participation/opportunity_list.html",
@@ -82,10 +82,13 @@ def opportunity_list(request):
 def opportunity_create(request):
     _manager(request)
     form = OpportunityForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        opportunity = services.opportunity_create(actor=request.user, **data)
-        messages.success(request, _("参加先を登録しました。"))
+    opportunity = crud.save_form(
+        request,
+        form,
+        partial(services.opportunity_create, actor=request.user),
+        success=_("参加先を登録しました。"),
+    )
+    if opportunity is not None:
         return redirect("participation:opportunity_detail", pk=opportunity.pk)
     return render(request, "participation/opportunity_form.html", {"form": form})
 
@@ -122,20 +125,15 @@ def opportunity_edit(request, pk):
     _manager(request)
     opportunity = selectors.get_opportunity_for_user(request.user, pk)
     form = OpportunityForm(request.POST or None, instance=opportunity)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            services.opportunity_update(
-                actor=request.user,
-                opportunity=opportunity,
-                expected_version=form.cleaned_data.get("version"),
-                **data,
-            )
-        except StaleEdit as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("参加先を保存しました。"))
-            return redirect("participation:opportunity_detail", pk=opportunity.pk)
+    saved = crud.save_form(
+        request,
+        form,
+        partial(services.opportunity_update, actor=request.user, opportunity=opportunity),
+        edit=True,
+        success=_("参加先を保存しました。"),
+    )
+    if saved is not None:
+        return redirect("participation:opportunity_detail", pk=opportunity.pk)
     return render(
         request,
         "participation/opportunity_form.html",
@@ -150,11 +148,11 @@ def opportunity_edit(request, pk):
 def host_log_list(request):
     _worker(request)
     form = HostLogFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
+    data = crud.filter_values(form)
     logs = selectors.host_log_list(
         request.user, outcome=data.get("outcome", ""), q=data.get("q", "")
     )
-    page = Paginator(logs, 30).get_page(request.GET.get("page"))
+    page = crud.paginate(request, logs)
     return render(
         request,
         "participation/host_log_list.html",
@@ -169,10 +167,13 @@ def host_log_list(request):
 def host_log_create(request):
     _manager(request)
     form = HostLogForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        log = services.host_log_create(actor=request.user, **data)
-        messages.success(request, _("受入先開拓の記録を保存しました。"))
+    log = crud.save_form(
+        request,
+        form,
+        partial(services.host_log_create, actor=request.user),
+        success=_("受入先開拓の記録を保存しました。"),
+    )
+    if log is not None:
         return redirect("participation:host_log_detail", pk=log.pk)
     return render(request, "participation/host_log_form.html", {"form": form})
 
@@ -191,20 +192,15 @@ def host_log_edit(request, pk):
     _manager(request)
     log = selectors.get_host_log_for_user(request.user, pk)
     form = HostLogForm(request.POST or None, instance=log)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            services.host_log_update(
-                actor=request.user,
-                log=log,
-                expected_version=form.cleaned_data.get("version"),
-                **data,
-            )
-        except StaleEdit as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("受入先開拓の記録を保存しました。"))
-            return redirect("participation:host_log_detail", pk=log.pk)
+    saved = crud.save_form(
+        request,
+        form,
+        partial(services.host_log_update, actor=request.user, log=log),
+        edit=True,
+        success=_("受入先開拓の記録を保存しました。"),
+    )
+    if saved is not None:
+        return redirect("participation:host_log_detail", pk=log.pk)
     return render(request, "participation/host_log_form.html", {"form": form, "log": log})
 
 
@@ -214,13 +210,13 @@ def host_log_edit(request, pk):
 def placement_list(request):
     _worker(request)
     form = PlacementFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
+    data = crud.filter_values(form)
     placements = selectors.placement_list(
         request.user,
         status=form.status_value() if data else "ongoing",
         kind=data.get("kind", ""),
     )
-    page = Paginator(placements, 30).get_page(request.GET.get("page"))
+    page = crud.paginate(request, placements)
     log_reads(user=request.user, objects=page.object_list, request=request, detail="list")
     return render(request, "participation/placement_list.html", {"form": form, "page": page})
 
@@ -249,16 +245,15 @@ def placement_create(request):
         )
     initial = {"opportunity": _int_param(request, "opportunity")}
     form = PlacementForm(request.POST or None, case=case, household=household, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            placement = services.placement_create(
-                actor=request.user, case=case, **form.cleaned_data
-            )
-        except services.ParticipationRuleError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("参加支援の調整を始めました。"))
-            return redirect("participation:placement_detail", pk=placement.pk)
+    placement = crud.save_form(
+        request,
+        form,
+        partial(services.placement_create, actor=request.user, case=case),
+        refused=services.ParticipationRuleError,
+        success=_("参加支援の調整を始めました。"),
+    )
+    if placement is not None:
+        return redirect("participation:placement_detail", pk=placement.pk)
     # The form offers the case's (or household's) members by name.
     log_access(user=request.user, obj=case or household, request=request, detail="placement")
     return render(
@@ -297,22 +292,19 @@ def placement_detail(request, pk):
 def placement_edit(request, pk):
     placement = _placement(request, pk)
     form = PlacementEditForm(request.POST or None, instance=placement, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            services.placement_update(
-                actor=request.user,
-                placement=placement,
-                expected_version=form.cleaned_data.get("version"),
-                **data,
-            )
-        except (StaleEdit, services.ParticipationRuleError) as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("参加支援を保存しました。"))
-            if selectors.placements_visible_to(request.user).filter(pk=placement.pk).exists():
-                return redirect("participation:placement_detail", pk=placement.pk)
-            return redirect("participation:placement_list")
+    saved = crud.save_form(
+        request,
+        form,
+        partial(services.placement_update, actor=request.user, placement=placement),
+        edit=True,
+        refused=services.ParticipationRuleError,
+        success=_("参加支援を保存しました。"),
+    )
+    if saved is not None:
+        # A change of case may take the placement out of the editor's sight.
+        if selectors.placements_visible_to(request.user).filter(pk=placement.pk).exists():
+            return redirect("participation:placement_detail", pk=placement.pk)
+        return redirect("participation:placement_list")
     _log_placement_read(request, placement, detail="edit")
     return render(
         request, "participation/placement_edit.html", {"form": form, "placement": placement}
@@ -323,39 +315,38 @@ def placement_edit(request, pk):
 def placement_status(request, pk):
     placement = _placement(request, pk)
     form = PlacementStatusForm(request.POST, placement=placement)
-    if form.is_valid():
-        try:
-            services.placement_transition(
-                actor=request.user, placement=placement, **form.cleaned_data
-            )
-        except services.ParticipationRuleError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("参加支援の状況を変更しました。"))
-            return redirect("participation:placement_detail", pk=placement.pk)
+    saved = crud.save_form(
+        request,
+        form,
+        partial(services.placement_transition, actor=request.user, placement=placement),
+        refused=services.ParticipationRuleError,
+        success=_("参加支援の状況を変更しました。"),
+    )
+    if saved is not None:
+        return redirect("participation:placement_detail", pk=placement.pk)
     return render(
         request, "participation/placement_status.html", {"form": form, "placement": placement}
     )
 
 
+def _follow_up_saved(follow_up):
+    if follow_up.support_record_id:
+        return _("定着支援を記録し、ケースの支援経過（④参加支援）にも記録しました。")
+    return _("定着支援を記録しました。")
+
+
 def follow_up_add(request, pk):
     placement = _placement(request, pk)
     form = FollowUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            follow_up = services.follow_up_create(
-                actor=request.user, placement=placement, **form.cleaned_data
-            )
-        except services.ParticipationRuleError as exc:
-            form.add_error(None, exc)
-        else:
-            if follow_up.support_record_id:
-                messages.success(
-                    request, _("定着支援を記録し、ケースの支援経過（④参加支援）にも記録しました。")
-                )
-            else:
-                messages.success(request, _("定着支援を記録しました。"))
-            return redirect("participation:placement_detail", pk=placement.pk)
+    saved = crud.save_form(
+        request,
+        form,
+        partial(services.follow_up_create, actor=request.user, placement=placement),
+        refused=services.ParticipationRuleError,
+        success=_follow_up_saved,
+    )
+    if saved is not None:
+        return redirect("participation:placement_detail", pk=placement.pk)
     _log_placement_read(request, placement, detail="follow_up")
     return render(
         request, "participation/follow_up_form.html", {"form": form, "placement": placement}
