@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from common.model_mixins import CreatedByStamp, CreatedStamp
 from common.models import Versioned
 from community.choices import (
     AGE_BANDS,
@@ -23,7 +24,7 @@ class CommunityResourceQuerySet(models.QuerySet):
         )
 
 
-class CommunityResource(Versioned):
+class CommunityResource(CreatedByStamp, Versioned):
     """地域資源: a place where people meet (サロン, 子ども食堂, 通いの場, 協議体, …)."""
 
     name = models.CharField(_("名称"), max_length=200)
@@ -45,10 +46,6 @@ class CommunityResource(Versioned):
     description = models.TextField(_("内容"), blank=True)
     started_on = models.DateField(_("開始日"), null=True, blank=True)
     ended_on = models.DateField(_("終了日"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
     objects = CommunityResourceQuerySet.as_manager()
@@ -66,7 +63,7 @@ class CommunityResource(Versioned):
         return self.ended_on is None
 
 
-class ActivityLog(Versioned):
+class ActivityLog(CreatedStamp, Versioned):
     """One meeting of a resource: how many took part by age band, and volunteers."""
 
     resource = models.ForeignKey(
@@ -88,7 +85,6 @@ class ActivityLog(Versioned):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -112,7 +108,7 @@ class ActivityLog(Versioned):
         return self.bands_present >= MULTIGENERATIONAL_BANDS
 
 
-class CommunityIssue(Versioned):
+class CommunityIssue(CreatedStamp, Versioned):
     """地域課題 / 制度の狭間. Raised from meetings or cases as counts only: no names and
     no links to cases, so it can be discussed openly in the 協議体."""
 
@@ -146,7 +142,6 @@ class CommunityIssue(Versioned):
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -158,7 +153,7 @@ class CommunityIssue(Versioned):
         return self.title
 
 
-class IssueAction(models.Model):
+class IssueAction(CreatedStamp):
     """A dated step taken on a community issue."""
 
     issue = models.ForeignKey(CommunityIssue, on_delete=models.CASCADE, related_name="actions")
@@ -170,7 +165,6 @@ class IssueAction(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
     class Meta:

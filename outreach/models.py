@@ -6,6 +6,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Agency
 from cases.models import Case, SupportRecord
+from common.model_mixins import CreatedByStamp, CreatedStamp, HandledBy, NextStep
 from common.models import Versioned
 from households.models import District, Household, Person
 from outreach.choices import (
@@ -22,7 +23,7 @@ class OutreachTargetQuerySet(models.QuerySet):
         return self.filter(status__in=OPEN_TARGET_STATUSES)
 
 
-class OutreachTarget(Versioned):
+class OutreachTarget(CreatedByStamp, Versioned):
     """アウトリーチ対象: a person or household not yet in support.
 
     Either may be unknown at first; then `description` holds what is known ("駅前の
@@ -99,10 +100,6 @@ class OutreachTarget(Versioned):
         blank=True,
         related_name="target",
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
     objects = OutreachTargetQuerySet.as_manager()
@@ -135,7 +132,7 @@ class OutreachTarget(Versioned):
         return self.status in OPEN_TARGET_STATUSES
 
 
-class ContactAttempt(models.Model):
+class ContactAttempt(HandledBy, NextStep, CreatedStamp):
     """接触の試み: a visit, call, letter or accompanied visit, by whom and with what result.
 
     When the target is on a case the writer may record on, the attempt is also a 支援経過
@@ -148,19 +145,11 @@ class ContactAttempt(models.Model):
     agency = models.ForeignKey(
         Agency, verbose_name=_("機関"), on_delete=models.PROTECT, related_name="+"
     )
-    staff = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("対応者"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
     companions = models.CharField(
         _("同行者"), max_length=200, blank=True, help_text=_("例: 民生委員 〇〇さん")
     )
     reached = models.BooleanField(_("本人・家族と接触できた"), default=False)
     result = models.TextField(_("結果"))
-    next_step = models.TextField(_("次の対応"), blank=True)
-    next_on = models.DateField(_("次回予定日"), null=True, blank=True)
     support_record = models.OneToOneField(
         SupportRecord,
         on_delete=models.SET_NULL,
@@ -168,7 +157,6 @@ class ContactAttempt(models.Model):
         blank=True,
         related_name="outreach_contact",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -180,7 +168,7 @@ class ContactAttempt(models.Model):
         return f"{self.contacted_on} {self.get_method_display()}"
 
 
-class VisitCampaign(Versioned):
+class VisitCampaign(CreatedByStamp, Versioned):
     """世帯訪問調査: districts visited in turn over a period by named agencies."""
 
     name = models.CharField(_("調査名"), max_length=200)
@@ -193,10 +181,6 @@ class VisitCampaign(Versioned):
         Agency, verbose_name=_("訪問する機関"), related_name="visit_campaigns"
     )
     note = models.TextField(_("備考"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords(m2m_fields=[districts, visiting_agencies])
 
     class Meta:

@@ -1,10 +1,10 @@
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Agency
 from cases.models import Case, SupportRecord
+from common.model_mixins import CreatedByStamp, CreatedStamp, HandledBy, NextStep
 from common.models import Versioned
 from households.models import District, Person
 from participation.choices import (
@@ -29,7 +29,7 @@ class OpportunityQuerySet(models.QuerySet):
         return self.alias(day_bit=models.F("days").bitand(bit)).filter(day_bit=bit)
 
 
-class Opportunity(Versioned):
+class Opportunity(CreatedByStamp, Versioned):
     """参加先: a place a person can take part in (居場所, ボランティア, 就労体験, …).
 
     Not personal data: every case worker sees the list.
@@ -62,10 +62,6 @@ class Opportunity(Versioned):
     conditions = models.TextField(_("条件・配慮できること"), blank=True)
     contact = models.CharField(_("連絡先"), max_length=200, blank=True)
     is_active = models.BooleanField(_("受入中"), default=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
     objects = OpportunityQuerySet.as_manager()
@@ -88,7 +84,7 @@ class Opportunity(Versioned):
         return "・".join(str(labels[d]) for d in self.day_list)
 
 
-class HostDevelopment(Versioned):
+class HostDevelopment(HandledBy, NextStep, CreatedStamp, Versioned):
     """受入先開拓: a visit or hearing with a company or 法人 that might take people in."""
 
     contacted_on = models.DateField(_("日付"), db_index=True)
@@ -102,16 +98,8 @@ class HostDevelopment(Versioned):
         related_name="+",
     )
     method = models.CharField(_("方法"), max_length=20, choices=HostContactMethod.choices)
-    staff = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("対応者"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
     outcome = models.CharField(_("結果"), max_length=20, choices=HostOutcome.choices)
     outcome_note = models.TextField(_("内容"))
-    next_step = models.TextField(_("次の対応"), blank=True)
-    next_on = models.DateField(_("次回予定日"), null=True, blank=True)
     opportunity = models.ForeignKey(
         Opportunity,
         verbose_name=_("生まれた参加先"),
@@ -120,7 +108,6 @@ class HostDevelopment(Versioned):
         blank=True,
         related_name="host_logs",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -132,7 +119,7 @@ class HostDevelopment(Versioned):
         return f"{self.contacted_on} {self.organisation}"
 
 
-class Placement(Versioned):
+class Placement(CreatedByStamp, Versioned):
     """A person's way into an opportunity: 調整中 → 体験中 → 定着 → 終了 (with a reason).
 
     Visible to desk staff and to those who may see the linked case's records.
@@ -171,10 +158,6 @@ class Placement(Versioned):
     )
     end_reason = models.TextField(_("終了の理由の詳細"), blank=True)
     note = models.TextField(_("本人の希望・配慮すること"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -186,19 +169,13 @@ class Placement(Versioned):
         return f"{self.person} / {self.opportunity}"
 
 
-class PlacementFollowUp(models.Model):
+class PlacementFollowUp(HandledBy, CreatedStamp):
     """定着支援: a follow-up with the person or the host after the placement began."""
 
     placement = models.ForeignKey(Placement, on_delete=models.CASCADE, related_name="follow_ups")
     followed_on = models.DateField(_("日付"), db_index=True)
     method = models.CharField(_("方法"), max_length=20, choices=FollowUpMethod.choices)
     note = models.TextField(_("内容"))
-    staff = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("対応者"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
     agency = models.ForeignKey(
         Agency, verbose_name=_("機関"), on_delete=models.PROTECT, related_name="+"
     )
@@ -209,7 +186,6 @@ class PlacementFollowUp(models.Model):
         blank=True,
         related_name="placement_follow_up",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
     class Meta:

@@ -1,0 +1,58 @@
+"""Abstract models for the columns that the pillar apps' records share.
+
+Each one carries exactly the field definitions the models had before they moved here,
+so the schema (and every migration) stays as it was: only the order of columns in a
+model's field list changes. Combine them with common.models.Versioned as needed:
+
+    class Placement(CreatedByStamp, Versioned):
+        ...
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CreatedStamp(models.Model):
+    """When the row was written (set once by the database save)."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class CreatedByStamp(CreatedStamp):
+    """Who wrote the row and when; simple-history keeps who changed it later."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+
+class HandledBy(models.Model):
+    """The staff member who made a contact (接触, 受入先開拓, 定着支援). The agency they
+    acted for stays on each model: common names no domain app."""
+
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("対応者"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class NextStep(models.Model):
+    """What is to be done next and when, on a contact or a host visit."""
+
+    next_step = models.TextField(_("次の対応"), blank=True)
+    next_on = models.DateField(_("次回予定日"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
