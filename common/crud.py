@@ -8,13 +8,9 @@ the POST to `save_form`, redirect when it returns the saved object, else render:
         _manager(request)
         resource = selectors.get_resource_for_user(request.user, pk)
         form = ResourceForm(request.POST or None, instance=resource)
+        write = partial(services.resource_update, actor=request.user, resource=resource)
         saved = crud.save_form(
-            request,
-            form,
-            partial(services.resource_update, actor=request.user, resource=resource),
-            edit=True,
-            refused=services.CommunityRuleError,
-            success=_("地域資源を保存しました。"),
+            request, form, write, _("地域資源を保存しました。"), edit=True, refused=RuleError
         )
         if saved is not None:
             return redirect("community:resource_detail", pk=resource.pk)
@@ -48,8 +44,8 @@ def save_form(
     request,
     form,
     write: Callable[..., Any],
-    *,
     success: str | Callable[[Any], str],
+    *,
     refused: type[Exception] | tuple[type[Exception], ...] = (),
     edit: bool = False,
 ) -> Any | None:

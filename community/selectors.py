@@ -18,6 +18,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from cases.models import Case
@@ -182,12 +183,9 @@ def resource_list(
 
 
 def get_resource_for_user(user, pk) -> CommunityResource:
-    resource = (
-        resources_visible_to(user).select_related("district", "created_by").filter(pk=pk).first()
+    return get_object_or_404(
+        resources_visible_to(user).select_related("district", "created_by"), pk=pk
     )
-    if resource is None:
-        raise Http404
-    return resource
 
 
 def activities_visible_to(user) -> QuerySet[ActivityLog]:
@@ -210,15 +208,10 @@ def activity_list(user, *, resource=None, district=None, kind: str = "") -> Quer
 
 
 def get_activity_for_user(user, pk) -> ActivityLog:
-    activity = (
-        activities_visible_to(user)
-        .select_related("resource", "resource__district", "recorded_by")
-        .filter(pk=pk)
-        .first()
+    activities = activities_visible_to(user).select_related(
+        "resource", "resource__district", "recorded_by"
     )
-    if activity is None:
-        raise Http404
-    return activity
+    return get_object_or_404(activities, pk=pk)
 
 
 def can_edit_activity(user, activity: ActivityLog) -> bool:
@@ -251,10 +244,7 @@ def issue_list(
 
 
 def get_issue_for_user(user, pk) -> CommunityIssue:
-    issue = issues_visible_to(user).select_related("district", "raised_by").filter(pk=pk).first()
-    if issue is None:
-        raise Http404
-    return issue
+    return get_object_or_404(issues_visible_to(user).select_related("district", "raised_by"), pk=pk)
 
 
 # ---------------------------------------------------------------- figures

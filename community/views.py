@@ -77,12 +77,9 @@ def resource_list(request):
 def resource_create(request):
     _manager(request)
     form = ResourceForm(request.POST or None)
+    write = partial(services.resource_create, actor=request.user)
     resource = crud.save_form(
-        request,
-        form,
-        partial(services.resource_create, actor=request.user),
-        refused=services.CommunityRuleError,
-        success=_("地域資源を登録しました。"),
+        request, form, write, _("地域資源を登録しました。"), refused=services.CommunityRuleError
     )
     if resource is not None:
         return redirect("community:resource_detail", pk=resource.pk)
@@ -105,13 +102,14 @@ def resource_edit(request, pk):
     _manager(request)
     resource = selectors.get_resource_for_user(request.user, pk)
     form = ResourceForm(request.POST or None, instance=resource)
+    write = partial(services.resource_update, actor=request.user, resource=resource)
     saved = crud.save_form(
         request,
         form,
-        partial(services.resource_update, actor=request.user, resource=resource),
+        write,
+        _("地域資源を保存しました。"),
         edit=True,
         refused=services.CommunityRuleError,
-        success=_("地域資源を保存しました。"),
     )
     if saved is not None:
         return redirect("community:resource_detail", pk=resource.pk)
@@ -136,12 +134,9 @@ def activity_add(request, pk):
     _worker(request)
     resource = selectors.get_resource_for_user(request.user, pk)
     form = ActivityForm(request.POST or None)
+    write = partial(services.activity_create, actor=request.user, resource=resource)
     saved = crud.save_form(
-        request,
-        form,
-        partial(services.activity_create, actor=request.user, resource=resource),
-        refused=services.CommunityRuleError,
-        success=_("活動を記録しました。"),
+        request, form, write, _("活動を記録しました。"), refused=services.CommunityRuleError
     )
     if saved is not None:
         return redirect("community:resource_detail", pk=resource.pk)
@@ -164,13 +159,14 @@ def activity_edit(request, pk):
     if not selectors.can_edit_activity(request.user, activity):
         raise Http404
     form = ActivityForm(request.POST or None, instance=activity)
+    write = partial(services.activity_update, actor=request.user, activity=activity)
     saved = crud.save_form(
         request,
         form,
-        partial(services.activity_update, actor=request.user, activity=activity),
+        write,
+        _("活動記録を保存しました。"),
         edit=True,
         refused=services.CommunityRuleError,
-        success=_("活動記録を保存しました。"),
     )
     if saved is not None:
         return redirect("community:activity_detail", pk=activity.pk)
@@ -205,12 +201,8 @@ def issue_list(request):
 def issue_create(request):
     _manager(request)
     form = IssueForm(request.POST or None)
-    issue = crud.save_form(
-        request,
-        form,
-        partial(services.issue_create, actor=request.user),
-        success=_("地域課題を登録しました。"),
-    )
+    write = partial(services.issue_create, actor=request.user)
+    issue = crud.save_form(request, form, write, _("地域課題を登録しました。"))
     if issue is not None:
         return redirect("community:issue_detail", pk=issue.pk)
     return render(request, "community/issue_form.html", {"form": form})
@@ -240,13 +232,14 @@ def issue_edit(request, pk):
     _manager(request)
     issue = selectors.get_issue_for_user(request.user, pk)
     form = IssueForm(request.POST or None, instance=issue)
+    write = partial(services.issue_update, actor=request.user, issue=issue)
     saved = crud.save_form(
         request,
         form,
-        partial(services.issue_update, actor=request.user, issue=issue),
+        write,
+        _("地域課題を保存しました。"),
         edit=True,
         refused=services.CommunityRuleError,
-        success=_("地域課題を保存しました。"),
     )
     if saved is not None:
         return redirect("community:issue_detail", pk=issue.pk)
@@ -258,12 +251,13 @@ def issue_status(request, pk):
     _manager(request)
     issue = selectors.get_issue_for_user(request.user, pk)
     form = IssueStatusForm(request.POST, issue=issue)
+    write = partial(services.issue_transition, actor=request.user, issue=issue)
     saved = crud.save_form(
         request,
         form,
-        partial(services.issue_transition, actor=request.user, issue=issue),
+        write,
+        _("地域課題の状況を変更しました。"),
         refused=services.CommunityRuleError,
-        success=_("地域課題の状況を変更しました。"),
     )
     if saved is not None:
         return redirect("community:issue_detail", pk=issue.pk)
@@ -275,12 +269,9 @@ def issue_action_add(request, pk):
     _manager(request)
     issue = selectors.get_issue_for_user(request.user, pk)
     form = IssueActionForm(request.POST)
+    write = partial(services.issue_action_add, actor=request.user, issue=issue)
     saved = crud.save_form(
-        request,
-        form,
-        partial(services.issue_action_add, actor=request.user, issue=issue),
-        refused=services.CommunityRuleError,
-        success=_("取り組みを記録しました。"),
+        request, form, write, _("取り組みを記録しました。"), refused=services.CommunityRuleError
     )
     if saved is not None:
         return redirect("community:issue_detail", pk=issue.pk)

@@ -93,8 +93,8 @@ def target_create(request):
         request,
         form,
         create,
+        _("アウトリーチ対象を登録しました。"),
         refused=services.OutreachRuleError,
-        success=_("アウトリーチ対象を登録しました。"),
     )
     if target is not None:
         return redirect("outreach:target_detail", pk=target.pk)
@@ -124,13 +124,14 @@ def target_detail(request, pk):
 def target_edit(request, pk):
     target = _target(request, pk)
     form = TargetForm(request.POST or None, instance=target, user=request.user)
+    write = partial(services.target_update, actor=request.user, target=target)
     saved = crud.save_form(
         request,
         form,
-        partial(services.target_update, actor=request.user, target=target),
+        write,
+        _("アウトリーチ対象を保存しました。"),
         edit=True,
         refused=services.OutreachRuleError,
-        success=_("アウトリーチ対象を保存しました。"),
     )
     if saved is not None:
         # Handing the target to another agency may take it out of the editor's sight.
@@ -145,12 +146,9 @@ def target_edit(request, pk):
 def target_status(request, pk):
     target = _target(request, pk)
     form = TargetStatusForm(request.POST, target=target)
+    write = partial(services.target_transition, actor=request.user, target=target)
     saved = crud.save_form(
-        request,
-        form,
-        partial(services.target_transition, actor=request.user, target=target),
-        refused=services.OutreachRuleError,
-        success=_("状況を変更しました。"),
+        request, form, write, _("状況を変更しました。"), refused=services.OutreachRuleError
     )
     if saved is not None:
         return redirect("outreach:target_detail", pk=target.pk)
@@ -166,13 +164,8 @@ def _contact_saved(contact):
 def contact_add(request, pk):
     target = _target(request, pk)
     form = ContactForm(request.POST or None)
-    saved = crud.save_form(
-        request,
-        form,
-        partial(services.contact_create, actor=request.user, target=target),
-        refused=services.OutreachRuleError,
-        success=_contact_saved,
-    )
+    write = partial(services.contact_create, actor=request.user, target=target)
+    saved = crud.save_form(request, form, write, _contact_saved, refused=services.OutreachRuleError)
     if saved is not None:
         return redirect("outreach:target_detail", pk=target.pk)
     _log_target_read(request, target, detail="contact")
@@ -279,13 +272,14 @@ def campaign_detail(request, pk):
 def campaign_edit(request, pk):
     campaign = _campaign(request, pk, manage=True)
     form = CampaignForm(request.POST or None, instance=campaign)
+    write = partial(services.campaign_update, actor=request.user, campaign=campaign)
     saved = crud.save_form(
         request,
         form,
-        partial(services.campaign_update, actor=request.user, campaign=campaign),
+        write,
+        _("世帯訪問調査を保存しました。"),
         edit=True,
         refused=services.OutreachRuleError,
-        success=_("世帯訪問調査を保存しました。"),
     )
     if saved is not None:
         return redirect("outreach:campaign_detail", pk=campaign.pk)
@@ -331,13 +325,14 @@ def visit_edit(request, pk, visit_pk):
         "version": visit.version,
     }
     form = VisitForm(request.POST or None, initial=initial)
+    write = partial(services.visit_record, actor=request.user, visit=visit)
     saved = crud.save_form(
         request,
         form,
-        partial(services.visit_record, actor=request.user, visit=visit),
+        write,
+        _("%(name)sの訪問を記録しました。") % {"name": visit.household.name},
         edit=True,
         refused=services.OutreachRuleError,
-        success=_("%(name)sの訪問を記録しました。") % {"name": visit.household.name},
     )
     if saved is not None:
         return redirect("outreach:campaign_detail", pk=campaign.pk)

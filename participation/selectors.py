@@ -9,6 +9,7 @@ no case is the desk's alone.
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from accounts.audit import log_denied
 from accounts.choices import Role
@@ -77,15 +78,10 @@ def opportunity_search(
 
 
 def get_opportunity_for_user(user, pk) -> Opportunity:
-    opportunity = (
-        opportunities_visible_to(user)
-        .select_related("district", "host_agency", "created_by")
-        .filter(pk=pk)
-        .first()
+    opportunities = opportunities_visible_to(user).select_related(
+        "district", "host_agency", "created_by"
     )
-    if opportunity is None:
-        raise Http404
-    return opportunity
+    return get_object_or_404(opportunities, pk=pk)
 
 
 # ---------------------------------------------------------------- host development
@@ -108,15 +104,8 @@ def host_log_list(user, *, outcome: str = "", q: str = "") -> QuerySet[HostDevel
 
 
 def get_host_log_for_user(user, pk) -> HostDevelopment:
-    log = (
-        host_logs_visible_to(user)
-        .select_related("staff", "host_agency", "opportunity")
-        .filter(pk=pk)
-        .first()
-    )
-    if log is None:
-        raise Http404
-    return log
+    logs = host_logs_visible_to(user).select_related("staff", "host_agency", "opportunity")
+    return get_object_or_404(logs, pk=pk)
 
 
 # ---------------------------------------------------------------- placements

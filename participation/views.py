@@ -82,12 +82,8 @@ def opportunity_list(request):
 def opportunity_create(request):
     _manager(request)
     form = OpportunityForm(request.POST or None)
-    opportunity = crud.save_form(
-        request,
-        form,
-        partial(services.opportunity_create, actor=request.user),
-        success=_("参加先を登録しました。"),
-    )
+    write = partial(services.opportunity_create, actor=request.user)
+    opportunity = crud.save_form(request, form, write, _("参加先を登録しました。"))
     if opportunity is not None:
         return redirect("participation:opportunity_detail", pk=opportunity.pk)
     return render(request, "participation/opportunity_form.html", {"form": form})
@@ -125,13 +121,8 @@ def opportunity_edit(request, pk):
     _manager(request)
     opportunity = selectors.get_opportunity_for_user(request.user, pk)
     form = OpportunityForm(request.POST or None, instance=opportunity)
-    saved = crud.save_form(
-        request,
-        form,
-        partial(services.opportunity_update, actor=request.user, opportunity=opportunity),
-        edit=True,
-        success=_("参加先を保存しました。"),
-    )
+    write = partial(services.opportunity_update, actor=request.user, opportunity=opportunity)
+    saved = crud.save_form(request, form, write, _("参加先を保存しました。"), edit=True)
     if saved is not None:
         return redirect("participation:opportunity_detail", pk=opportunity.pk)
     return render(
@@ -167,12 +158,8 @@ def host_log_list(request):
 def host_log_create(request):
     _manager(request)
     form = HostLogForm(request.POST or None)
-    log = crud.save_form(
-        request,
-        form,
-        partial(services.host_log_create, actor=request.user),
-        success=_("受入先開拓の記録を保存しました。"),
-    )
+    write = partial(services.host_log_create, actor=request.user)
+    log = crud.save_form(request, form, write, _("受入先開拓の記録を保存しました。"))
     if log is not None:
         return redirect("participation:host_log_detail", pk=log.pk)
     return render(request, "participation/host_log_form.html", {"form": form})
@@ -192,13 +179,8 @@ def host_log_edit(request, pk):
     _manager(request)
     log = selectors.get_host_log_for_user(request.user, pk)
     form = HostLogForm(request.POST or None, instance=log)
-    saved = crud.save_form(
-        request,
-        form,
-        partial(services.host_log_update, actor=request.user, log=log),
-        edit=True,
-        success=_("受入先開拓の記録を保存しました。"),
-    )
+    write = partial(services.host_log_update, actor=request.user, log=log)
+    saved = crud.save_form(request, form, write, _("受入先開拓の記録を保存しました。"), edit=True)
     if saved is not None:
         return redirect("participation:host_log_detail", pk=log.pk)
     return render(request, "participation/host_log_form.html", {"form": form, "log": log})
@@ -245,12 +227,13 @@ def placement_create(request):
         )
     initial = {"opportunity": _int_param(request, "opportunity")}
     form = PlacementForm(request.POST or None, case=case, household=household, initial=initial)
+    write = partial(services.placement_create, actor=request.user, case=case)
     placement = crud.save_form(
         request,
         form,
-        partial(services.placement_create, actor=request.user, case=case),
+        write,
+        _("参加支援の調整を始めました。"),
         refused=services.ParticipationRuleError,
-        success=_("参加支援の調整を始めました。"),
     )
     if placement is not None:
         return redirect("participation:placement_detail", pk=placement.pk)
@@ -292,13 +275,14 @@ def placement_detail(request, pk):
 def placement_edit(request, pk):
     placement = _placement(request, pk)
     form = PlacementEditForm(request.POST or None, instance=placement, user=request.user)
+    write = partial(services.placement_update, actor=request.user, placement=placement)
     saved = crud.save_form(
         request,
         form,
-        partial(services.placement_update, actor=request.user, placement=placement),
+        write,
+        _("参加支援を保存しました。"),
         edit=True,
         refused=services.ParticipationRuleError,
-        success=_("参加支援を保存しました。"),
     )
     if saved is not None:
         # A change of case may take the placement out of the editor's sight.
@@ -315,12 +299,13 @@ def placement_edit(request, pk):
 def placement_status(request, pk):
     placement = _placement(request, pk)
     form = PlacementStatusForm(request.POST, placement=placement)
+    write = partial(services.placement_transition, actor=request.user, placement=placement)
     saved = crud.save_form(
         request,
         form,
-        partial(services.placement_transition, actor=request.user, placement=placement),
+        write,
+        _("参加支援の状況を変更しました。"),
         refused=services.ParticipationRuleError,
-        success=_("参加支援の状況を変更しました。"),
     )
     if saved is not None:
         return redirect("participation:placement_detail", pk=placement.pk)
@@ -338,12 +323,9 @@ def _follow_up_saved(follow_up):
 def follow_up_add(request, pk):
     placement = _placement(request, pk)
     form = FollowUpForm(request.POST or None)
+    write = partial(services.follow_up_create, actor=request.user, placement=placement)
     saved = crud.save_form(
-        request,
-        form,
-        partial(services.follow_up_create, actor=request.user, placement=placement),
-        refused=services.ParticipationRuleError,
-        success=_follow_up_saved,
+        request, form, write, _follow_up_saved, refused=services.ParticipationRuleError
     )
     if saved is not None:
         return redirect("participation:placement_detail", pk=placement.pk)
