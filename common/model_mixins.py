@@ -2,7 +2,8 @@
 
 Each one carries exactly the field definitions the models had before they moved here,
 so the schema (and every migration) stays as it was: only the order of columns in a
-model's field list changes. Combine them with common.models.Versioned as needed:
+model's field list changes. optional_fk / optional_date spell out the nullable
+fields the same way. Combine them with common.models.Versioned as needed:
 
     class Placement(CreatedByStamp, Versioned):
         ...
@@ -11,6 +12,25 @@ model's field list changes. Combine them with common.models.Versioned as needed:
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+def optional_fk(to, verbose_name=None, *, related_name, on_delete=models.PROTECT, **options):
+    """A link that may be empty: null in the database, blank in forms. Deconstructs to
+    the same ForeignKey as spelling it out, so migrations do not see it."""
+    return models.ForeignKey(
+        to,
+        verbose_name=verbose_name,
+        on_delete=on_delete,
+        null=True,
+        blank=True,
+        related_name=related_name,
+        **options,
+    )
+
+
+def optional_date(verbose_name, **options) -> models.DateField:
+    """A date that may be empty (a step not reached yet, an open end)."""
+    return models.DateField(verbose_name, null=True, blank=True, **options)
 
 
 class CreatedStamp(models.Model):
@@ -52,7 +72,7 @@ class NextStep(models.Model):
     """What is to be done next and when, on a contact or a host visit."""
 
     next_step = models.TextField(_("次の対応"), blank=True)
-    next_on = models.DateField(_("次回予定日"), null=True, blank=True)
+    next_on = optional_date(_("次回予定日"))
 
     class Meta:
         abstract = True

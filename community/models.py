@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from common.model_mixins import CreatedByStamp, CreatedStamp
+from common.model_mixins import CreatedByStamp, CreatedStamp, optional_date, optional_fk
 from common.models import Versioned
 from community.choices import (
     AGE_BANDS,
@@ -29,14 +29,7 @@ class CommunityResource(CreatedByStamp, Versioned):
 
     name = models.CharField(_("名称"), max_length=200)
     kind = models.CharField(_("種類"), max_length=20, choices=ResourceKind.choices)
-    district = models.ForeignKey(
-        District,
-        verbose_name=_("行政区"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="community_resources",
-    )
+    district = optional_fk(District, _("行政区"), related_name="community_resources")
     organiser = models.CharField(_("運営者"), max_length=200)
     place = models.CharField(_("場所"), max_length=300, blank=True)
     schedule = models.CharField(
@@ -44,8 +37,8 @@ class CommunityResource(CreatedByStamp, Versioned):
     )
     contact = models.CharField(_("連絡先"), max_length=200, blank=True)
     description = models.TextField(_("内容"), blank=True)
-    started_on = models.DateField(_("開始日"), null=True, blank=True)
-    ended_on = models.DateField(_("終了日"), null=True, blank=True)
+    started_on = optional_date(_("開始日"))
+    ended_on = optional_date(_("終了日"))
     history = HistoricalRecords()
 
     objects = CommunityResourceQuerySet.as_manager()
@@ -114,14 +107,8 @@ class CommunityIssue(CreatedStamp, Versioned):
 
     title = models.CharField(_("課題"), max_length=200)
     description = models.TextField(_("内容"))
-    district = models.ForeignKey(
-        District,
-        verbose_name=_("行政区"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="community_issues",
-        help_text=_("町全体の課題なら空欄"),
+    district = optional_fk(
+        District, _("行政区"), related_name="community_issues", help_text=_("町全体の課題なら空欄")
     )
     source = models.CharField(_("提起の経路"), max_length=20, choices=IssueSource.choices)
     case_count = models.PositiveIntegerField(
@@ -138,7 +125,7 @@ class CommunityIssue(CreatedStamp, Versioned):
         db_index=True,
     )
     raised_on = models.DateField(_("提起日"), db_index=True)
-    resolved_on = models.DateField(_("解決日"), null=True, blank=True, db_index=True)
+    resolved_on = optional_date(_("解決日"), db_index=True)
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -6,7 +6,14 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Agency
 from cases.models import Case, SupportRecord
-from common.model_mixins import CreatedByStamp, CreatedStamp, HandledBy, NextStep
+from common.model_mixins import (
+    CreatedByStamp,
+    CreatedStamp,
+    HandledBy,
+    NextStep,
+    optional_date,
+    optional_fk,
+)
 from common.models import Versioned
 from households.models import District, Household, Person
 from outreach.choices import (
@@ -31,22 +38,8 @@ class OutreachTarget(CreatedByStamp, Versioned):
     assigned agency see them (outreach.selectors.targets_visible_to).
     """
 
-    household = models.ForeignKey(
-        Household,
-        verbose_name=_("世帯"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="outreach_targets",
-    )
-    person = models.ForeignKey(
-        Person,
-        verbose_name=_("対象者"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="outreach_targets",
-    )
+    household = optional_fk(Household, _("世帯"), related_name="outreach_targets")
+    person = optional_fk(Person, _("対象者"), related_name="outreach_targets")
     description = models.CharField(
         _("対象者の手がかり"),
         max_length=300,
@@ -55,14 +48,7 @@ class OutreachTarget(CreatedByStamp, Versioned):
             "氏名や世帯が分からないときに、分かっていること（例: 駅前アパート2階の高齢男性）"
         ),
     )
-    district = models.ForeignKey(
-        District,
-        verbose_name=_("行政区"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="outreach_targets",
-    )
+    district = optional_fk(District, _("行政区"), related_name="outreach_targets")
     source = models.CharField(_("把握の経路"), max_length=20, choices=TargetSource.choices)
     source_detail = models.CharField(
         _("経路の詳細"), max_length=200, blank=True, help_text=_("例: 〇〇地区の民生委員から")
@@ -83,15 +69,8 @@ class OutreachTarget(CreatedByStamp, Versioned):
         on_delete=models.PROTECT,
         related_name="outreach_targets",
     )
-    case = models.ForeignKey(
-        Case,
-        verbose_name=_("つながったケース"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="outreach_targets",
-    )
-    connected_on = models.DateField(_("支援につながった日"), null=True, blank=True, db_index=True)
+    case = optional_fk(Case, _("つながったケース"), related_name="outreach_targets")
+    connected_on = optional_date(_("支援につながった日"), db_index=True)
     visit = models.OneToOneField(
         "outreach.VisitRecord",
         verbose_name=_("世帯訪問調査の記録"),
@@ -200,24 +179,10 @@ class VisitRecord(Versioned):
         Household, verbose_name=_("世帯"), on_delete=models.PROTECT, related_name="+"
     )
     result = models.CharField(_("結果"), max_length=20, choices=VisitResult.choices, blank=True)
-    visited_on = models.DateField(_("訪問日"), null=True, blank=True)
+    visited_on = optional_date(_("訪問日"))
     note = models.TextField(_("メモ"), blank=True)
-    visited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("訪問者"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    agency = models.ForeignKey(
-        Agency,
-        verbose_name=_("訪問した機関"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    visited_by = optional_fk(settings.AUTH_USER_MODEL, _("訪問者"), related_name="+")
+    agency = optional_fk(Agency, _("訪問した機関"), related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 

@@ -4,7 +4,14 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Agency
 from cases.models import Case, SupportRecord
-from common.model_mixins import CreatedByStamp, CreatedStamp, HandledBy, NextStep
+from common.model_mixins import (
+    CreatedByStamp,
+    CreatedStamp,
+    HandledBy,
+    NextStep,
+    optional_date,
+    optional_fk,
+)
 from common.models import Versioned
 from households.models import District, Person
 from participation.choices import (
@@ -39,22 +46,8 @@ class Opportunity(CreatedByStamp, Versioned):
     kind = models.CharField(_("種類"), max_length=20, choices=OpportunityKind.choices)
     description = models.TextField(_("内容"), blank=True)
     host_name = models.CharField(_("受入先"), max_length=200)
-    host_agency = models.ForeignKey(
-        Agency,
-        verbose_name=_("受入先（登録機関）"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="opportunities",
-    )
-    district = models.ForeignKey(
-        District,
-        verbose_name=_("行政区"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="opportunities",
-    )
+    host_agency = optional_fk(Agency, _("受入先（登録機関）"), related_name="opportunities")
+    district = optional_fk(District, _("行政区"), related_name="opportunities")
     place = models.CharField(_("場所"), max_length=300, blank=True)
     days = models.PositiveSmallIntegerField(_("曜日"), default=0)
     hours = models.CharField(_("時間"), max_length=100, blank=True, help_text=_("例: 10:00〜15:00"))
@@ -89,24 +82,12 @@ class HostDevelopment(HandledBy, NextStep, CreatedStamp, Versioned):
 
     contacted_on = models.DateField(_("日付"), db_index=True)
     organisation = models.CharField(_("相手先"), max_length=200)
-    host_agency = models.ForeignKey(
-        Agency,
-        verbose_name=_("相手先（登録機関）"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    host_agency = optional_fk(Agency, _("相手先（登録機関）"), related_name="+")
     method = models.CharField(_("方法"), max_length=20, choices=HostContactMethod.choices)
     outcome = models.CharField(_("結果"), max_length=20, choices=HostOutcome.choices)
     outcome_note = models.TextField(_("内容"))
-    opportunity = models.ForeignKey(
-        Opportunity,
-        verbose_name=_("生まれた参加先"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="host_logs",
+    opportunity = optional_fk(
+        Opportunity, _("生まれた参加先"), related_name="host_logs", on_delete=models.SET_NULL
     )
     history = HistoricalRecords()
 
@@ -131,14 +112,7 @@ class Placement(CreatedByStamp, Versioned):
     opportunity = models.ForeignKey(
         Opportunity, verbose_name=_("参加先"), on_delete=models.PROTECT, related_name="placements"
     )
-    case = models.ForeignKey(
-        Case,
-        verbose_name=_("ケース"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="placements",
-    )
+    case = optional_fk(Case, _("ケース"), related_name="placements")
     agency = models.ForeignKey(
         Agency, verbose_name=_("調整する機関"), on_delete=models.PROTECT, related_name="+"
     )
@@ -150,9 +124,9 @@ class Placement(CreatedByStamp, Versioned):
         db_index=True,
     )
     coordinating_on = models.DateField(_("調整開始日"), db_index=True)
-    trial_started_on = models.DateField(_("体験開始日"), null=True, blank=True, db_index=True)
-    settled_on = models.DateField(_("定着日"), null=True, blank=True, db_index=True)
-    ended_on = models.DateField(_("終了日"), null=True, blank=True, db_index=True)
+    trial_started_on = optional_date(_("体験開始日"), db_index=True)
+    settled_on = optional_date(_("定着日"), db_index=True)
+    ended_on = optional_date(_("終了日"), db_index=True)
     end_reason_kind = models.CharField(
         _("終了の理由"), max_length=20, choices=EndReason.choices, blank=True
     )
