@@ -1,8 +1,10 @@
 """Form parts that several apps' forms repeat: a model form carrying the row's version,
-and a choice of persons labelled with their 和暦 birth date."""
+a status change offering only the reachable statuses, and a choice of persons
+labelled with their 和暦 birth date."""
 
 from django import forms
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from common import wareki
 
@@ -30,3 +32,17 @@ class PersonChoiceField(forms.ModelChoiceField):
             "name": obj.full_name,
             "date": wareki.format_date(obj.birth_date),
         }
+
+
+class StatusChangeForm(forms.Form):
+    """Moves a record along its status machine. `to_status` offers only the statuses
+    reachable from the current one; the service checks the transition again."""
+
+    to_status = forms.ChoiceField(
+        label=_("新しい状況"), error_messages={"required": _("新しい状況を選んでください。")}
+    )
+
+    def offer_transitions(self, current: str, statuses, transitions: dict) -> None:
+        """statuses: the TextChoices; transitions: {status: set of statuses after it}."""
+        allowed = transitions.get(current, set())
+        self.fields["to_status"].choices = [c for c in statuses.choices if c[0] in allowed]

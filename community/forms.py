@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from common.form_parts import VersionedModelForm
+from common.form_parts import StatusChangeForm, VersionedModelForm
 from common.forms import WarekiDateField
 from community.choices import ISSUE_TRANSITIONS, IssueSource, IssueStatus, ResourceKind
 from community.models import ActivityLog, CommunityIssue, CommunityResource
@@ -158,10 +158,7 @@ class IssueForm(VersionedModelForm):
             self.fields["raised_on"].initial = timezone.localdate()
 
 
-class IssueStatusForm(forms.Form):
-    to_status = forms.ChoiceField(
-        label=_("新しい状況"), error_messages={"required": _("新しい状況を選んでください。")}
-    )
+class IssueStatusForm(StatusChangeForm):
     on = WarekiDateField(label=_("日付"), allow_future=False)
     note = forms.CharField(
         label=_("取り組んだこと（任意）"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -169,8 +166,7 @@ class IssueStatusForm(forms.Form):
 
     def __init__(self, *args, issue, **kwargs):
         super().__init__(*args, **kwargs)
-        allowed = ISSUE_TRANSITIONS.get(issue.status, set())
-        self.fields["to_status"].choices = [c for c in IssueStatus.choices if c[0] in allowed]
+        self.offer_transitions(issue.status, IssueStatus, ISSUE_TRANSITIONS)
         self.fields["on"].initial = timezone.localdate()
 
 

@@ -58,14 +58,8 @@ def district_detail(request, pk):
 def resource_list(request):
     _worker(request)
     form = ResourceFilterForm(request.GET or None)
-    data = crud.filter_values(form)
-    resources = selectors.resource_list(
-        request.user,
-        kind=data.get("kind", ""),
-        district=data.get("district"),
-        q=data.get("q", ""),
-        include_ended=data.get("include_ended", False),
-    )
+    # The filter's fields are the selector's keywords; an invalid filter lists all.
+    resources = selectors.resource_list(request.user, **crud.filter_values(form))
     page = crud.paginate(request, resources)
     return render(
         request,
@@ -122,10 +116,7 @@ def resource_edit(request, pk):
 def activity_list(request):
     _worker(request)
     form = ActivityFilterForm(request.GET or None)
-    data = crud.filter_values(form)
-    activities = selectors.activity_list(
-        request.user, district=data.get("district"), kind=data.get("kind", "")
-    )
+    activities = selectors.activity_list(request.user, **crud.filter_values(form))
     page = crud.paginate(request, activities)
     return render(request, "community/activity_list.html", {"form": form, "page": page})
 

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Agency
 from cases import sharing
 from cases.models import Case
-from common.form_parts import PersonChoiceField, VersionedModelForm
+from common.form_parts import PersonChoiceField, StatusChangeForm, VersionedModelForm
 from common.forms import WarekiDateField
 from households.access import households_visible_to
 from households.models import District, Person
@@ -119,18 +119,14 @@ class TargetForm(VersionedModelForm):
         return data
 
 
-class TargetStatusForm(forms.Form):
-    to_status = forms.ChoiceField(
-        label=_("新しい状況"), error_messages={"required": _("新しい状況を選んでください。")}
-    )
+class TargetStatusForm(StatusChangeForm):
     note = forms.CharField(
         label=_("メモ・理由"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
     def __init__(self, *args, target, **kwargs):
         super().__init__(*args, **kwargs)
-        allowed = TARGET_TRANSITIONS.get(target.status, set())
-        self.fields["to_status"].choices = [c for c in TargetStatus.choices if c[0] in allowed]
+        self.offer_transitions(target.status, TargetStatus, TARGET_TRANSITIONS)
 
     def clean(self):
         data = super().clean()

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Agency
 from cases import sharing
 from cases.models import Case
-from common.form_parts import PersonChoiceField, VersionedModelForm
+from common.form_parts import PersonChoiceField, StatusChangeForm, VersionedModelForm
 from common.forms import WarekiDateField
 from households.models import District, Person
 from participation.choices import (
@@ -229,10 +229,7 @@ class PlacementEditForm(VersionedModelForm):
         self.fields["case"].empty_label = _("（ケースなし）")
 
 
-class PlacementStatusForm(forms.Form):
-    to_status = forms.ChoiceField(
-        label=_("新しい状況"), error_messages={"required": _("新しい状況を選んでください。")}
-    )
+class PlacementStatusForm(StatusChangeForm):
     on = WarekiDateField(label=_("日付"), allow_future=False)
     end_reason_kind = forms.ChoiceField(
         label=_("終了の理由"), choices=[("", "---------"), *EndReason.choices], required=False
@@ -243,8 +240,7 @@ class PlacementStatusForm(forms.Form):
 
     def __init__(self, *args, placement, **kwargs):
         super().__init__(*args, **kwargs)
-        allowed = PLACEMENT_TRANSITIONS.get(placement.status, set())
-        self.fields["to_status"].choices = [c for c in PlacementStatus.choices if c[0] in allowed]
+        self.offer_transitions(placement.status, PlacementStatus, PLACEMENT_TRANSITIONS)
         self.fields["on"].initial = timezone.localdate()
 
     def clean(self):

@@ -58,15 +58,8 @@ def _placement(request, pk):
 def opportunity_list(request):
     _worker(request)
     form = OpportunitySearchForm(request.GET or None)
-    data = crud.filter_values(form)
-    opportunities = selectors.opportunity_search(
-        request.user,
-        kind=data.get("kind", ""),
-        district=data.get("district"),
-        day=data.get("day"),
-        q=data.get("q", ""),
-        include_inactive=data.get("include_inactive", False),
-    )
+    # The search form's fields are the selector's keywords; an invalid search lists all.
+    opportunities = selectors.opportunity_search(request.user, **crud.filter_values(form))
     page = crud.paginate(request, opportunities)
     return render(
         request,
@@ -139,10 +132,7 @@ def opportunity_edit(request, pk):
 def host_log_list(request):
     _worker(request)
     form = HostLogFilterForm(request.GET or None)
-    data = crud.filter_values(form)
-    logs = selectors.host_log_list(
-        request.user, outcome=data.get("outcome", ""), q=data.get("q", "")
-    )
+    logs = selectors.host_log_list(request.user, **crud.filter_values(form))
     page = crud.paginate(request, logs)
     return render(
         request,
