@@ -8,6 +8,7 @@ import datetime as dt
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from common.services import bump_version, check_version, save_as
 
@@ -25,6 +26,18 @@ def start_of_day(day: dt.date) -> dt.datetime:
     """A dated event as an aware datetime (midnight, local time), for timelines and the
     支援経過 that a pillar's record is copied to."""
     return timezone.make_aware(dt.datetime.combine(day, dt.time(0, 0)))
+
+
+def check_transition(current: str, to_status: str, *, statuses, transitions: dict, refuse):
+    """Refuse a move the status machine does not allow, naming both statuses.
+
+    statuses: the TextChoices; transitions: {status: set of statuses after it};
+    refuse: the app's rule error class, raised with the Japanese message."""
+    if to_status not in transitions.get(current, set()):
+        raise refuse(
+            _("「%(from)s」から「%(to)s」には変更できません。")
+            % {"from": statuses(current).label, "to": statuses(to_status).label}
+        )
 
 
 def apply_edit(instance: models.Model, fields: dict, *, expected_version) -> models.Model:

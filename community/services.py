@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import log_action
 from common.services import save_as
-from common.writes import apply_edit, save_new_version
+from common.writes import apply_edit, check_transition, save_new_version
 from community import selectors
 from community.choices import AGE_BANDS, ISSUE_TRANSITIONS, IssueStatus
 from community.models import ActivityLog, CommunityIssue, CommunityResource, IssueAction
@@ -137,11 +137,13 @@ def issue_transition(
     _require_manager(actor)
     issue = CommunityIssue.objects.select_for_update().get(pk=issue.pk)
     on = on or timezone.localdate()
-    if to_status not in ISSUE_TRANSITIONS.get(issue.status, set()):
-        raise CommunityRuleError(
-            _("「%(from)s」から「%(to)s」には変更できません。")
-            % {"from": IssueStatus(issue.status).label, "to": IssueStatus(to_status).label}
-        )
+    check_transition(
+        issue.status,
+        to_status,
+        statuses=IssueStatus,
+        transitions=ISSUE_TRANSITIONS,
+        refuse=CommunityRuleError,
+    )
     if on < issue.raised_on:
         raise CommunityRuleError(_("提起日より後の日付を入力してください。"))
     previous = issue.status

@@ -17,7 +17,13 @@ from cases import sharing
 from cases.choices import Project
 from cases.models import CasePerson
 from common.services import save_as
-from common.writes import acting_agency, apply_edit, save_new_version, start_of_day
+from common.writes import (
+    acting_agency,
+    apply_edit,
+    check_transition,
+    save_new_version,
+    start_of_day,
+)
 from households.models import HouseholdMembership
 from participation import selectors
 from participation.choices import (
@@ -196,14 +202,13 @@ def placement_transition(
     _require_placement_access(actor, placement)
     placement = Placement.objects.select_for_update().get(pk=placement.pk)
     on = on or timezone.localdate()
-    if to_status not in PLACEMENT_TRANSITIONS.get(placement.status, set()):
-        raise ParticipationRuleError(
-            _("「%(from)s」から「%(to)s」には変更できません。")
-            % {
-                "from": PlacementStatus(placement.status).label,
-                "to": PlacementStatus(to_status).label,
-            }
-        )
+    check_transition(
+        placement.status,
+        to_status,
+        statuses=PlacementStatus,
+        transitions=PLACEMENT_TRANSITIONS,
+        refuse=ParticipationRuleError,
+    )
     if on > timezone.localdate():
         raise ParticipationRuleError(_("未来の日付は入力できません。"))
     previous = max(

@@ -12,7 +12,7 @@ from cases import services as case_services
 from cases import sharing
 from cases.choices import CasePersonRole, Project
 from common.services import check_version, save_as
-from common.writes import acting_agency, save_new_version, start_of_day
+from common.writes import acting_agency, check_transition, save_new_version, start_of_day
 from households.access import households_visible_to
 from households.models import Household, HouseholdMembership
 from outreach.choices import RECORD_KIND_FOR_METHOD, TARGET_TRANSITIONS, ContactMethod, TargetStatus
@@ -139,11 +139,13 @@ def target_transition(
     中断 needs a reason; 支援につながった is reached only by target_connect_case."""
     require_target_access(actor, target)
     target = OutreachTarget.objects.select_for_update().get(pk=target.pk)
-    if to_status not in TARGET_TRANSITIONS.get(target.status, set()):
-        raise OutreachRuleError(
-            _("「%(from)s」から「%(to)s」には変更できません。")
-            % {"from": TargetStatus(target.status).label, "to": TargetStatus(to_status).label}
-        )
+    check_transition(
+        target.status,
+        to_status,
+        statuses=TargetStatus,
+        transitions=TARGET_TRANSITIONS,
+        refuse=OutreachRuleError,
+    )
     if to_status == TargetStatus.STOPPED and not note.strip():
         raise OutreachRuleError(_("中断の理由を入力してください。"))
     previous = target.status
