@@ -4,24 +4,26 @@ A write page reads top to bottom in its own view: fetch what it is about (throug
 app's access getter: this module decides nothing about access), build the form, hand
 the POST to `save_form`, redirect when it returns the saved object, else render:
 
+    REFUSED = services.CommunityRuleError  # once per views module
+
     def resource_edit(request, pk):
         _manager(request)
         resource = selectors.get_resource_for_user(request.user, pk)
-        form = ResourceForm(request.POST or None, instance=resource)
+        form = forms.ResourceForm(request.POST or None, instance=resource)
         write = partial(services.resource_update, actor=request.user, resource=resource)
         saved = crud.save_form(
-            request, form, write, _("地域資源を保存しました。"), edit=True, refused=RuleError
+            request, form, write, _("地域資源を保存しました。"), edit=True, refused=REFUSED
         )
         if saved is not None:
             return redirect("community:resource_detail", pk=resource.pk)
         return render(request, "community/resource_form.html", {"form": form})
 
-A list page reads its filter form with `filter_values` (an invalid filter lists as if
-unfiltered, as before) and pages the selector's rows with `paginate`.
+A list page reads its filter form with `filter_values` (an invalid query string lists
+as if unfiltered) and pages the selector's rows with `paginate`.
 
 Any app may use these (meetings, cases and referrals repeat the same steps); a page
-whose flow differs (several forms, a redirect that depends on what the user may still
-see) keeps its own code rather than bending these helpers.
+whose flow differs (several forms on one page, a write that is not a form's) keeps its
+own code rather than bending these helpers.
 """
 
 from collections.abc import Callable

@@ -7,17 +7,10 @@ from django.views.decorators.http import require_POST
 
 from common import crud
 from common.ratelimit import ratelimit
-from community import selectors, services
-from community.forms import (
-    ActivityFilterForm,
-    ActivityForm,
-    IssueActionForm,
-    IssueFilterForm,
-    IssueForm,
-    IssueStatusForm,
-    ResourceFilterForm,
-    ResourceForm,
-)
+from community import forms, selectors, services
+
+# A service refusal (a Japanese message) goes back to the form: crud.save_form.
+REFUSED = services.CommunityRuleError
 
 
 def _worker(request):
@@ -57,7 +50,7 @@ def district_detail(request, pk):
 @ratelimit(scope="search")
 def resource_list(request):
     _worker(request)
-    form = ResourceFilterForm(request.GET or None)
+    form = forms.ResourceFilterForm(request.GET or None)
     # The filter's fields are the selector's keywords; an invalid filter lists all.
     resources = selectors.resource_list(request.user, **crud.filter_values(form))
     page = crud.paginate(request, resources)
@@ -70,11 +63,9 @@ def resource_list(request):
 
 def resource_create(request):
     _manager(request)
-    form = ResourceForm(request.POST or None)
+    form = forms.ResourceForm(request.POST or None)
     write = partial(services.resource_create, actor=request.user)
-    resource = crud.save_form(
-        request, form, write, _("地域資源を登録しました。"), refused=services.CommunityRuleError
-    )
+    resource = crud.save_form(request, form, write, _("地域資源を登録しました。"), refused=REFUSED)
     if resource is not None:
         return redirect("community:resource_detail", pk=resource.pk)
     return render(request, "community/resource_form.html", {"form": form})
@@ -95,15 +86,10 @@ def resource_detail(request, pk):
 def resource_edit(request, pk):
     _manager(request)
     resource = selectors.get_resource_for_user(request.user, pk)
-    form = ResourceForm(request.POST or None, instance=resource)
+    form = forms.ResourceForm(request.POST or None, instance=resource)
     write = partial(services.resource_update, actor=request.user, resource=resource)
     saved = crud.save_form(
-        request,
-        form,
-        write,
-        _("地域資源を保存しました。"),
-        edit=True,
-        refused=services.CommunityRuleError,
+        request, form, write, _("地域資源を保存しました。"), edit=True, refused=REFUSED
     )
     if saved is not None:
         return redirect("community:resource_detail", pk=resource.pk)
@@ -115,7 +101,7 @@ def resource_edit(request, pk):
 
 def activity_list(request):
     _worker(request)
-    form = ActivityFilterForm(request.GET or None)
+    form = forms.ActivityFilterForm(request.GET or None)
     activities = selectors.activity_list(request.user, **crud.filter_values(form))
     page = crud.paginate(request, activities)
     return render(request, "community/activity_list.html", {"form": form, "page": page})
@@ -124,11 +110,9 @@ def activity_list(request):
 def activity_add(request, pk):
     _worker(request)
     resource = selectors.get_resource_for_user(request.user, pk)
-    form = ActivityForm(request.POST or None)
+    form = forms.ActivityForm(request.POST or None)
     write = partial(services.activity_create, actor=request.user, resource=resource)
-    saved = crud.save_form(
-        request, form, write, _("活動を記録しました。"), refused=services.CommunityRuleError
-    )
+    saved = crud.save_form(request, form, write, _("活動を記録しました。"), refused=REFUSED)
     if saved is not None:
         return redirect("community:resource_detail", pk=resource.pk)
     return render(request, "community/activity_form.html", {"form": form, "resource": resource})
@@ -149,15 +133,10 @@ def activity_edit(request, pk):
     activity = selectors.get_activity_for_user(request.user, pk)
     if not selectors.can_edit_activity(request.user, activity):
         raise Http404
-    form = ActivityForm(request.POST or None, instance=activity)
+    form = forms.ActivityForm(request.POST or None, instance=activity)
     write = partial(services.activity_update, actor=request.user, activity=activity)
     saved = crud.save_form(
-        request,
-        form,
-        write,
-        _("活動記録を保存しました。"),
-        edit=True,
-        refused=services.CommunityRuleError,
+        request, form, write, _("活動記録を保存しました。"), edit=True, refused=REFUSED
     )
     if saved is not None:
         return redirect("community:activity_detail", pk=activity.pk)
@@ -173,7 +152,7 @@ def activity_edit(request, pk):
 
 def issue_list(request):
     _worker(request)
-    form = IssueFilterForm(request.GET or None)
+    form = forms.IssueFilterForm(request.GET or None)
     data = crud.filter_values(form)
     issues = selectors.issue_list(
         request.user,
@@ -191,7 +170,7 @@ def issue_list(request):
 
 def issue_create(request):
     _manager(request)
-    form = IssueForm(request.POST or None)
+    form = forms.IssueForm(request.POST or None)
     write = partial(services.issue_create, actor=request.user)
     issue = crud.save_form(request, form, write, _("地域課題を登録しました。"))
     if issue is not None:
@@ -208,8 +187,10 @@ def _issue_page(request, issue, *, status_form=None, action_form=None):
             "issue": issue,
             "actions": issue.actions.select_related("by").order_by("-taken_on", "-pk"),
             "can_manage": can_manage,
-            "status_form": (status_form or IssueStatusForm(issue=issue)) if can_manage else None,
-            "action_form": (action_form or IssueActionForm()) if can_manage else None,
+            "status_form": (status_form or forms.IssueStatusForm(issue=issue))
+            if can_manage
+            else None,
+            "action_form": (action_form or forms.IssueActionForm()) if can_manage else None,
         },
     )
 
@@ -222,15 +203,10 @@ def issue_detail(request, pk):
 def issue_edit(request, pk):
     _manager(request)
     issue = selectors.get_issue_for_user(request.user, pk)
-    form = IssueForm(request.POST or None, instance=issue)
+    form = forms.IssueForm(request.POST or None, instance=issue)
     write = partial(services.issue_update, actor=request.user, issue=issue)
     saved = crud.save_form(
-        request,
-        form,
-        write,
-        _("地域課題を保存しました。"),
-        edit=True,
-        refused=services.CommunityRuleError,
+        request, form, write, _("地域課題を保存しました。"), edit=True, refused=REFUSED
     )
     if saved is not None:
         return redirect("community:issue_detail", pk=issue.pk)
@@ -241,14 +217,10 @@ def issue_edit(request, pk):
 def issue_status(request, pk):
     _manager(request)
     issue = selectors.get_issue_for_user(request.user, pk)
-    form = IssueStatusForm(request.POST, issue=issue)
+    form = forms.IssueStatusForm(request.POST, issue=issue)
     write = partial(services.issue_transition, actor=request.user, issue=issue)
     saved = crud.save_form(
-        request,
-        form,
-        write,
-        _("地域課題の状況を変更しました。"),
-        refused=services.CommunityRuleError,
+        request, form, write, _("地域課題の状況を変更しました。"), refused=REFUSED
     )
     if saved is not None:
         return redirect("community:issue_detail", pk=issue.pk)
@@ -259,11 +231,9 @@ def issue_status(request, pk):
 def issue_action_add(request, pk):
     _manager(request)
     issue = selectors.get_issue_for_user(request.user, pk)
-    form = IssueActionForm(request.POST)
+    form = forms.IssueActionForm(request.POST)
     write = partial(services.issue_action_add, actor=request.user, issue=issue)
-    saved = crud.save_form(
-        request, form, write, _("取り組みを記録しました。"), refused=services.CommunityRuleError
-    )
+    saved = crud.save_form(request, form, write, _("取り組みを記録しました。"), refused=REFUSED)
     if saved is not None:
         return redirect("community:issue_detail", pk=issue.pk)
     return _issue_page(request, issue, action_form=form)

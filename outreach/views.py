@@ -13,18 +13,11 @@ from common import crud
 from common.ratelimit import ratelimit
 from households.access import get_household_for_user
 from households.contact import prime as prime_contact
-from outreach import selectors, services
-from outreach.forms import (
-    CampaignForm,
-    ConnectForm,
-    ContactForm,
-    TargetFilterForm,
-    TargetForm,
-    TargetStatusForm,
-    VisitFilterForm,
-    VisitForm,
-)
+from outreach import forms, selectors, services
 from outreach.models import VisitRecord
+
+# A service refusal (a Japanese message) goes back to the form: crud.save_form.
+REFUSED = services.OutreachRuleError
 
 
 def _worker(request):
@@ -63,7 +56,7 @@ def _log_target_read(request, target, detail=""):
 @ratelimit(scope="search")
 def target_list(request):
     _worker(request)
-    form = TargetFilterForm(request.GET or None)
+    form = forms.TargetFilterForm(request.GET or None)
     data = crud.filter_values(form)
     targets = selectors.target_list(
         request.user,
@@ -85,7 +78,7 @@ def target_create(request):
             household = get_household_for_user(request.user, int(request.GET["household"]))
         except ValueError:
             raise Http404 from None
-    form = TargetForm(request.POST or None, user=request.user, household=household)
+    form = forms.TargetForm(request.POST or None, user=request.user, household=household)
     create = partial(services.target_create, actor=request.user)
     if household is not None:
         create = partial(create, household=household)
@@ -94,7 +87,7 @@ def target_create(request):
         form,
         create,
         _("アウトリーチ対象を登録しました。"),
-        refused=services.OutreachRuleError,
+        refused=REFUSED,
     )
     if target is not None:
         return redirect("outreach:target_detail", pk=target.pk)
@@ -115,7 +108,7 @@ def target_detail(request, pk):
         {
             "target": target,
             "contacts": selectors.contacts_for(target),
-            "status_form": TargetStatusForm(target=target),
+            "status_form": forms.TargetStatusForm(target=target),
             "can_open_case": can_open_case,
         },
     )
@@ -123,15 +116,10 @@ def target_detail(request, pk):
 
 def target_edit(request, pk):
     target = _target(request, pk)
-    form = TargetForm(request.POST or None, instance=target, user=request.user)
+    form = forms.TargetForm(request.POST or None, instance=target, user=request.user)
     write = partial(services.target_update, actor=request.user, target=target)
     saved = crud.save_form(
-        request,
-        form,
-        write,
-        _("アウトリーチ対象を保存しました。"),
-        edit=True,
-        refused=services.OutreachRuleError,
+        request, form, write, _("アウトリーチ対象を保存しました。"), edit=True, refused=REFUSED
     )
     if saved is not None:
         # Handing the target to another agency may take it out of the editor's sight.
@@ -145,11 +133,9 @@ def target_edit(request, pk):
 @require_POST
 def target_status(request, pk):
     target = _target(request, pk)
-    form = TargetStatusForm(request.POST, target=target)
+    form = forms.TargetStatusForm(request.POST, target=target)
     write = partial(services.target_transition, actor=request.user, target=target)
-    saved = crud.save_form(
-        request, form, write, _("状況を変更しました。"), refused=services.OutreachRuleError
-    )
+    saved = crud.save_form(request, form, write, _("状況を変更しました。"), refused=REFUSED)
     if saved is not None:
         return redirect("outreach:target_detail", pk=target.pk)
     return render(request, "outreach/target_status.html", {"target": target, "form": form})
@@ -163,9 +149,9 @@ def _contact_saved(contact):
 
 def contact_add(request, pk):
     target = _target(request, pk)
-    form = ContactForm(request.POST or None)
+    form = forms.ContactForm(request.POST or None)
     write = partial(services.contact_create, actor=request.user, target=target)
-    saved = crud.save_form(request, form, write, _contact_saved, refused=services.OutreachRuleError)
+    saved = crud.save_form(request, form, write, _contact_saved, refused=REFUSED)
     if saved is not None:
         return redirect("outreach:target_detail", pk=target.pk)
     _log_target_read(request, target, detail="contact")
@@ -177,10 +163,10 @@ def target_connect(request, pk):
     if target.case_id:
         messages.info(request, _("この対象はすでにケースにつながっています。"))
         return redirect("outreach:target_detail", pk=target.pk)
-    form = ConnectForm(request.POST or None, target=target, user=request.user)
+    form = forms.ConnectForm(request.POST or None, target=target, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        existing = data["mode"] == ConnectForm.EXISTING
+        existing = data["mode"] == forms.ConnectForm.EXISTING
         try:
             target = services.target_connect_case(
                 actor=request.user,
@@ -218,12 +204,12 @@ def campaign_create(request):
     _worker(request)
     if not request.user.is_desk_staff:
         raise Http404
-    form = CampaignForm(request.POST or None)
+    form = forms.CampaignForm(request.POST or None)
     campaign = crud.save_form(
         request,
         form,
         partial(services.campaign_create, actor=request.user),
-        refused=services.OutreachRuleError,
+        refused=REFUSED,
         success=lambda campaign: (
             _("世帯訪問調査を登録しました（訪問先 %(n)s 世帯）。") % {"n": campaign.visits.count()}
         ),
@@ -235,7 +221,7 @@ def campaign_create(request):
 
 def campaign_detail(request, pk):
     campaign = _campaign(request, pk)
-    filter_form = VisitFilterForm(request.GET or None)
+    filter_form = forms.VisitFilterForm(request.GET or None)
     result = crud.filter_values(filter_form).get("result", "")
     visits = selectors.campaign_visits(campaign, result=result)
     page = crud.paginate(request, visits, per_page=50)
@@ -271,15 +257,10 @@ def campaign_detail(request, pk):
 
 def campaign_edit(request, pk):
     campaign = _campaign(request, pk, manage=True)
-    form = CampaignForm(request.POST or None, instance=campaign)
+    form = forms.CampaignForm(request.POST or None, instance=campaign)
     write = partial(services.campaign_update, actor=request.user, campaign=campaign)
     saved = crud.save_form(
-        request,
-        form,
-        write,
-        _("世帯訪問調査を保存しました。"),
-        edit=True,
-        refused=services.OutreachRuleError,
+        request, form, write, _("世帯訪問調査を保存しました。"), edit=True, refused=REFUSED
     )
     if saved is not None:
         return redirect("outreach:campaign_detail", pk=campaign.pk)
@@ -324,7 +305,7 @@ def visit_edit(request, pk, visit_pk):
         "note": visit.note,
         "version": visit.version,
     }
-    form = VisitForm(request.POST or None, initial=initial)
+    form = forms.VisitForm(request.POST or None, initial=initial)
     write = partial(services.visit_record, actor=request.user, visit=visit)
     saved = crud.save_form(
         request,
@@ -332,7 +313,7 @@ def visit_edit(request, pk, visit_pk):
         write,
         _("%(name)sの訪問を記録しました。") % {"name": visit.household.name},
         edit=True,
-        refused=services.OutreachRuleError,
+        refused=REFUSED,
     )
     if saved is not None:
         return redirect("outreach:campaign_detail", pk=campaign.pk)

@@ -10,19 +10,10 @@ from cases import sharing
 from common import crud
 from common.ratelimit import ratelimit
 from households.access import get_household_for_user
-from participation import selectors, services
-from participation.forms import (
-    CasePickForm,
-    FollowUpForm,
-    HostLogFilterForm,
-    HostLogForm,
-    OpportunityForm,
-    OpportunitySearchForm,
-    PlacementEditForm,
-    PlacementFilterForm,
-    PlacementForm,
-    PlacementStatusForm,
-)
+from participation import forms, selectors, services
+
+# A service refusal (a Japanese message) goes back to the form: crud.save_form.
+REFUSED = services.ParticipationRuleError
 
 
 def _worker(request):
@@ -57,7 +48,7 @@ def _placement(request, pk):
 @ratelimit(scope="search")
 def opportunity_list(request):
     _worker(request)
-    form = OpportunitySearchForm(request.GET or None)
+    form = forms.OpportunitySearchForm(request.GET or None)
     # The search form's fields are the selector's keywords; an invalid search lists all.
     opportunities = selectors.opportunity_search(request.user, **crud.filter_values(form))
     page = crud.paginate(request, opportunities)
@@ -74,7 +65,7 @@ def opportunity_list(request):
 
 def opportunity_create(request):
     _manager(request)
-    form = OpportunityForm(request.POST or None)
+    form = forms.OpportunityForm(request.POST or None)
     write = partial(services.opportunity_create, actor=request.user)
     opportunity = crud.save_form(request, form, write, _("参加先を登録しました。"))
     if opportunity is not None:
@@ -104,7 +95,7 @@ def opportunity_detail(request, pk):
             "opportunity": opportunity,
             "placements": placements,
             "host_logs": opportunity.host_logs.select_related("staff").order_by("-contacted_on"),
-            "case_form": CasePickForm(user=request.user) if opportunity.is_active else None,
+            "case_form": forms.CasePickForm(user=request.user) if opportunity.is_active else None,
             "can_manage": selectors.can_manage_opportunities(request.user),
         },
     )
@@ -113,7 +104,7 @@ def opportunity_detail(request, pk):
 def opportunity_edit(request, pk):
     _manager(request)
     opportunity = selectors.get_opportunity_for_user(request.user, pk)
-    form = OpportunityForm(request.POST or None, instance=opportunity)
+    form = forms.OpportunityForm(request.POST or None, instance=opportunity)
     write = partial(services.opportunity_update, actor=request.user, opportunity=opportunity)
     saved = crud.save_form(request, form, write, _("参加先を保存しました。"), edit=True)
     if saved is not None:
@@ -131,7 +122,7 @@ def opportunity_edit(request, pk):
 @ratelimit(scope="search")
 def host_log_list(request):
     _worker(request)
-    form = HostLogFilterForm(request.GET or None)
+    form = forms.HostLogFilterForm(request.GET or None)
     logs = selectors.host_log_list(request.user, **crud.filter_values(form))
     page = crud.paginate(request, logs)
     return render(
@@ -147,7 +138,7 @@ def host_log_list(request):
 
 def host_log_create(request):
     _manager(request)
-    form = HostLogForm(request.POST or None)
+    form = forms.HostLogForm(request.POST or None)
     write = partial(services.host_log_create, actor=request.user)
     log = crud.save_form(request, form, write, _("受入先開拓の記録を保存しました。"))
     if log is not None:
@@ -168,7 +159,7 @@ def host_log_detail(request, pk):
 def host_log_edit(request, pk):
     _manager(request)
     log = selectors.get_host_log_for_user(request.user, pk)
-    form = HostLogForm(request.POST or None, instance=log)
+    form = forms.HostLogForm(request.POST or None, instance=log)
     write = partial(services.host_log_update, actor=request.user, log=log)
     saved = crud.save_form(request, form, write, _("受入先開拓の記録を保存しました。"), edit=True)
     if saved is not None:
@@ -181,7 +172,7 @@ def host_log_edit(request, pk):
 
 def placement_list(request):
     _worker(request)
-    form = PlacementFilterForm(request.GET or None)
+    form = forms.PlacementFilterForm(request.GET or None)
     data = crud.filter_values(form)
     placements = selectors.placement_list(
         request.user,
@@ -211,19 +202,17 @@ def placement_create(request):
             request,
             "participation/placement_pick.html",
             {
-                "form": CasePickForm(user=request.user),
+                "form": forms.CasePickForm(user=request.user),
                 "opportunity": _int_param(request, "opportunity"),
             },
         )
     initial = {"opportunity": _int_param(request, "opportunity")}
-    form = PlacementForm(request.POST or None, case=case, household=household, initial=initial)
+    form = forms.PlacementForm(
+        request.POST or None, case=case, household=household, initial=initial
+    )
     write = partial(services.placement_create, actor=request.user, case=case)
     placement = crud.save_form(
-        request,
-        form,
-        write,
-        _("参加支援の調整を始めました。"),
-        refused=services.ParticipationRuleError,
+        request, form, write, _("参加支援の調整を始めました。"), refused=REFUSED
     )
     if placement is not None:
         return redirect("participation:placement_detail", pk=placement.pk)
@@ -255,7 +244,7 @@ def placement_detail(request, pk):
         {
             "placement": placement,
             "follow_ups": selectors.follow_ups_for(placement),
-            "status_form": PlacementStatusForm(placement=placement),
+            "status_form": forms.PlacementStatusForm(placement=placement),
             "can_open_case": bool(placement.case_id)
             and sharing.can(request.user, placement.case, "summary"),
         },
@@ -264,15 +253,10 @@ def placement_detail(request, pk):
 
 def placement_edit(request, pk):
     placement = _placement(request, pk)
-    form = PlacementEditForm(request.POST or None, instance=placement, user=request.user)
+    form = forms.PlacementEditForm(request.POST or None, instance=placement, user=request.user)
     write = partial(services.placement_update, actor=request.user, placement=placement)
     saved = crud.save_form(
-        request,
-        form,
-        write,
-        _("参加支援を保存しました。"),
-        edit=True,
-        refused=services.ParticipationRuleError,
+        request, form, write, _("参加支援を保存しました。"), edit=True, refused=REFUSED
     )
     if saved is not None:
         # A change of case may take the placement out of the editor's sight.
@@ -288,14 +272,10 @@ def placement_edit(request, pk):
 @require_POST
 def placement_status(request, pk):
     placement = _placement(request, pk)
-    form = PlacementStatusForm(request.POST, placement=placement)
+    form = forms.PlacementStatusForm(request.POST, placement=placement)
     write = partial(services.placement_transition, actor=request.user, placement=placement)
     saved = crud.save_form(
-        request,
-        form,
-        write,
-        _("参加支援の状況を変更しました。"),
-        refused=services.ParticipationRuleError,
+        request, form, write, _("参加支援の状況を変更しました。"), refused=REFUSED
     )
     if saved is not None:
         return redirect("participation:placement_detail", pk=placement.pk)
@@ -312,11 +292,9 @@ def _follow_up_saved(follow_up):
 
 def follow_up_add(request, pk):
     placement = _placement(request, pk)
-    form = FollowUpForm(request.POST or None)
+    form = forms.FollowUpForm(request.POST or None)
     write = partial(services.follow_up_create, actor=request.user, placement=placement)
-    saved = crud.save_form(
-        request, form, write, _follow_up_saved, refused=services.ParticipationRuleError
-    )
+    saved = crud.save_form(request, form, write, _follow_up_saved, refused=REFUSED)
     if saved is not None:
         return redirect("participation:placement_detail", pk=placement.pk)
     _log_placement_read(request, placement, detail="follow_up")
