@@ -22,6 +22,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from cases.models import Case
+from common.counting import count_by
 from community.choices import (
     AGE_BANDS,
     MULTIGENERATIONAL_BANDS,
@@ -298,14 +299,7 @@ def community_counts(start, end) -> dict:
     - issues_raised / issues_raised_by_source / cases_behind_issues_raised (the sum of the
       case counts given, never names), issues_resolved (resolved in the period).
     """
-    by_kind = dict.fromkeys(ResourceKind.values, 0)
-    for row in (
-        community_items(start, end, "active_resources")
-        .values("kind")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        by_kind[row["kind"]] = row["n"]
+    by_kind = count_by(community_items(start, end, "active_resources"), "kind", ResourceKind.values)
 
     activity = (
         community_items(start, end, "activities")
@@ -320,9 +314,7 @@ def community_counts(start, end) -> dict:
     bands = {band: activity[band] for band, _label in AGE_BANDS}
 
     raised = community_items(start, end, "issues_raised")
-    by_source = dict.fromkeys(IssueSource.values, 0)
-    for row in raised.values("source").annotate(n=Count("pk")).order_by():
-        by_source[row["source"]] = row["n"]
+    by_source = count_by(raised, "source", IssueSource.values)
     behind = raised.aggregate(n=Coalesce(Sum("case_count"), 0))["n"]
     resolved = community_items(start, end, "issues_resolved").count()
     return {

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 from accounts.audit import log_denied
 from accounts.choices import Role
 from cases.sharing import cases_visible_to
+from common.counting import count_by
 from participation.choices import HostOutcome, OpportunityKind, PlacementStatus
 from participation.models import (
     HostDevelopment,
@@ -207,14 +208,8 @@ def participation_counts(start, end) -> dict:
     follow = PlacementFollowUp.objects.filter(_in("followed_on", start, end)).aggregate(
         n=Count("pk"), on_records=Count("support_record")
     )
-    hosts = dict.fromkeys(HostOutcome.values, 0)
-    for row in (
-        HostDevelopment.objects.filter(_in("contacted_on", start, end))
-        .values("outcome")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        hosts[row["outcome"]] = row["n"]
+    host_logs = HostDevelopment.objects.filter(_in("contacted_on", start, end))
+    hosts = count_by(host_logs, "outcome", HostOutcome.values)
     return {
         "placements_started": totals["started"],
         "trials_started": totals["trials"],
