@@ -1,22 +1,11 @@
 """The steps that create, edit and list pages share, as plain functions.
 
 A write page reads top to bottom in its own view: fetch what it is about (through the
-app's access getter: this module decides nothing about access), build the form, hand
-the POST to `save_form`, redirect when it returns the saved object, else render:
-
-    REFUSED = services.CommunityRuleError  # once per views module
-
-    def resource_edit(request, pk):
-        _manager(request)
-        resource = selectors.get_resource_for_user(request.user, pk)
-        form = forms.ResourceForm(request.POST or None, instance=resource)
-        write = partial(services.resource_update, actor=request.user, resource=resource)
-        saved = crud.save_form(
-            request, form, write, _("地域資源を保存しました。"), edit=True, refused=REFUSED
-        )
-        if saved is not None:
-            return redirect("community:resource_detail", pk=resource.pk)
-        return render(request, "community/resource_form.html", {"form": form})
+app's access getter: this module decides nothing about access), build the form, bind
+the service to the actor and the object with functools.partial, hand both to
+`save_form`, and redirect when it returns the saved object, else render the form
+again. Each views module names its app's rule error once (REFUSED) for `refused=`;
+an edit page passes `edit=True`. community.views shows the pattern.
 
 A list page reads its filter form with `filter_values` (an invalid query string lists
 as if unfiltered) and pages the selector's rows with `paginate`.

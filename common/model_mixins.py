@@ -14,6 +14,18 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+def user_link(verbose_name=None, **options) -> models.ForeignKey:
+    """The staff member who wrote or did something; never deleted while they are named
+    (PROTECT), and no reverse accessor on User (every app would add one)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        on_delete=models.PROTECT,
+        related_name="+",
+        **options,
+    )
+
+
 def optional_fk(to, verbose_name=None, *, related_name, on_delete=models.PROTECT, **options):
     """A link that may be empty: null in the database, blank in forms. Deconstructs to
     the same ForeignKey as spelling it out, so migrations do not see it."""
@@ -45,9 +57,7 @@ class CreatedStamp(models.Model):
 class CreatedByStamp(CreatedStamp):
     """Who wrote the row and when; simple-history keeps who changed it later."""
 
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    created_by = user_link()
 
     class Meta:
         abstract = True
@@ -57,12 +67,7 @@ class HandledBy(models.Model):
     """The staff member who made a contact (接触, 受入先開拓, 定着支援). The agency they
     acted for stays on each model: common names no domain app."""
 
-    staff = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("対応者"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    staff = user_link(_("対応者"))
 
     class Meta:
         abstract = True

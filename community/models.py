@@ -1,10 +1,9 @@
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from common.model_mixins import CreatedByStamp, CreatedStamp, optional_date, optional_fk
+from common.model_mixins import CreatedByStamp, CreatedStamp, optional_date, optional_fk, user_link
 from common.models import Versioned
 from community.choices import (
     AGE_BANDS,
@@ -72,12 +71,7 @@ class ActivityLog(CreatedStamp, Versioned):
     elderly = models.PositiveIntegerField(_("高齢者（65歳以上）"), default=0)
     volunteers = models.PositiveIntegerField(_("ボランティア"), default=0)
     note = models.TextField(_("内容・気づき"), blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("記録者"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    recorded_by = user_link(_("記録者"))
     history = HistoricalRecords()
 
     class Meta:
@@ -126,9 +120,7 @@ class CommunityIssue(CreatedStamp, Versioned):
     )
     raised_on = models.DateField(_("提起日"), db_index=True)
     resolved_on = optional_date(_("解決日"), db_index=True)
-    raised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    raised_by = user_link()
     history = HistoricalRecords()
 
     class Meta:
@@ -146,12 +138,7 @@ class IssueAction(CreatedStamp):
     issue = models.ForeignKey(CommunityIssue, on_delete=models.CASCADE, related_name="actions")
     taken_on = models.DateField(_("日付"))
     description = models.TextField(_("取り組んだこと"))
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("記録者"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    by = user_link(_("記録者"))
     history = HistoricalRecords()
 
     class Meta:
