@@ -70,6 +70,8 @@ def filter_values(form) -> dict[str, Any]:
     return form.cleaned_data if form.is_valid() else {}
 
 
-def paginate(request, rows, per_page: int = 30) -> Page:
-    """The page of rows named by ?page= (the last page when past the end)."""
-    return Paginator(rows, per_page).get_page(request.GET.get("page"))
+def paginate(rows, number, per_page: int = 30) -> Page:
+    """The page of rows numbered `number` (the view's request.GET.get("page"), read in
+    the view so the page parameter stays visible there); the last page when past the
+    end, the first when not a number."""
+    return Paginator(rows, per_page).get_page(number)

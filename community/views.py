@@ -53,7 +53,7 @@ def resource_list(request):
     form = forms.ResourceFilterForm(request.GET or None)
     # The filter's fields are the selector's keywords; an invalid filter lists all.
     resources = selectors.resource_list(request.user, **crud.filter_values(form))
-    page = crud.paginate(request, resources)
+    page = crud.paginate(resources, request.GET.get("page"))
     return render(
         request,
         "community/resource_list.html",
@@ -75,7 +75,7 @@ def resource_detail(request, pk):
     _worker(request)
     resource = selectors.get_resource_for_user(request.user, pk)
     activities = selectors.activity_list(request.user, resource=resource)
-    page = crud.paginate(request, activities)
+    page = crud.paginate(activities, request.GET.get("page"))
     return render(
         request,
         "community/resource_detail.html",
@@ -103,7 +103,7 @@ def activity_list(request):
     _worker(request)
     form = forms.ActivityFilterForm(request.GET or None)
     activities = selectors.activity_list(request.user, **crud.filter_values(form))
-    page = crud.paginate(request, activities)
+    page = crud.paginate(activities, request.GET.get("page"))
     return render(request, "community/activity_list.html", {"form": form, "page": page})
 
 
@@ -160,7 +160,7 @@ def issue_list(request):
         district=data.get("district"),
         source=data.get("source", ""),
     )
-    page = crud.paginate(request, issues)
+    page = crud.paginate(issues, request.GET.get("page"))
     return render(
         request,
         "community/issue_list.html",

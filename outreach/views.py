@@ -65,7 +65,7 @@ def target_list(request):
         district=data.get("district"),
         q=data.get("q", ""),
     )
-    page = crud.paginate(request, targets)
+    page = crud.paginate(targets, request.GET.get("page"))
     log_reads(user=request.user, objects=page.object_list, request=request, detail="list")
     return render(request, "outreach/target_list.html", {"form": form, "page": page})
 
@@ -192,7 +192,7 @@ def target_connect(request, pk):
 def campaign_list(request):
     _worker(request)
     campaigns = selectors.campaign_list(request.user)
-    page = crud.paginate(request, campaigns)
+    page = crud.paginate(campaigns, request.GET.get("page"))
     return render(
         request,
         "outreach/campaign_list.html",
@@ -224,7 +224,7 @@ def campaign_detail(request, pk):
     filter_form = forms.VisitFilterForm(request.GET or None)
     result = crud.filter_values(filter_form).get("result", "")
     visits = selectors.campaign_visits(campaign, result=result)
-    page = crud.paginate(request, visits, per_page=50)
+    page = crud.paginate(visits, request.GET.get("page"), per_page=50)
     # 住所秘匿 for the page's rows in one query (none when no row is hidden).
     prime_contact(request.user, households=[v.household for v in page])
     # The rows show each household's name and address: a read of each.

@@ -51,7 +51,7 @@ def opportunity_list(request):
     form = forms.OpportunitySearchForm(request.GET or None)
     # The search form's fields are the selector's keywords; an invalid search lists all.
     opportunities = selectors.opportunity_search(request.user, **crud.filter_values(form))
-    page = crud.paginate(request, opportunities)
+    page = crud.paginate(opportunities, request.GET.get("page"))
     return render(
         request,
         "participation/opportunity_list.html",
@@ -124,7 +124,7 @@ def host_log_list(request):
     _worker(request)
     form = forms.HostLogFilterForm(request.GET or None)
     logs = selectors.host_log_list(request.user, **crud.filter_values(form))
-    page = crud.paginate(request, logs)
+    page = crud.paginate(logs, request.GET.get("page"))
     return render(
         request,
         "participation/host_log_list.html",
@@ -179,7 +179,7 @@ def placement_list(request):
         status=form.status_value() if data else "ongoing",
         kind=data.get("kind", ""),
     )
-    page = crud.paginate(request, placements)
+    page = crud.paginate(placements, request.GET.get("page"))
     log_reads(user=request.user, objects=page.object_list, request=request, detail="list")
     return render(request, "participation/placement_list.html", {"form": form, "page": page})
 
