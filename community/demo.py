@@ -77,20 +77,17 @@ def seed_community(context: dict) -> None:
         case_count=4,
         raised_on=today - dt.timedelta(days=80),
     )
-    services.issue_transition(
-        actor=coordinator,
-        issue=moving,
-        to_status=IssueStatus.DISCUSSING,
-        on=today - dt.timedelta(days=60),
-        note="第2層協議体で共有。移動販売と乗り合い送迎の可能性を検討。",
-    )
-    services.issue_transition(
-        actor=coordinator,
-        issue=moving,
-        to_status=IssueStatus.ACTING,
-        on=today - dt.timedelta(days=20),
-        note="移動販売車が月2回、山手出張所に来ることになった。",
-    )
+    for to_status, days, note in [
+        (IssueStatus.DISCUSSING, 60, "第2層協議体で共有。移動販売と乗り合い送迎の可能性を検討。"),
+        (IssueStatus.ACTING, 20, "移動販売車が月2回、山手出張所に来ることになった。"),
+    ]:
+        services.issue_transition(
+            actor=coordinator,
+            issue=moving,
+            to_status=to_status,
+            on=today - dt.timedelta(days=days),
+            note=note,
+        )
     gap = services.issue_create(
         actor=coordinator,
         title="制度の狭間: 40代以上のひきこもりの相談先",

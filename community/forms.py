@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.form_parts import StatusChangeForm, VersionedModelForm
 from common.forms import WarekiDateField
 from community.choices import ISSUE_TRANSITIONS, IssueSource, IssueStatus, ResourceKind
 from community.models import ActivityLog, CommunityIssue, CommunityResource
@@ -27,8 +28,7 @@ class ResourceFilterForm(forms.Form):
         self.fields["district"].queryset = _districts()
 
 
-class ResourceForm(forms.ModelForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+class ResourceForm(VersionedModelForm):
     started_on = WarekiDateField(label=_("開始日"), required=False)
     ended_on = WarekiDateField(label=_("終了日"), required=False)
 
@@ -57,8 +57,6 @@ class ResourceForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["district"].queryset = _districts()
-        if self.instance.pk:
-            self.initial.setdefault("version", self.instance.version)
 
     def clean(self):
         data = super().clean()
@@ -75,9 +73,8 @@ _COUNT_ERRORS = {
 }
 
 
-class ActivityForm(forms.ModelForm):
+class ActivityForm(VersionedModelForm):
     held_on = WarekiDateField(label=_("開催日"), allow_future=False)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = ActivityLog
@@ -92,8 +89,6 @@ class ActivityForm(forms.ModelForm):
             self.fields[name].widget.attrs["min"] = 0
         if not self.instance.pk:
             self.fields["held_on"].initial = timezone.localdate()
-        else:
-            self.initial.setdefault("version", self.instance.version)
 
     def clean(self):
         data = super().clean()
@@ -138,8 +133,7 @@ class IssueFilterForm(forms.Form):
         return "" if value == "all" else value
 
 
-class IssueForm(forms.ModelForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+class IssueForm(VersionedModelForm):
     raised_on = WarekiDateField(label=_("提起日"), allow_future=False)
 
     class Meta:
@@ -160,16 +154,11 @@ class IssueForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["district"].queryset = _districts()
         self.fields["district"].empty_label = _("（町全体）")
-        if self.instance.pk:
-            self.initial.setdefault("version", self.instance.version)
-        else:
+        if not self.instance.pk:
             self.fields["raised_on"].initial = timezone.localdate()
 
 
-class IssueStatusForm(forms.Form):
-    to_status = forms.ChoiceField(
-        label=_("新しい状況"), error_messages={"required": _("新しい状況を選んでください。")}
-    )
+class IssueStatusForm(StatusChangeForm):
     on = WarekiDateField(label=_("日付"), allow_future=False)
     note = forms.CharField(
         label=_("取り組んだこと（任意）"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -177,8 +166,7 @@ class IssueStatusForm(forms.Form):
 
     def __init__(self, *args, issue, **kwargs):
         super().__init__(*args, **kwargs)
-        allowed = ISSUE_TRANSITIONS.get(issue.status, set())
-        self.fields["to_status"].choices = [c for c in IssueStatus.choices if c[0] in allowed]
+        self.offer_transitions(issue.status, IssueStatus, ISSUE_TRANSITIONS)
         self.fields["on"].initial = timezone.localdate()
 
 

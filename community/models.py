@@ -1,9 +1,9 @@
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from common.model_mixins import CreatedByStamp, CreatedStamp, optional_date, optional_fk, user_link
 from common.models import Versioned
 from community.choices import (
     AGE_BANDS,
@@ -23,19 +23,12 @@ class CommunityResourceQuerySet(models.QuerySet):
         )
 
 
-class CommunityResource(Versioned):
+class CommunityResource(CreatedByStamp, Versioned):
     """地域資源: a place where people meet (サロン, 子ども食堂, 通いの場, 協議体, …)."""
 
     name = models.CharField(_("名称"), max_length=200)
     kind = models.CharField(_("種類"), max_length=20, choices=ResourceKind.choices)
-    district = models.ForeignKey(
-        District,
-        verbose_name=_("行政区"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="community_resources",
-    )
+    district = optional_fk(District, _("行政区"), related_name="community_resources")
     organiser = models.CharField(_("運営者"), max_length=200)
     place = models.CharField(_("場所"), max_length=300, blank=True)
     schedule = models.CharField(
@@ -43,12 +36,8 @@ class CommunityResource(Versioned):
     )
     contact = models.CharField(_("連絡先"), max_length=200, blank=True)
     description = models.TextField(_("内容"), blank=True)
-    started_on = models.DateField(_("開始日"), null=True, blank=True)
-    ended_on = models.DateField(_("終了日"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
+    started_on = optional_date(_("開始日"))
+    ended_on = optional_date(_("終了日"))
     history = HistoricalRecords()
 
     objects = CommunityResourceQuerySet.as_manager()
@@ -66,7 +55,7 @@ class CommunityResource(Versioned):
         return self.ended_on is None
 
 
-class ActivityLog(Versioned):
+class ActivityLog(CreatedStamp, Versioned):
     """One meeting of a resource: how many took part by age band, and volunteers."""
 
     resource = models.ForeignKey(
@@ -82,13 +71,7 @@ class ActivityLog(Versioned):
     elderly = models.PositiveIntegerField(_("高齢者（65歳以上）"), default=0)
     volunteers = models.PositiveIntegerField(_("ボランティア"), default=0)
     note = models.TextField(_("内容・気づき"), blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("記録者"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
+    recorded_by = user_link(_("記録者"))
     history = HistoricalRecords()
 
     class Meta:
@@ -112,20 +95,14 @@ class ActivityLog(Versioned):
         return self.bands_present >= MULTIGENERATIONAL_BANDS
 
 
-class CommunityIssue(Versioned):
+class CommunityIssue(CreatedStamp, Versioned):
     """地域課題 / 制度の狭間. Raised from meetings or cases as counts only: no names and
     no links to cases, so it can be discussed openly in the 協議体."""
 
     title = models.CharField(_("課題"), max_length=200)
     description = models.TextField(_("内容"))
-    district = models.ForeignKey(
-        District,
-        verbose_name=_("行政区"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="community_issues",
-        help_text=_("町全体の課題なら空欄"),
+    district = optional_fk(
+        District, _("行政区"), related_name="community_issues", help_text=_("町全体の課題なら空欄")
     )
     source = models.CharField(_("提起の経路"), max_length=20, choices=IssueSource.choices)
     case_count = models.PositiveIntegerField(
@@ -142,11 +119,8 @@ class CommunityIssue(Versioned):
         db_index=True,
     )
     raised_on = models.DateField(_("提起日"), db_index=True)
-    resolved_on = models.DateField(_("解決日"), null=True, blank=True, db_index=True)
-    raised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_on = optional_date(_("解決日"), db_index=True)
+    raised_by = user_link()
     history = HistoricalRecords()
 
     class Meta:
@@ -158,19 +132,13 @@ class CommunityIssue(Versioned):
         return self.title
 
 
-class IssueAction(models.Model):
+class IssueAction(CreatedStamp):
     """A dated step taken on a community issue."""
 
     issue = models.ForeignKey(CommunityIssue, on_delete=models.CASCADE, related_name="actions")
     taken_on = models.DateField(_("日付"))
     description = models.TextField(_("取り組んだこと"))
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("記録者"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
+    by = user_link(_("記録者"))
     history = HistoricalRecords()
 
     class Meta:

@@ -18,9 +18,11 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from cases.models import Case
+from common.counting import count_by
 from community.choices import (
     AGE_BANDS,
     MULTIGENERATIONAL_BANDS,
@@ -182,12 +184,9 @@ def resource_list(
 
 
 def get_resource_for_user(user, pk) -> CommunityResource:
-    resource = (
-        resources_visible_to(user).select_related("district", "created_by").filter(pk=pk).first()
+    return get_object_or_404(
+        resources_visible_to(user).select_related("district", "created_by"), pk=pk
     )
-    if resource is None:
-        raise Http404
-    return resource
 
 
 def activities_visible_to(user) -> QuerySet[ActivityLog]:
@@ -210,15 +209,10 @@ def activity_list(user, *, resource=None, district=None, kind: str = "") -> Quer
 
 
 def get_activity_for_user(user, pk) -> ActivityLog:
-    activity = (
-        activities_visible_to(user)
-        .select_related("resource", "resource__district", "recorded_by")
-        .filter(pk=pk)
-        .first()
+    activities = activities_visible_to(user).select_related(
+        "resource", "resource__district", "recorded_by"
     )
-    if activity is None:
-        raise Http404
-    return activity
+    return get_object_or_404(activities, pk=pk)
 
 
 def can_edit_activity(user, activity: ActivityLog) -> bool:
@@ -251,10 +245,7 @@ def issue_list(
 
 
 def get_issue_for_user(user, pk) -> CommunityIssue:
-    issue = issues_visible_to(user).select_related("district", "raised_by").filter(pk=pk).first()
-    if issue is None:
-        raise Http404
-    return issue
+    return get_object_or_404(issues_visible_to(user).select_related("district", "raised_by"), pk=pk)
 
 
 # ---------------------------------------------------------------- figures
@@ -308,14 +299,7 @@ def community_counts(start, end) -> dict:
     - issues_raised / issues_raised_by_source / cases_behind_issues_raised (the sum of the
       case counts given, never names), issues_resolved (resolved in the period).
     """
-    by_kind = dict.fromkeys(ResourceKind.values, 0)
-    for row in (
-        community_items(start, end, "active_resources")
-        .values("kind")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        by_kind[row["kind"]] = row["n"]
+    by_kind = count_by(community_items(start, end, "active_resources"), "kind", ResourceKind.values)
 
     activity = (
         community_items(start, end, "activities")
@@ -330,9 +314,7 @@ def community_counts(start, end) -> dict:
     bands = {band: activity[band] for band, _label in AGE_BANDS}
 
     raised = community_items(start, end, "issues_raised")
-    by_source = dict.fromkeys(IssueSource.values, 0)
-    for row in raised.values("source").annotate(n=Count("pk")).order_by():
-        by_source[row["source"]] = row["n"]
+    by_source = count_by(raised, "source", IssueSource.values)
     behind = raised.aggregate(n=Coalesce(Sum("case_count"), 0))["n"]
     resolved = community_items(start, end, "issues_resolved").count()
     return {

@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import log_action
-from common.services import bump_version, check_version, save_as
+from common.services import save_as
+from common.writes import apply_edit, check_transition, save_new_version
 from community import selectors
 from community.choices import AGE_BANDS, ISSUE_TRANSITIONS, IssueStatus
 from community.models import ActivityLog, CommunityIssue, CommunityResource, IssueAction
@@ -48,12 +49,9 @@ def resource_update(
     *, actor, resource: CommunityResource, expected_version=None, **fields
 ) -> CommunityResource:
     _require_manager(actor)
-    check_version(resource, expected_version)
-    for key, value in fields.items():
-        setattr(resource, key, value)
+    apply_edit(resource, fields, expected_version=expected_version)
     _check_period(resource.started_on, resource.ended_on)
-    bump_version(resource)
-    save_as(resource, actor)
+    save_new_version(resource, actor)
     log_action(actor=actor, action="community.resource.updated", obj=resource)
     return resource
 
@@ -95,12 +93,9 @@ def activity_update(
         raise CommunityRuleError(
             _("この活動記録を修正できるのは、記録した人と福祉の相談窓口です。")
         )
-    check_version(activity, expected_version)
-    for key, value in fields.items():
-        setattr(activity, key, value)
+    apply_edit(activity, fields, expected_version=expected_version)
     _check_activity(activity)
-    bump_version(activity)
-    save_as(activity, actor)
+    save_new_version(activity, actor)
     log_action(actor=actor, action="community.activity.updated", obj=activity)
     return activity
 
@@ -125,13 +120,10 @@ def issue_update(
     *, actor, issue: CommunityIssue, expected_version=None, **fields
 ) -> CommunityIssue:
     _require_manager(actor)
-    check_version(issue, expected_version)
-    for key, value in fields.items():
-        setattr(issue, key, value)
+    apply_edit(issue, fields, expected_version=expected_version)
     if issue.resolved_on and issue.resolved_on < issue.raised_on:
         raise CommunityRuleError(_("解決日は提起日より後にしてください。"))
-    bump_version(issue)
-    save_as(issue, actor)
+    save_new_version(issue, actor)
     log_action(actor=actor, action="community.issue.updated", obj=issue)
     return issue
 
@@ -145,18 +137,19 @@ def issue_transition(
     _require_manager(actor)
     issue = CommunityIssue.objects.select_for_update().get(pk=issue.pk)
     on = on or timezone.localdate()
-    if to_status not in ISSUE_TRANSITIONS.get(issue.status, set()):
-        raise CommunityRuleError(
-            _("「%(from)s」から「%(to)s」には変更できません。")
-            % {"from": IssueStatus(issue.status).label, "to": IssueStatus(to_status).label}
-        )
+    check_transition(
+        issue.status,
+        to_status,
+        statuses=IssueStatus,
+        transitions=ISSUE_TRANSITIONS,
+        refuse=CommunityRuleError,
+    )
     if on < issue.raised_on:
         raise CommunityRuleError(_("提起日より後の日付を入力してください。"))
     previous = issue.status
     issue.status = to_status
     issue.resolved_on = on if to_status == IssueStatus.RESOLVED else None
-    bump_version(issue)
-    save_as(issue, actor)
+    save_new_version(issue, actor)
     if note.strip():
         save_as(IssueAction(issue=issue, taken_on=on, description=note.strip(), by=actor), actor)
     log_action(

@@ -1,23 +1,16 @@
-from django.contrib import messages
-from django.core.paginator import Paginator
+from functools import partial
+
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from common import crud
 from common.ratelimit import ratelimit
-from common.services import StaleEdit
-from community import selectors, services
-from community.forms import (
-    ActivityFilterForm,
-    ActivityForm,
-    IssueActionForm,
-    IssueFilterForm,
-    IssueForm,
-    IssueStatusForm,
-    ResourceFilterForm,
-    ResourceForm,
-)
+from community import forms, selectors, services
+
+# A service refusal (a Japanese message) goes back to the form: crud.save_form.
+REFUSED = services.CommunityRuleError
 
 
 def _worker(request):
@@ -57,16 +50,10 @@ def district_detail(request, pk):
 @ratelimit(scope="search")
 def resource_list(request):
     _worker(request)
-    form = ResourceFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
-    resources = selectors.resource_list(
-        request.user,
-        kind=data.get("kind", ""),
-        district=data.get("district"),
-        q=data.get("q", ""),
-        include_ended=data.get("include_ended", False),
-    )
-    page = Paginator(resources, 30).get_page(request.GET.get("page"))
+    form = forms.ResourceFilterForm(request.GET or None)
+    # The filter's fields are the selector's keywords; an invalid filter lists all.
+    resources = selectors.resource_list(request.user, **crud.filter_values(form))
+    page = crud.paginate(resources, request.GET.get("page"))
     return render(
         request,
         "community/resource_list.html",
@@ -76,16 +63,11 @@ def resource_list(request):
 
 def resource_create(request):
     _manager(request)
-    form = ResourceForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            resource = services.resource_create(actor=request.user, **data)
-        except services.CommunityRuleError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("地域資源を登録しました。"))
-            return redirect("community:resource_detail", pk=resource.pk)
+    form = forms.ResourceForm(request.POST or None)
+    write = partial(services.resource_create, actor=request.user)
+    resource = crud.save_form(request, form, write, _("地域資源を登録しました。"), refused=REFUSED)
+    if resource is not None:
+        return redirect("community:resource_detail", pk=resource.pk)
     return render(request, "community/resource_form.html", {"form": form})
 
 
@@ -93,7 +75,7 @@ def resource_detail(request, pk):
     _worker(request)
     resource = selectors.get_resource_for_user(request.user, pk)
     activities = selectors.activity_list(request.user, resource=resource)
-    page = Paginator(activities, 30).get_page(request.GET.get("page"))
+    page = crud.paginate(activities, request.GET.get("page"))
     return render(
         request,
         "community/resource_detail.html",
@@ -104,21 +86,13 @@ def resource_detail(request, pk):
 def resource_edit(request, pk):
     _manager(request)
     resource = selectors.get_resource_for_user(request.user, pk)
-    form = ResourceForm(request.POST or None, instance=resource)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            services.resource_update(
-                actor=request.user,
-                resource=resource,
-                expected_version=form.cleaned_data.get("version"),
-                **data,
-            )
-        except (StaleEdit, services.CommunityRuleError) as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("地域資源を保存しました。"))
-            return redirect("community:resource_detail", pk=resource.pk)
+    form = forms.ResourceForm(request.POST or None, instance=resource)
+    write = partial(services.resource_update, actor=request.user, resource=resource)
+    saved = crud.save_form(
+        request, form, write, _("地域資源を保存しました。"), edit=True, refused=REFUSED
+    )
+    if saved is not None:
+        return redirect("community:resource_detail", pk=resource.pk)
     return render(request, "community/resource_form.html", {"form": form, "resource": resource})
 
 
@@ -127,28 +101,20 @@ def resource_edit(request, pk):
 
 def activity_list(request):
     _worker(request)
-    form = ActivityFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
-    activities = selectors.activity_list(
-        request.user, district=data.get("district"), kind=data.get("kind", "")
-    )
-    page = Paginator(activities, 30).get_page(request.GET.get("page"))
+    form = forms.ActivityFilterForm(request.GET or None)
+    activities = selectors.activity_list(request.user, **crud.filter_values(form))
+    page = crud.paginate(activities, request.GET.get("page"))
     return render(request, "community/activity_list.html", {"form": form, "page": page})
 
 
 def activity_add(request, pk):
     _worker(request)
     resource = selectors.get_resource_for_user(request.user, pk)
-    form = ActivityForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            services.activity_create(actor=request.user, resource=resource, **data)
-        except services.CommunityRuleError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("活動を記録しました。"))
-            return redirect("community:resource_detail", pk=resource.pk)
+    form = forms.ActivityForm(request.POST or None)
+    write = partial(services.activity_create, actor=request.user, resource=resource)
+    saved = crud.save_form(request, form, write, _("活動を記録しました。"), refused=REFUSED)
+    if saved is not None:
+        return redirect("community:resource_detail", pk=resource.pk)
     return render(request, "community/activity_form.html", {"form": form, "resource": resource})
 
 
@@ -167,21 +133,13 @@ def activity_edit(request, pk):
     activity = selectors.get_activity_for_user(request.user, pk)
     if not selectors.can_edit_activity(request.user, activity):
         raise Http404
-    form = ActivityForm(request.POST or None, instance=activity)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            services.activity_update(
-                actor=request.user,
-                activity=activity,
-                expected_version=form.cleaned_data.get("version"),
-                **data,
-            )
-        except (StaleEdit, services.CommunityRuleError) as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("活動記録を保存しました。"))
-            return redirect("community:activity_detail", pk=activity.pk)
+    form = forms.ActivityForm(request.POST or None, instance=activity)
+    write = partial(services.activity_update, actor=request.user, activity=activity)
+    saved = crud.save_form(
+        request, form, write, _("活動記録を保存しました。"), edit=True, refused=REFUSED
+    )
+    if saved is not None:
+        return redirect("community:activity_detail", pk=activity.pk)
     return render(
         request,
         "community/activity_form.html",
@@ -194,15 +152,15 @@ def activity_edit(request, pk):
 
 def issue_list(request):
     _worker(request)
-    form = IssueFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
+    form = forms.IssueFilterForm(request.GET or None)
+    data = crud.filter_values(form)
     issues = selectors.issue_list(
         request.user,
         status=form.status_value() if data else "open",
         district=data.get("district"),
         source=data.get("source", ""),
     )
-    page = Paginator(issues, 30).get_page(request.GET.get("page"))
+    page = crud.paginate(issues, request.GET.get("page"))
     return render(
         request,
         "community/issue_list.html",
@@ -212,11 +170,10 @@ def issue_list(request):
 
 def issue_create(request):
     _manager(request)
-    form = IssueForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        issue = services.issue_create(actor=request.user, **data)
-        messages.success(request, _("地域課題を登録しました。"))
+    form = forms.IssueForm(request.POST or None)
+    write = partial(services.issue_create, actor=request.user)
+    issue = crud.save_form(request, form, write, _("地域課題を登録しました。"))
+    if issue is not None:
         return redirect("community:issue_detail", pk=issue.pk)
     return render(request, "community/issue_form.html", {"form": form})
 
@@ -230,8 +187,10 @@ def _issue_page(request, issue, *, status_form=None, action_form=None):
             "issue": issue,
             "actions": issue.actions.select_related("by").order_by("-taken_on", "-pk"),
             "can_manage": can_manage,
-            "status_form": (status_form or IssueStatusForm(issue=issue)) if can_manage else None,
-            "action_form": (action_form or IssueActionForm()) if can_manage else None,
+            "status_form": (status_form or forms.IssueStatusForm(issue=issue))
+            if can_manage
+            else None,
+            "action_form": (action_form or forms.IssueActionForm()) if can_manage else None,
         },
     )
 
@@ -244,21 +203,13 @@ def issue_detail(request, pk):
 def issue_edit(request, pk):
     _manager(request)
     issue = selectors.get_issue_for_user(request.user, pk)
-    form = IssueForm(request.POST or None, instance=issue)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            services.issue_update(
-                actor=request.user,
-                issue=issue,
-                expected_version=form.cleaned_data.get("version"),
-                **data,
-            )
-        except (StaleEdit, services.CommunityRuleError) as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("地域課題を保存しました。"))
-            return redirect("community:issue_detail", pk=issue.pk)
+    form = forms.IssueForm(request.POST or None, instance=issue)
+    write = partial(services.issue_update, actor=request.user, issue=issue)
+    saved = crud.save_form(
+        request, form, write, _("地域課題を保存しました。"), edit=True, refused=REFUSED
+    )
+    if saved is not None:
+        return redirect("community:issue_detail", pk=issue.pk)
     return render(request, "community/issue_form.html", {"form": form, "issue": issue})
 
 
@@ -266,15 +217,13 @@ def issue_edit(request, pk):
 def issue_status(request, pk):
     _manager(request)
     issue = selectors.get_issue_for_user(request.user, pk)
-    form = IssueStatusForm(request.POST, issue=issue)
-    if form.is_valid():
-        try:
-            services.issue_transition(actor=request.user, issue=issue, **form.cleaned_data)
-        except services.CommunityRuleError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("地域課題の状況を変更しました。"))
-            return redirect("community:issue_detail", pk=issue.pk)
+    form = forms.IssueStatusForm(request.POST, issue=issue)
+    write = partial(services.issue_transition, actor=request.user, issue=issue)
+    saved = crud.save_form(
+        request, form, write, _("地域課題の状況を変更しました。"), refused=REFUSED
+    )
+    if saved is not None:
+        return redirect("community:issue_detail", pk=issue.pk)
     return _issue_page(request, issue, status_form=form)
 
 
@@ -282,13 +231,9 @@ def issue_status(request, pk):
 def issue_action_add(request, pk):
     _manager(request)
     issue = selectors.get_issue_for_user(request.user, pk)
-    form = IssueActionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.issue_action_add(actor=request.user, issue=issue, **form.cleaned_data)
-        except services.CommunityRuleError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("取り組みを記録しました。"))
-            return redirect("community:issue_detail", pk=issue.pk)
+    form = forms.IssueActionForm(request.POST)
+    write = partial(services.issue_action_add, actor=request.user, issue=issue)
+    saved = crud.save_form(request, form, write, _("取り組みを記録しました。"), refused=REFUSED)
+    if saved is not None:
+        return redirect("community:issue_detail", pk=issue.pk)
     return _issue_page(request, issue, action_form=form)

@@ -15,6 +15,19 @@ from outreach.choices import ContactMethod, TargetSource, TargetStatus, VisitRes
 from outreach.models import OutreachTarget, VisitCampaign
 
 
+def _contacts(actor, target, today, rows) -> None:
+    """rows: (days ago, method, result, other fields of the contact), oldest first."""
+    for days, method, result, details in rows:
+        services.contact_create(
+            actor=actor,
+            target=target,
+            contacted_on=today - dt.timedelta(days=days),
+            method=method,
+            result=result,
+            **details,
+        )
+
+
 @register(order=50)
 def seed_outreach(context: dict) -> None:
     desk_agency = context["desk_agency"]
@@ -66,24 +79,28 @@ def seed_outreach(context: dict) -> None:
         concern="夜中に大きな声が聞こえる。日中はカーテンが閉まったままで、ごみが出されていない。",
         found_on=today - dt.timedelta(days=21),
     )
-    services.contact_create(
-        actor=desk,
-        target=someone,
-        contacted_on=today - dt.timedelta(days=18),
-        method=ContactMethod.LETTER,
-        result="相談窓口の案内と、訪問したい旨の手紙をポストに入れた。",
-        next_step="1週間後に訪問する。",
-        next_on=today - dt.timedelta(days=11),
-    )
-    services.contact_create(
-        actor=desk,
-        target=someone,
-        contacted_on=today - dt.timedelta(days=11),
-        method=ContactMethod.VISIT,
-        companions="民生委員",
-        result="インターホン越しに短く話せた。「困っていない」とのこと。",
-        reached=True,
-        next_step="月1回、民生委員と声かけを続ける。",
+    _contacts(
+        desk,
+        someone,
+        today,
+        [
+            (
+                18,
+                ContactMethod.LETTER,
+                "相談窓口の案内と、訪問したい旨の手紙をポストに入れた。",
+                {"next_step": "1週間後に訪問する。", "next_on": today - dt.timedelta(days=11)},
+            ),
+            (
+                11,
+                ContactMethod.VISIT,
+                "インターホン越しに短く話せた。「困っていない」とのこと。",
+                {
+                    "companions": "民生委員",
+                    "reached": True,
+                    "next_step": "月1回、民生委員と声かけを続ける。",
+                },
+            ),
+        ],
     )
     services.target_transition(actor=desk, target=someone, to_status=TargetStatus.BUILDING)
 
@@ -102,19 +119,27 @@ def seed_outreach(context: dict) -> None:
             concern="大学中退後、数年間ほとんど外出していない。本人は相談を望んでいない。",
             found_on=today - dt.timedelta(days=90),
         )
-        for days, method, result, reached in [
-            (85, ContactMethod.PHONE, "母親と電話で話した。本人には会えていない。", False),
-            (70, ContactMethod.VISIT, "本人が玄関まで出てきた。ゲームの話ならできる。", True),
-            (50, ContactMethod.VISIT, "本人と30分話した。「何か役に立ちたい」と話す。", True),
-        ]:
-            services.contact_create(
-                actor=desk,
-                target=target,
-                contacted_on=today - dt.timedelta(days=days),
-                method=method,
-                result=result,
-                reached=reached,
-            )
+        reached = {"reached": True}
+        _contacts(
+            desk,
+            target,
+            today,
+            [
+                (85, ContactMethod.PHONE, "母親と電話で話した。本人には会えていない。", {}),
+                (
+                    70,
+                    ContactMethod.VISIT,
+                    "本人が玄関まで出てきた。ゲームの話ならできる。",
+                    reached,
+                ),
+                (
+                    50,
+                    ContactMethod.VISIT,
+                    "本人と30分話した。「何か役に立ちたい」と話す。",
+                    reached,
+                ),
+            ],
+        )
         if son is not None and not Case.objects.filter(household=neet).exists():
             target = services.target_connect_case(
                 actor=desk,
@@ -123,13 +148,11 @@ def seed_outreach(context: dict) -> None:
                 principal=son,
                 opened_on=today - dt.timedelta(days=45),
             )
-            services.contact_create(
-                actor=desk,
-                target=target,
-                contacted_on=today - dt.timedelta(days=40),
-                method=ContactMethod.ACCOMPANY,
-                result="本人と農園の見学に同行した。",
-                reached=True,
+            _contacts(
+                desk,
+                target,
+                today,
+                [(40, ContactMethod.ACCOMPANY, "本人と農園の見学に同行した。", reached)],
             )
 
     # An elderly woman living alone, followed by the 地域包括支援センター.
@@ -144,14 +167,21 @@ def seed_outreach(context: dict) -> None:
             concern="同じ話を繰り返し、火の不始末が心配。介護サービスは拒んでいる。",
             found_on=today - dt.timedelta(days=60),
         )
-        services.contact_create(
-            actor=houkatsu,
-            target=target,
-            contacted_on=today - dt.timedelta(days=55),
-            method=ContactMethod.VISIT,
-            companions="民生委員",
-            result="お茶を飲みながら世間話ができた。サービスの話には乗らない。",
-            reached=True,
-            next_step="サロンへの同行を提案する。",
+        _contacts(
+            houkatsu,
+            target,
+            today,
+            [
+                (
+                    55,
+                    ContactMethod.VISIT,
+                    "お茶を飲みながら世間話ができた。サービスの話には乗らない。",
+                    {
+                        "companions": "民生委員",
+                        "reached": True,
+                        "next_step": "サロンへの同行を提案する。",
+                    },
+                )
+            ],
         )
         services.target_transition(actor=houkatsu, target=target, to_status=TargetStatus.WATCHING)

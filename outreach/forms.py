@@ -1,12 +1,11 @@
 from django import forms
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Agency
 from cases import sharing
 from cases.models import Case
-from common import wareki
+from common.form_parts import PersonChoiceField, StatusChangeForm, VersionedModelForm
 from common.forms import WarekiDateField
 from households.access import households_visible_to
 from households.models import District, Person
@@ -19,16 +18,6 @@ from outreach.choices import (
     VisitResult,
 )
 from outreach.models import OutreachTarget, VisitCampaign
-
-
-class PersonChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        if not obj.birth_date:
-            return obj.full_name
-        return gettext("%(name)s（%(date)s生）") % {
-            "name": obj.full_name,
-            "date": wareki.format_date(obj.birth_date),
-        }
 
 
 class CaseChoiceField(forms.ModelChoiceField):
@@ -65,11 +54,10 @@ class TargetFilterForm(forms.Form):
         return "" if value == "all" else value
 
 
-class TargetForm(forms.ModelForm):
+class TargetForm(VersionedModelForm):
     """Create and edit a target. Households and persons offered are those the user may
     see; the agency list is every agency for the desk, the user's own otherwise."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     found_on = WarekiDateField(label=_("把握日"), allow_future=False)
 
     class Meta:
@@ -119,8 +107,6 @@ class TargetForm(forms.ModelForm):
             self.fields["assigned_agency"].initial = (
                 agencies.filter(pk__in=user.agency_ids).values_list("pk", flat=True).first()
             )
-        else:
-            self.initial.setdefault("version", self.instance.version)
 
     def clean(self):
         data = super().clean()
@@ -133,18 +119,14 @@ class TargetForm(forms.ModelForm):
         return data
 
 
-class TargetStatusForm(forms.Form):
-    to_status = forms.ChoiceField(
-        label=_("新しい状況"), error_messages={"required": _("新しい状況を選んでください。")}
-    )
+class TargetStatusForm(StatusChangeForm):
     note = forms.CharField(
         label=_("メモ・理由"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
     def __init__(self, *args, target, **kwargs):
         super().__init__(*args, **kwargs)
-        allowed = TARGET_TRANSITIONS.get(target.status, set())
-        self.fields["to_status"].choices = [c for c in TargetStatus.choices if c[0] in allowed]
+        self.offer_transitions(target.status, TargetStatus, TARGET_TRANSITIONS)
 
     def clean(self):
         data = super().clean()
@@ -232,8 +214,7 @@ class ConnectForm(forms.Form):
         return data
 
 
-class CampaignForm(forms.ModelForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+class CampaignForm(VersionedModelForm):
     starts_on = WarekiDateField(label=_("開始日"))
     ends_on = WarekiDateField(label=_("終了日"))
 
@@ -255,8 +236,6 @@ class CampaignForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["districts"].queryset = District.objects.order_by("code", "name")
         self.fields["visiting_agencies"].queryset = Agency.objects.filter(is_active=True)
-        if self.instance.pk:
-            self.initial.setdefault("version", self.instance.version)
 
     def clean(self):
         data = super().clean()

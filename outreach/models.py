@@ -6,6 +6,14 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Agency
 from cases.models import Case, SupportRecord
+from common.model_mixins import (
+    CreatedByStamp,
+    CreatedStamp,
+    HandledBy,
+    NextStep,
+    optional_date,
+    optional_fk,
+)
 from common.models import Versioned
 from households.models import District, Household, Person
 from outreach.choices import (
@@ -22,7 +30,7 @@ class OutreachTargetQuerySet(models.QuerySet):
         return self.filter(status__in=OPEN_TARGET_STATUSES)
 
 
-class OutreachTarget(Versioned):
+class OutreachTarget(CreatedByStamp, Versioned):
     """アウトリーチ対象: a person or household not yet in support.
 
     Either may be unknown at first; then `description` holds what is known ("駅前の
@@ -30,22 +38,8 @@ class OutreachTarget(Versioned):
     assigned agency see them (outreach.selectors.targets_visible_to).
     """
 
-    household = models.ForeignKey(
-        Household,
-        verbose_name=_("世帯"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="outreach_targets",
-    )
-    person = models.ForeignKey(
-        Person,
-        verbose_name=_("対象者"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="outreach_targets",
-    )
+    household = optional_fk(Household, _("世帯"), related_name="outreach_targets")
+    person = optional_fk(Person, _("対象者"), related_name="outreach_targets")
     description = models.CharField(
         _("対象者の手がかり"),
         max_length=300,
@@ -54,14 +48,7 @@ class OutreachTarget(Versioned):
             "氏名や世帯が分からないときに、分かっていること（例: 駅前アパート2階の高齢男性）"
         ),
     )
-    district = models.ForeignKey(
-        District,
-        verbose_name=_("行政区"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="outreach_targets",
-    )
+    district = optional_fk(District, _("行政区"), related_name="outreach_targets")
     source = models.CharField(_("把握の経路"), max_length=20, choices=TargetSource.choices)
     source_detail = models.CharField(
         _("経路の詳細"), max_length=200, blank=True, help_text=_("例: 〇〇地区の民生委員から")
@@ -82,15 +69,8 @@ class OutreachTarget(Versioned):
         on_delete=models.PROTECT,
         related_name="outreach_targets",
     )
-    case = models.ForeignKey(
-        Case,
-        verbose_name=_("つながったケース"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="outreach_targets",
-    )
-    connected_on = models.DateField(_("支援につながった日"), null=True, blank=True, db_index=True)
+    case = optional_fk(Case, _("つながったケース"), related_name="outreach_targets")
+    connected_on = optional_date(_("支援につながった日"), db_index=True)
     visit = models.OneToOneField(
         "outreach.VisitRecord",
         verbose_name=_("世帯訪問調査の記録"),
@@ -99,10 +79,6 @@ class OutreachTarget(Versioned):
         blank=True,
         related_name="target",
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
     objects = OutreachTargetQuerySet.as_manager()
@@ -135,7 +111,7 @@ class OutreachTarget(Versioned):
         return self.status in OPEN_TARGET_STATUSES
 
 
-class ContactAttempt(models.Model):
+class ContactAttempt(HandledBy, NextStep, CreatedStamp):
     """接触の試み: a visit, call, letter or accompanied visit, by whom and with what result.
 
     When the target is on a case the writer may record on, the attempt is also a 支援経過
@@ -148,19 +124,11 @@ class ContactAttempt(models.Model):
     agency = models.ForeignKey(
         Agency, verbose_name=_("機関"), on_delete=models.PROTECT, related_name="+"
     )
-    staff = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("対応者"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
     companions = models.CharField(
         _("同行者"), max_length=200, blank=True, help_text=_("例: 民生委員 〇〇さん")
     )
     reached = models.BooleanField(_("本人・家族と接触できた"), default=False)
     result = models.TextField(_("結果"))
-    next_step = models.TextField(_("次の対応"), blank=True)
-    next_on = models.DateField(_("次回予定日"), null=True, blank=True)
     support_record = models.OneToOneField(
         SupportRecord,
         on_delete=models.SET_NULL,
@@ -168,7 +136,6 @@ class ContactAttempt(models.Model):
         blank=True,
         related_name="outreach_contact",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -180,7 +147,7 @@ class ContactAttempt(models.Model):
         return f"{self.contacted_on} {self.get_method_display()}"
 
 
-class VisitCampaign(Versioned):
+class VisitCampaign(CreatedByStamp, Versioned):
     """世帯訪問調査: districts visited in turn over a period by named agencies."""
 
     name = models.CharField(_("調査名"), max_length=200)
@@ -193,10 +160,6 @@ class VisitCampaign(Versioned):
         Agency, verbose_name=_("訪問する機関"), related_name="visit_campaigns"
     )
     note = models.TextField(_("備考"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords(m2m_fields=[districts, visiting_agencies])
 
     class Meta:
@@ -216,24 +179,10 @@ class VisitRecord(Versioned):
         Household, verbose_name=_("世帯"), on_delete=models.PROTECT, related_name="+"
     )
     result = models.CharField(_("結果"), max_length=20, choices=VisitResult.choices, blank=True)
-    visited_on = models.DateField(_("訪問日"), null=True, blank=True)
+    visited_on = optional_date(_("訪問日"))
     note = models.TextField(_("メモ"), blank=True)
-    visited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("訪問者"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    agency = models.ForeignKey(
-        Agency,
-        verbose_name=_("訪問した機関"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    visited_by = optional_fk(settings.AUTH_USER_MODEL, _("訪問者"), related_name="+")
+    agency = optional_fk(Agency, _("訪問した機関"), related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 

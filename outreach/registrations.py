@@ -5,24 +5,18 @@ outreach -> community (community.registry) is a sideways import between sibling 
 DESIGN.md's map should list it (community itself never imports outreach).
 """
 
-import datetime as dt
-
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases import sharing
 from cases.registry import TimelineEntry, register_timeline
+from common.writes import start_of_day
 from community.registry import register_district_count
 from households.registry import register_panel
 from outreach import selectors
 from outreach.choices import ContactMethod, TargetSource
 from outreach.models import ContactAttempt, OutreachTarget
-
-
-def _at(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(0, 0)))
 
 
 @register_timeline
@@ -47,7 +41,7 @@ def outreach_timeline(case, user):
         url = reverse("outreach:target_detail", args=[t.pk]) if t.pk in openable else ""
         entries.append(
             TimelineEntry(
-                at=_at(t.found_on),
+                at=start_of_day(t.found_on),
                 kind="outreach",
                 label=_("③ アウトリーチ"),
                 title=_("対象として把握（%(source)s・担当 %(agency)s）")
@@ -60,7 +54,7 @@ def outreach_timeline(case, user):
         if t.connected_on:
             entries.append(
                 TimelineEntry(
-                    at=_at(t.connected_on),
+                    at=start_of_day(t.connected_on),
                     kind="outreach",
                     label=_("③ アウトリーチ"),
                     title=_("支援につながった"),
@@ -74,7 +68,7 @@ def outreach_timeline(case, user):
         body = c.result + (("\n" + _("次の対応：") + c.next_step) if c.next_step else "")
         entries.append(
             TimelineEntry(
-                at=_at(c.contacted_on),
+                at=start_of_day(c.contacted_on),
                 kind="outreach",
                 label=_("③ 接触"),
                 title=f"{ContactMethod(c.method).label}（{c.agency.name}）",

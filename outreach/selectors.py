@@ -16,6 +16,7 @@ from django.http import Http404
 
 from accounts.audit import log_denied
 from cases.sharing import outreach_targets_visible_q
+from common.counting import count_by
 from outreach.choices import (
     OPEN_TARGET_STATUSES,
     ContactMethod,
@@ -192,9 +193,7 @@ def outreach_counts(start, end) -> dict:
     - survey_visits_by_result: 世帯訪問調査 visits made in the period.
     """
     targets = outreach_items(start, end, "targets_found")
-    by_source = dict.fromkeys(TargetSource.values, 0)
-    for row in targets.values("source").annotate(n=Count("pk")).order_by():
-        by_source[row["source"]] = row["n"]
+    by_source = count_by(targets, "source", TargetSource.values)
 
     contacts = outreach_items(start, end, "contacts")
     by_method = dict.fromkeys(ContactMethod.values, 0)
@@ -214,14 +213,7 @@ def outreach_counts(start, end) -> dict:
 
     connected = outreach_items(start, end, "targets_connected").count()
 
-    visits = dict.fromkeys(VisitResult.values, 0)
-    for row in (
-        outreach_items(start, end, "survey_visits")
-        .values("result")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        visits[row["result"]] = row["n"]
+    visits = count_by(outreach_items(start, end, "survey_visits"), "result", VisitResult.values)
 
     total_contacts = sum(by_method.values())
     return {

@@ -1,5 +1,6 @@
+from functools import partial
+
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -8,22 +9,15 @@ from django.views.decorators.http import require_POST
 
 from accounts.audit import log_access, log_reads
 from cases import sharing
+from common import crud
 from common.ratelimit import ratelimit
-from common.services import StaleEdit
 from households.access import get_household_for_user
 from households.contact import prime as prime_contact
-from outreach import selectors, services
-from outreach.forms import (
-    CampaignForm,
-    ConnectForm,
-    ContactForm,
-    TargetFilterForm,
-    TargetForm,
-    TargetStatusForm,
-    VisitFilterForm,
-    VisitForm,
-)
+from outreach import forms, selectors, services
 from outreach.models import VisitRecord
+
+# A service refusal (a Japanese message) goes back to the form: crud.save_form.
+REFUSED = services.OutreachRuleError
 
 
 def _worker(request):
@@ -62,8 +56,8 @@ def _log_target_read(request, target, detail=""):
 @ratelimit(scope="search")
 def target_list(request):
     _worker(request)
-    form = TargetFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
+    form = forms.TargetFilterForm(request.GET or None)
+    data = crud.filter_values(form)
     targets = selectors.target_list(
         request.user,
         status=form.status_value() if data else "open",
@@ -71,7 +65,7 @@ def target_list(request):
         district=data.get("district"),
         q=data.get("q", ""),
     )
-    page = Paginator(targets, 30).get_page(request.GET.get("page"))
+    page = crud.paginate(targets, request.GET.get("page"))
     log_reads(user=request.user, objects=page.object_list, request=request, detail="list")
     return render(request, "outreach/target_list.html", {"form": form, "page": page})
 
@@ -84,18 +78,19 @@ def target_create(request):
             household = get_household_for_user(request.user, int(request.GET["household"]))
         except ValueError:
             raise Http404 from None
-    form = TargetForm(request.POST or None, user=request.user, household=household)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        if household is not None:
-            data["household"] = household
-        try:
-            target = services.target_create(actor=request.user, **data)
-        except services.OutreachRuleError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("アウトリーチ対象を登録しました。"))
-            return redirect("outreach:target_detail", pk=target.pk)
+    form = forms.TargetForm(request.POST or None, user=request.user, household=household)
+    create = partial(services.target_create, actor=request.user)
+    if household is not None:
+        create = partial(create, household=household)
+    target = crud.save_form(
+        request,
+        form,
+        create,
+        _("アウトリーチ対象を登録しました。"),
+        refused=REFUSED,
+    )
+    if target is not None:
+        return redirect("outreach:target_detail", pk=target.pk)
     if household is not None:  # the form offers its members by name
         log_access(user=request.user, obj=household, request=request, detail="target_create")
     return render(
@@ -113,7 +108,7 @@ def target_detail(request, pk):
         {
             "target": target,
             "contacts": selectors.contacts_for(target),
-            "status_form": TargetStatusForm(target=target),
+            "status_form": forms.TargetStatusForm(target=target),
             "can_open_case": can_open_case,
         },
     )
@@ -121,23 +116,16 @@ def target_detail(request, pk):
 
 def target_edit(request, pk):
     target = _target(request, pk)
-    form = TargetForm(request.POST or None, instance=target, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            services.target_update(
-                actor=request.user,
-                target=target,
-                expected_version=form.cleaned_data.get("version"),
-                **data,
-            )
-        except (StaleEdit, services.OutreachRuleError) as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("アウトリーチ対象を保存しました。"))
-            if selectors.targets_visible_to(request.user).filter(pk=target.pk).exists():
-                return redirect("outreach:target_detail", pk=target.pk)
-            return redirect("outreach:target_list")
+    form = forms.TargetForm(request.POST or None, instance=target, user=request.user)
+    write = partial(services.target_update, actor=request.user, target=target)
+    saved = crud.save_form(
+        request, form, write, _("アウトリーチ対象を保存しました。"), edit=True, refused=REFUSED
+    )
+    if saved is not None:
+        # Handing the target to another agency may take it out of the editor's sight.
+        if selectors.targets_visible_to(request.user).filter(pk=target.pk).exists():
+            return redirect("outreach:target_detail", pk=target.pk)
+        return redirect("outreach:target_list")
     _log_target_read(request, target, detail="edit")
     return render(request, "outreach/target_form.html", {"form": form, "target": target})
 
@@ -145,42 +133,27 @@ def target_edit(request, pk):
 @require_POST
 def target_status(request, pk):
     target = _target(request, pk)
-    form = TargetStatusForm(request.POST, target=target)
-    if form.is_valid():
-        try:
-            services.target_transition(
-                actor=request.user,
-                target=target,
-                to_status=form.cleaned_data["to_status"],
-                note=form.cleaned_data["note"],
-            )
-        except services.OutreachRuleError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("状況を変更しました。"))
-            return redirect("outreach:target_detail", pk=target.pk)
+    form = forms.TargetStatusForm(request.POST, target=target)
+    write = partial(services.target_transition, actor=request.user, target=target)
+    saved = crud.save_form(request, form, write, _("状況を変更しました。"), refused=REFUSED)
+    if saved is not None:
+        return redirect("outreach:target_detail", pk=target.pk)
     return render(request, "outreach/target_status.html", {"target": target, "form": form})
+
+
+def _contact_saved(contact):
+    if contact.support_record_id:
+        return _("接触の記録を保存し、ケースの支援経過（③アウトリーチ）にも記録しました。")
+    return _("接触の記録を保存しました。")
 
 
 def contact_add(request, pk):
     target = _target(request, pk)
-    form = ContactForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            contact = services.contact_create(
-                actor=request.user, target=target, **form.cleaned_data
-            )
-        except services.OutreachRuleError as exc:
-            form.add_error(None, exc)
-        else:
-            if contact.support_record_id:
-                messages.success(
-                    request,
-                    _("接触の記録を保存し、ケースの支援経過（③アウトリーチ）にも記録しました。"),
-                )
-            else:
-                messages.success(request, _("接触の記録を保存しました。"))
-            return redirect("outreach:target_detail", pk=target.pk)
+    form = forms.ContactForm(request.POST or None)
+    write = partial(services.contact_create, actor=request.user, target=target)
+    saved = crud.save_form(request, form, write, _contact_saved, refused=REFUSED)
+    if saved is not None:
+        return redirect("outreach:target_detail", pk=target.pk)
     _log_target_read(request, target, detail="contact")
     return render(request, "outreach/contact_form.html", {"form": form, "target": target})
 
@@ -190,10 +163,10 @@ def target_connect(request, pk):
     if target.case_id:
         messages.info(request, _("この対象はすでにケースにつながっています。"))
         return redirect("outreach:target_detail", pk=target.pk)
-    form = ConnectForm(request.POST or None, target=target, user=request.user)
+    form = forms.ConnectForm(request.POST or None, target=target, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        existing = data["mode"] == ConnectForm.EXISTING
+        existing = data["mode"] == forms.ConnectForm.EXISTING
         try:
             target = services.target_connect_case(
                 actor=request.user,
@@ -219,7 +192,7 @@ def target_connect(request, pk):
 def campaign_list(request):
     _worker(request)
     campaigns = selectors.campaign_list(request.user)
-    page = Paginator(campaigns, 30).get_page(request.GET.get("page"))
+    page = crud.paginate(campaigns, request.GET.get("page"))
     return render(
         request,
         "outreach/campaign_list.html",
@@ -231,29 +204,27 @@ def campaign_create(request):
     _worker(request)
     if not request.user.is_desk_staff:
         raise Http404
-    form = CampaignForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            campaign = services.campaign_create(actor=request.user, **data)
-        except services.OutreachRuleError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(
-                request,
-                _("世帯訪問調査を登録しました（訪問先 %(n)s 世帯）。")
-                % {"n": campaign.visits.count()},
-            )
-            return redirect("outreach:campaign_detail", pk=campaign.pk)
+    form = forms.CampaignForm(request.POST or None)
+    campaign = crud.save_form(
+        request,
+        form,
+        partial(services.campaign_create, actor=request.user),
+        refused=REFUSED,
+        success=lambda campaign: (
+            _("世帯訪問調査を登録しました（訪問先 %(n)s 世帯）。") % {"n": campaign.visits.count()}
+        ),
+    )
+    if campaign is not None:
+        return redirect("outreach:campaign_detail", pk=campaign.pk)
     return render(request, "outreach/campaign_form.html", {"form": form})
 
 
 def campaign_detail(request, pk):
     campaign = _campaign(request, pk)
-    filter_form = VisitFilterForm(request.GET or None)
-    result = filter_form.cleaned_data.get("result", "") if filter_form.is_valid() else ""
+    filter_form = forms.VisitFilterForm(request.GET or None)
+    result = crud.filter_values(filter_form).get("result", "")
     visits = selectors.campaign_visits(campaign, result=result)
-    page = Paginator(visits, 50).get_page(request.GET.get("page"))
+    page = crud.paginate(visits, request.GET.get("page"), per_page=50)
     # 住所秘匿 for the page's rows in one query (none when no row is hidden).
     prime_contact(request.user, households=[v.household for v in page])
     # The rows show each household's name and address: a read of each.
@@ -286,21 +257,13 @@ def campaign_detail(request, pk):
 
 def campaign_edit(request, pk):
     campaign = _campaign(request, pk, manage=True)
-    form = CampaignForm(request.POST or None, instance=campaign)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            services.campaign_update(
-                actor=request.user,
-                campaign=campaign,
-                expected_version=form.cleaned_data.get("version"),
-                **data,
-            )
-        except (StaleEdit, services.OutreachRuleError) as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("世帯訪問調査を保存しました。"))
-            return redirect("outreach:campaign_detail", pk=campaign.pk)
+    form = forms.CampaignForm(request.POST or None, instance=campaign)
+    write = partial(services.campaign_update, actor=request.user, campaign=campaign)
+    saved = crud.save_form(
+        request, form, write, _("世帯訪問調査を保存しました。"), edit=True, refused=REFUSED
+    )
+    if saved is not None:
+        return redirect("outreach:campaign_detail", pk=campaign.pk)
     return render(request, "outreach/campaign_form.html", {"form": form, "campaign": campaign})
 
 
@@ -342,23 +305,18 @@ def visit_edit(request, pk, visit_pk):
         "note": visit.note,
         "version": visit.version,
     }
-    form = VisitForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            services.visit_record(
-                actor=request.user,
-                visit=visit,
-                expected_version=form.cleaned_data.get("version"),
-                **data,
-            )
-        except (StaleEdit, services.OutreachRuleError) as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(
-                request, _("%(name)sの訪問を記録しました。") % {"name": visit.household.name}
-            )
-            return redirect("outreach:campaign_detail", pk=campaign.pk)
+    form = forms.VisitForm(request.POST or None, initial=initial)
+    write = partial(services.visit_record, actor=request.user, visit=visit)
+    saved = crud.save_form(
+        request,
+        form,
+        write,
+        _("%(name)sの訪問を記録しました。") % {"name": visit.household.name},
+        edit=True,
+        refused=REFUSED,
+    )
+    if saved is not None:
+        return redirect("outreach:campaign_detail", pk=campaign.pk)
     log_access(user=request.user, obj=visit.household, request=request, detail=f"visit:{visit.pk}")
     return render(
         request,

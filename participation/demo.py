@@ -106,32 +106,27 @@ def seed_participation(context: dict) -> None:
             coordinating_on=today - dt.timedelta(days=40),
             note="朝が苦手。午前中の短時間から。",
         )
-        services.placement_transition(
-            actor=desk,
-            placement=placement,
-            to_status=PlacementStatus.TRIAL,
-            on=today - dt.timedelta(days=30),
-        )
-        services.follow_up_create(
-            actor=desk,
-            placement=placement,
-            followed_on=today - dt.timedelta(days=23),
-            method=FollowUpMethod.HOST_COORDINATION,
-            note="農園の方から「丁寧に作業してくれる」。週3回に増やしてよいとのこと。",
-        )
-        services.placement_transition(
-            actor=desk,
-            placement=placement,
-            to_status=PlacementStatus.SETTLED,
-            on=today - dt.timedelta(days=10),
-        )
-        services.follow_up_create(
-            actor=desk,
-            placement=placement,
-            followed_on=today - dt.timedelta(days=3),
-            method=FollowUpMethod.INTERVIEW,
-            note="本人「朝起きられるようになった」。次は就労体験も考えたい。",
-        )
+        # Each step (days ago), then the follow-up after it (days ago, method, note).
+        steps = [
+            (30, PlacementStatus.TRIAL, 23, FollowUpMethod.HOST_COORDINATION,
+             "農園の方から「丁寧に作業してくれる」。週3回に増やしてよいとのこと。"),
+            (10, PlacementStatus.SETTLED, 3, FollowUpMethod.INTERVIEW,
+             "本人「朝起きられるようになった」。次は就労体験も考えたい。"),
+        ]  # fmt: skip
+        for step_days, status, follow_days, method, note in steps:
+            services.placement_transition(
+                actor=desk,
+                placement=placement,
+                to_status=status,
+                on=today - dt.timedelta(days=step_days),
+            )
+            services.follow_up_create(
+                actor=desk,
+                placement=placement,
+                followed_on=today - dt.timedelta(days=follow_days),
+                method=method,
+                note=note,
+            )
 
     # 健一 of the 8050 household to the 居場所, still being arranged.
     case, members = _case(context, "8050")

@@ -1,12 +1,11 @@
 from django import forms
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Agency
 from cases import sharing
 from cases.models import Case
-from common import wareki
+from common.form_parts import PersonChoiceField, StatusChangeForm, VersionedModelForm
 from common.forms import WarekiDateField
 from households.models import District, Person
 from participation.choices import (
@@ -19,16 +18,6 @@ from participation.choices import (
     PlacementStatus,
 )
 from participation.models import HostDevelopment, Opportunity, Placement
-
-
-class PersonChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        if not obj.birth_date:
-            return obj.full_name
-        return gettext("%(name)s（%(date)s生）") % {
-            "name": obj.full_name,
-            "date": wareki.format_date(obj.birth_date),
-        }
 
 
 class CaseChoiceField(forms.ModelChoiceField):
@@ -67,10 +56,9 @@ class OpportunitySearchForm(forms.Form):
         self.fields["district"].queryset = _districts()
 
 
-class OpportunityForm(forms.ModelForm):
+class OpportunityForm(VersionedModelForm):
     """days is a form field of its own (weekday checkboxes); the service stores the mask."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     days = forms.TypedMultipleChoiceField(
         label=_("曜日"),
         choices=WEEKDAYS,
@@ -113,7 +101,6 @@ class OpportunityForm(forms.ModelForm):
         self.order_fields([*self.Meta.fields[:7], "days"])
         if self.instance.pk:
             self.initial["days"] = self.instance.day_list
-            self.initial.setdefault("version", self.instance.version)
 
 
 class HostLogFilterForm(forms.Form):
@@ -123,10 +110,9 @@ class HostLogFilterForm(forms.Form):
     q = forms.CharField(label=_("キーワード"), required=False, max_length=100)
 
 
-class HostLogForm(forms.ModelForm):
+class HostLogForm(VersionedModelForm):
     contacted_on = WarekiDateField(label=_("日付"), allow_future=False)
     next_on = WarekiDateField(label=_("次回予定日"), required=False)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = HostDevelopment
@@ -159,8 +145,6 @@ class HostLogForm(forms.ModelForm):
         self.fields["opportunity"].queryset = Opportunity.objects.order_by("name")
         if not self.instance.pk:
             self.fields["contacted_on"].initial = timezone.localdate()
-        else:
-            self.initial.setdefault("version", self.instance.version)
 
 
 class PlacementFilterForm(forms.Form):
@@ -223,8 +207,7 @@ class PlacementForm(forms.Form):
         self.fields["coordinating_on"].initial = timezone.localdate()
 
 
-class PlacementEditForm(forms.ModelForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+class PlacementEditForm(VersionedModelForm):
     coordinating_on = WarekiDateField(label=_("調整開始日"), allow_future=False)
 
     class Meta:
@@ -244,13 +227,9 @@ class PlacementEditForm(forms.ModelForm):
         self.fields["case"].queryset = cases.select_related("household").order_by("-opened_on")
         self.fields["case"].required = not user.is_desk_staff
         self.fields["case"].empty_label = _("（ケースなし）")
-        self.initial.setdefault("version", self.instance.version)
 
 
-class PlacementStatusForm(forms.Form):
-    to_status = forms.ChoiceField(
-        label=_("新しい状況"), error_messages={"required": _("新しい状況を選んでください。")}
-    )
+class PlacementStatusForm(StatusChangeForm):
     on = WarekiDateField(label=_("日付"), allow_future=False)
     end_reason_kind = forms.ChoiceField(
         label=_("終了の理由"), choices=[("", "---------"), *EndReason.choices], required=False
@@ -261,8 +240,7 @@ class PlacementStatusForm(forms.Form):
 
     def __init__(self, *args, placement, **kwargs):
         super().__init__(*args, **kwargs)
-        allowed = PLACEMENT_TRANSITIONS.get(placement.status, set())
-        self.fields["to_status"].choices = [c for c in PlacementStatus.choices if c[0] in allowed]
+        self.offer_transitions(placement.status, PlacementStatus, PLACEMENT_TRANSITIONS)
         self.fields["on"].initial = timezone.localdate()
 
     def clean(self):

@@ -1,10 +1,17 @@
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Agency
 from cases.models import Case, SupportRecord
+from common.model_mixins import (
+    CreatedByStamp,
+    CreatedStamp,
+    HandledBy,
+    NextStep,
+    optional_date,
+    optional_fk,
+)
 from common.models import Versioned
 from households.models import District, Person
 from participation.choices import (
@@ -29,7 +36,7 @@ class OpportunityQuerySet(models.QuerySet):
         return self.alias(day_bit=models.F("days").bitand(bit)).filter(day_bit=bit)
 
 
-class Opportunity(Versioned):
+class Opportunity(CreatedByStamp, Versioned):
     """参加先: a place a person can take part in (居場所, ボランティア, 就労体験, …).
 
     Not personal data: every case worker sees the list.
@@ -39,22 +46,8 @@ class Opportunity(Versioned):
     kind = models.CharField(_("種類"), max_length=20, choices=OpportunityKind.choices)
     description = models.TextField(_("内容"), blank=True)
     host_name = models.CharField(_("受入先"), max_length=200)
-    host_agency = models.ForeignKey(
-        Agency,
-        verbose_name=_("受入先（登録機関）"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="opportunities",
-    )
-    district = models.ForeignKey(
-        District,
-        verbose_name=_("行政区"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="opportunities",
-    )
+    host_agency = optional_fk(Agency, _("受入先（登録機関）"), related_name="opportunities")
+    district = optional_fk(District, _("行政区"), related_name="opportunities")
     place = models.CharField(_("場所"), max_length=300, blank=True)
     days = models.PositiveSmallIntegerField(_("曜日"), default=0)
     hours = models.CharField(_("時間"), max_length=100, blank=True, help_text=_("例: 10:00〜15:00"))
@@ -62,10 +55,6 @@ class Opportunity(Versioned):
     conditions = models.TextField(_("条件・配慮できること"), blank=True)
     contact = models.CharField(_("連絡先"), max_length=200, blank=True)
     is_active = models.BooleanField(_("受入中"), default=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
     objects = OpportunityQuerySet.as_manager()
@@ -88,39 +77,18 @@ class Opportunity(Versioned):
         return "・".join(str(labels[d]) for d in self.day_list)
 
 
-class HostDevelopment(Versioned):
+class HostDevelopment(HandledBy, NextStep, CreatedStamp, Versioned):
     """受入先開拓: a visit or hearing with a company or 法人 that might take people in."""
 
     contacted_on = models.DateField(_("日付"), db_index=True)
     organisation = models.CharField(_("相手先"), max_length=200)
-    host_agency = models.ForeignKey(
-        Agency,
-        verbose_name=_("相手先（登録機関）"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    host_agency = optional_fk(Agency, _("相手先（登録機関）"), related_name="+")
     method = models.CharField(_("方法"), max_length=20, choices=HostContactMethod.choices)
-    staff = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("対応者"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
     outcome = models.CharField(_("結果"), max_length=20, choices=HostOutcome.choices)
     outcome_note = models.TextField(_("内容"))
-    next_step = models.TextField(_("次の対応"), blank=True)
-    next_on = models.DateField(_("次回予定日"), null=True, blank=True)
-    opportunity = models.ForeignKey(
-        Opportunity,
-        verbose_name=_("生まれた参加先"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="host_logs",
+    opportunity = optional_fk(
+        Opportunity, _("生まれた参加先"), related_name="host_logs", on_delete=models.SET_NULL
     )
-    created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -132,7 +100,7 @@ class HostDevelopment(Versioned):
         return f"{self.contacted_on} {self.organisation}"
 
 
-class Placement(Versioned):
+class Placement(CreatedByStamp, Versioned):
     """A person's way into an opportunity: 調整中 → 体験中 → 定着 → 終了 (with a reason).
 
     Visible to desk staff and to those who may see the linked case's records.
@@ -144,14 +112,7 @@ class Placement(Versioned):
     opportunity = models.ForeignKey(
         Opportunity, verbose_name=_("参加先"), on_delete=models.PROTECT, related_name="placements"
     )
-    case = models.ForeignKey(
-        Case,
-        verbose_name=_("ケース"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="placements",
-    )
+    case = optional_fk(Case, _("ケース"), related_name="placements")
     agency = models.ForeignKey(
         Agency, verbose_name=_("調整する機関"), on_delete=models.PROTECT, related_name="+"
     )
@@ -163,18 +124,14 @@ class Placement(Versioned):
         db_index=True,
     )
     coordinating_on = models.DateField(_("調整開始日"), db_index=True)
-    trial_started_on = models.DateField(_("体験開始日"), null=True, blank=True, db_index=True)
-    settled_on = models.DateField(_("定着日"), null=True, blank=True, db_index=True)
-    ended_on = models.DateField(_("終了日"), null=True, blank=True, db_index=True)
+    trial_started_on = optional_date(_("体験開始日"), db_index=True)
+    settled_on = optional_date(_("定着日"), db_index=True)
+    ended_on = optional_date(_("終了日"), db_index=True)
     end_reason_kind = models.CharField(
         _("終了の理由"), max_length=20, choices=EndReason.choices, blank=True
     )
     end_reason = models.TextField(_("終了の理由の詳細"), blank=True)
     note = models.TextField(_("本人の希望・配慮すること"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -186,19 +143,13 @@ class Placement(Versioned):
         return f"{self.person} / {self.opportunity}"
 
 
-class PlacementFollowUp(models.Model):
+class PlacementFollowUp(HandledBy, CreatedStamp):
     """定着支援: a follow-up with the person or the host after the placement began."""
 
     placement = models.ForeignKey(Placement, on_delete=models.CASCADE, related_name="follow_ups")
     followed_on = models.DateField(_("日付"), db_index=True)
     method = models.CharField(_("方法"), max_length=20, choices=FollowUpMethod.choices)
     note = models.TextField(_("内容"))
-    staff = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("対応者"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
     agency = models.ForeignKey(
         Agency, verbose_name=_("機関"), on_delete=models.PROTECT, related_name="+"
     )
@@ -209,7 +160,6 @@ class PlacementFollowUp(models.Model):
         blank=True,
         related_name="placement_follow_up",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
     class Meta:

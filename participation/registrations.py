@@ -1,21 +1,15 @@
 """What participation adds to the case page, its timeline and the household page,
 registered from ParticipationConfig.ready()."""
 
-import datetime as dt
-
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import sharing
 from cases.registry import TimelineEntry, register_case_panel, register_timeline
+from common.writes import start_of_day
 from households.registry import register_panel
 from participation import selectors
 from participation.models import PlacementFollowUp
-
-
-def _at(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(0, 0)))
 
 
 def _can_records(case, user) -> bool:
@@ -73,7 +67,7 @@ def participation_timeline(case, user):
             if day:
                 entries.append(
                     TimelineEntry(
-                        at=_at(day),
+                        at=start_of_day(day),
                         kind="participation",
                         label=_("④ 参加支援"),
                         title=f"{step}：{name}",
@@ -87,7 +81,7 @@ def participation_timeline(case, user):
     for f in follow_ups:
         entries.append(
             TimelineEntry(
-                at=_at(f.followed_on),
+                at=start_of_day(f.followed_on),
                 kind="participation",
                 label=_("④ 定着支援"),
                 title=f"{f.get_method_display()}（{f.placement.opportunity.name}）",

@@ -9,10 +9,12 @@ no case is the desk's alone.
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from accounts.audit import log_denied
 from accounts.choices import Role
 from cases.sharing import cases_visible_to
+from common.counting import count_by
 from participation.choices import HostOutcome, OpportunityKind, PlacementStatus
 from participation.models import (
     HostDevelopment,
@@ -77,15 +79,10 @@ def opportunity_search(
 
 
 def get_opportunity_for_user(user, pk) -> Opportunity:
-    opportunity = (
-        opportunities_visible_to(user)
-        .select_related("district", "host_agency", "created_by")
-        .filter(pk=pk)
-        .first()
+    opportunities = opportunities_visible_to(user).select_related(
+        "district", "host_agency", "created_by"
     )
-    if opportunity is None:
-        raise Http404
-    return opportunity
+    return get_object_or_404(opportunities, pk=pk)
 
 
 # ---------------------------------------------------------------- host development
@@ -108,15 +105,8 @@ def host_log_list(user, *, outcome: str = "", q: str = "") -> QuerySet[HostDevel
 
 
 def get_host_log_for_user(user, pk) -> HostDevelopment:
-    log = (
-        host_logs_visible_to(user)
-        .select_related("staff", "host_agency", "opportunity")
-        .filter(pk=pk)
-        .first()
-    )
-    if log is None:
-        raise Http404
-    return log
+    logs = host_logs_visible_to(user).select_related("staff", "host_agency", "opportunity")
+    return get_object_or_404(logs, pk=pk)
 
 
 # ---------------------------------------------------------------- placements
@@ -218,14 +208,8 @@ def participation_counts(start, end) -> dict:
     follow = PlacementFollowUp.objects.filter(_in("followed_on", start, end)).aggregate(
         n=Count("pk"), on_records=Count("support_record")
     )
-    hosts = dict.fromkeys(HostOutcome.values, 0)
-    for row in (
-        HostDevelopment.objects.filter(_in("contacted_on", start, end))
-        .values("outcome")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        hosts[row["outcome"]] = row["n"]
+    host_logs = HostDevelopment.objects.filter(_in("contacted_on", start, end))
+    hosts = count_by(host_logs, "outcome", HostOutcome.values)
     return {
         "placements_started": totals["started"],
         "trials_started": totals["trials"],

@@ -16,7 +16,14 @@ from cases import services as case_services
 from cases import sharing
 from cases.choices import Project
 from cases.models import CasePerson
-from common.services import bump_version, check_version, save_as
+from common.services import save_as
+from common.writes import (
+    acting_agency,
+    apply_edit,
+    check_transition,
+    save_new_version,
+    start_of_day,
+)
 from households.models import HouseholdMembership
 from participation import selectors
 from participation.choices import (
@@ -40,17 +47,6 @@ def _require_manager(actor) -> None:
         )
 
 
-def _acting_agency(actor, preferred_ids=()):
-    for m in actor.active_memberships():
-        if m.agency_id in preferred_ids:
-            return m.agency
-    return actor.primary_agency
-
-
-def _at(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(0, 0)))
-
-
 # ---------------------------------------------------------------- opportunities
 
 
@@ -69,13 +65,10 @@ def opportunity_update(
     *, actor, opportunity: Opportunity, expected_version=None, days=None, **fields
 ) -> Opportunity:
     _require_manager(actor)
-    check_version(opportunity, expected_version)
-    for key, value in fields.items():
-        setattr(opportunity, key, value)
+    apply_edit(opportunity, fields, expected_version=expected_version)
     if days is not None:
         opportunity.days = days_to_mask(days)
-    bump_version(opportunity)
-    save_as(opportunity, actor)
+    save_new_version(opportunity, actor)
     log_action(actor=actor, action="participation.opportunity.updated", obj=opportunity)
     return opportunity
 
@@ -99,11 +92,8 @@ def host_log_update(
 ) -> HostDevelopment:
     """Correct a host log; a stale version raises StaleEdit and nothing is saved."""
     _require_manager(actor)
-    check_version(log, expected_version)
-    for key, value in fields.items():
-        setattr(log, key, value)
-    bump_version(log)
-    save_as(log, actor)
+    apply_edit(log, fields, expected_version=expected_version)
+    save_new_version(log, actor)
     log_action(actor=actor, action="participation.host_log.updated", obj=log)
     return log
 
@@ -154,7 +144,7 @@ def placement_create(
         person=person, opportunity=opportunity, status__in=selectors.ONGOING
     ).exists():
         raise ParticipationRuleError(_("この人はすでにこの参加先で調整中か参加中です。"))
-    agency = _acting_agency(actor, [case.lead_agency_id] if case else [])
+    agency = acting_agency(actor, [case.lead_agency_id] if case else [])
     placement = Placement(
         person=person,
         opportunity=opportunity,
@@ -178,9 +168,7 @@ def _require_placement_access(actor, placement: Placement) -> None:
 def placement_update(*, actor, placement: Placement, expected_version=None, **fields) -> Placement:
     """Edit the note, the start of coordination or the linked case."""
     _require_placement_access(actor, placement)
-    check_version(placement, expected_version)
-    for key, value in fields.items():
-        setattr(placement, key, value)
+    apply_edit(placement, fields, expected_version=expected_version)
     if "case" in fields:
         _check_case(actor, placement.person, placement.case)
     first_step = placement.trial_started_on or placement.settled_on or placement.ended_on
@@ -188,8 +176,7 @@ def placement_update(*, actor, placement: Placement, expected_version=None, **fi
         raise ParticipationRuleError(
             _("調整開始日は体験開始日・定着日・終了日より前にしてください。")
         )
-    bump_version(placement)
-    save_as(placement, actor)
+    save_new_version(placement, actor)
     log_action(actor=actor, action="participation.placement.updated", obj=placement)
     return placement
 
@@ -215,14 +202,13 @@ def placement_transition(
     _require_placement_access(actor, placement)
     placement = Placement.objects.select_for_update().get(pk=placement.pk)
     on = on or timezone.localdate()
-    if to_status not in PLACEMENT_TRANSITIONS.get(placement.status, set()):
-        raise ParticipationRuleError(
-            _("「%(from)s」から「%(to)s」には変更できません。")
-            % {
-                "from": PlacementStatus(placement.status).label,
-                "to": PlacementStatus(to_status).label,
-            }
-        )
+    check_transition(
+        placement.status,
+        to_status,
+        statuses=PlacementStatus,
+        transitions=PLACEMENT_TRANSITIONS,
+        refuse=ParticipationRuleError,
+    )
     if on > timezone.localdate():
         raise ParticipationRuleError(_("未来の日付は入力できません。"))
     previous = max(
@@ -240,8 +226,7 @@ def placement_transition(
     setattr(placement, STEP_DATE[to_status], on)
     from_status = placement.status
     placement.status = to_status
-    bump_version(placement)
-    save_as(placement, actor)
+    save_new_version(placement, actor)
     log_action(
         actor=actor,
         action="participation.placement.status_changed",
@@ -268,7 +253,7 @@ def follow_up_create(
     if followed_on < placement.coordinating_on:
         raise ParticipationRuleError(_("調整開始日より後の日付を入力してください。"))
     case = placement.case
-    agency = _acting_agency(actor, [case.lead_agency_id] if case else [])
+    agency = acting_agency(actor, [case.lead_agency_id] if case else [])
     follow_up = PlacementFollowUp(
         placement=placement,
         followed_on=followed_on,
@@ -282,7 +267,7 @@ def follow_up_create(
             actor=actor,
             case=case,
             agency=agency,
-            occurred_at=_at(followed_on),
+            occurred_at=start_of_day(followed_on),
             kind=RECORD_KIND_FOR_FOLLOW_UP[method],
             narrative=_("【参加支援・定着支援】%(opportunity)s：%(note)s")
             % {"opportunity": placement.opportunity.name, "note": note},

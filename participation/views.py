@@ -1,5 +1,5 @@
-from django.contrib import messages
-from django.core.paginator import Paginator
+from functools import partial
+
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -7,22 +7,13 @@ from django.views.decorators.http import require_POST
 
 from accounts.audit import log_access, log_reads
 from cases import sharing
+from common import crud
 from common.ratelimit import ratelimit
-from common.services import StaleEdit
 from households.access import get_household_for_user
-from participation import selectors, services
-from participation.forms import (
-    CasePickForm,
-    FollowUpForm,
-    HostLogFilterForm,
-    HostLogForm,
-    OpportunityForm,
-    OpportunitySearchForm,
-    PlacementEditForm,
-    PlacementFilterForm,
-    PlacementForm,
-    PlacementStatusForm,
-)
+from participation import forms, selectors, services
+
+# A service refusal (a Japanese message) goes back to the form: crud.save_form.
+REFUSED = services.ParticipationRuleError
 
 
 def _worker(request):
@@ -57,17 +48,10 @@ def _placement(request, pk):
 @ratelimit(scope="search")
 def opportunity_list(request):
     _worker(request)
-    form = OpportunitySearchForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
-    opportunities = selectors.opportunity_search(
-        request.user,
-        kind=data.get("kind", ""),
-        district=data.get("district"),
-        day=data.get("day"),
-        q=data.get("q", ""),
-        include_inactive=data.get("include_inactive", False),
-    )
-    page = Paginator(opportunities, 30).get_page(request.GET.get("page"))
+    form = forms.OpportunitySearchForm(request.GET or None)
+    # The search form's fields are the selector's keywords; an invalid search lists all.
+    opportunities = selectors.opportunity_search(request.user, **crud.filter_values(form))
+    page = crud.paginate(opportunities, request.GET.get("page"))
     return render(
         request,
         "participation/opportunity_list.html",
@@ -81,11 +65,10 @@ def opportunity_list(request):
 
 def opportunity_create(request):
     _manager(request)
-    form = OpportunityForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        opportunity = services.opportunity_create(actor=request.user, **data)
-        messages.success(request, _("参加先を登録しました。"))
+    form = forms.OpportunityForm(request.POST or None)
+    write = partial(services.opportunity_create, actor=request.user)
+    opportunity = crud.save_form(request, form, write, _("参加先を登録しました。"))
+    if opportunity is not None:
         return redirect("participation:opportunity_detail", pk=opportunity.pk)
     return render(request, "participation/opportunity_form.html", {"form": form})
 
@@ -112,7 +95,7 @@ def opportunity_detail(request, pk):
             "opportunity": opportunity,
             "placements": placements,
             "host_logs": opportunity.host_logs.select_related("staff").order_by("-contacted_on"),
-            "case_form": CasePickForm(user=request.user) if opportunity.is_active else None,
+            "case_form": forms.CasePickForm(user=request.user) if opportunity.is_active else None,
             "can_manage": selectors.can_manage_opportunities(request.user),
         },
     )
@@ -121,21 +104,11 @@ def opportunity_detail(request, pk):
 def opportunity_edit(request, pk):
     _manager(request)
     opportunity = selectors.get_opportunity_for_user(request.user, pk)
-    form = OpportunityForm(request.POST or None, instance=opportunity)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            services.opportunity_update(
-                actor=request.user,
-                opportunity=opportunity,
-                expected_version=form.cleaned_data.get("version"),
-                **data,
-            )
-        except StaleEdit as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("参加先を保存しました。"))
-            return redirect("participation:opportunity_detail", pk=opportunity.pk)
+    form = forms.OpportunityForm(request.POST or None, instance=opportunity)
+    write = partial(services.opportunity_update, actor=request.user, opportunity=opportunity)
+    saved = crud.save_form(request, form, write, _("参加先を保存しました。"), edit=True)
+    if saved is not None:
+        return redirect("participation:opportunity_detail", pk=opportunity.pk)
     return render(
         request,
         "participation/opportunity_form.html",
@@ -149,12 +122,9 @@ def opportunity_edit(request, pk):
 @ratelimit(scope="search")
 def host_log_list(request):
     _worker(request)
-    form = HostLogFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
-    logs = selectors.host_log_list(
-        request.user, outcome=data.get("outcome", ""), q=data.get("q", "")
-    )
-    page = Paginator(logs, 30).get_page(request.GET.get("page"))
+    form = forms.HostLogFilterForm(request.GET or None)
+    logs = selectors.host_log_list(request.user, **crud.filter_values(form))
+    page = crud.paginate(logs, request.GET.get("page"))
     return render(
         request,
         "participation/host_log_list.html",
@@ -168,11 +138,10 @@ def host_log_list(request):
 
 def host_log_create(request):
     _manager(request)
-    form = HostLogForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        log = services.host_log_create(actor=request.user, **data)
-        messages.success(request, _("受入先開拓の記録を保存しました。"))
+    form = forms.HostLogForm(request.POST or None)
+    write = partial(services.host_log_create, actor=request.user)
+    log = crud.save_form(request, form, write, _("受入先開拓の記録を保存しました。"))
+    if log is not None:
         return redirect("participation:host_log_detail", pk=log.pk)
     return render(request, "participation/host_log_form.html", {"form": form})
 
@@ -190,21 +159,11 @@ def host_log_detail(request, pk):
 def host_log_edit(request, pk):
     _manager(request)
     log = selectors.get_host_log_for_user(request.user, pk)
-    form = HostLogForm(request.POST or None, instance=log)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            services.host_log_update(
-                actor=request.user,
-                log=log,
-                expected_version=form.cleaned_data.get("version"),
-                **data,
-            )
-        except StaleEdit as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("受入先開拓の記録を保存しました。"))
-            return redirect("participation:host_log_detail", pk=log.pk)
+    form = forms.HostLogForm(request.POST or None, instance=log)
+    write = partial(services.host_log_update, actor=request.user, log=log)
+    saved = crud.save_form(request, form, write, _("受入先開拓の記録を保存しました。"), edit=True)
+    if saved is not None:
+        return redirect("participation:host_log_detail", pk=log.pk)
     return render(request, "participation/host_log_form.html", {"form": form, "log": log})
 
 
@@ -213,14 +172,14 @@ def host_log_edit(request, pk):
 
 def placement_list(request):
     _worker(request)
-    form = PlacementFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
+    form = forms.PlacementFilterForm(request.GET or None)
+    data = crud.filter_values(form)
     placements = selectors.placement_list(
         request.user,
         status=form.status_value() if data else "ongoing",
         kind=data.get("kind", ""),
     )
-    page = Paginator(placements, 30).get_page(request.GET.get("page"))
+    page = crud.paginate(placements, request.GET.get("page"))
     log_reads(user=request.user, objects=page.object_list, request=request, detail="list")
     return render(request, "participation/placement_list.html", {"form": form, "page": page})
 
@@ -243,22 +202,20 @@ def placement_create(request):
             request,
             "participation/placement_pick.html",
             {
-                "form": CasePickForm(user=request.user),
+                "form": forms.CasePickForm(user=request.user),
                 "opportunity": _int_param(request, "opportunity"),
             },
         )
     initial = {"opportunity": _int_param(request, "opportunity")}
-    form = PlacementForm(request.POST or None, case=case, household=household, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            placement = services.placement_create(
-                actor=request.user, case=case, **form.cleaned_data
-            )
-        except services.ParticipationRuleError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("参加支援の調整を始めました。"))
-            return redirect("participation:placement_detail", pk=placement.pk)
+    form = forms.PlacementForm(
+        request.POST or None, case=case, household=household, initial=initial
+    )
+    write = partial(services.placement_create, actor=request.user, case=case)
+    placement = crud.save_form(
+        request, form, write, _("参加支援の調整を始めました。"), refused=REFUSED
+    )
+    if placement is not None:
+        return redirect("participation:placement_detail", pk=placement.pk)
     # The form offers the case's (or household's) members by name.
     log_access(user=request.user, obj=case or household, request=request, detail="placement")
     return render(
@@ -287,7 +244,7 @@ def placement_detail(request, pk):
         {
             "placement": placement,
             "follow_ups": selectors.follow_ups_for(placement),
-            "status_form": PlacementStatusForm(placement=placement),
+            "status_form": forms.PlacementStatusForm(placement=placement),
             "can_open_case": bool(placement.case_id)
             and sharing.can(request.user, placement.case, "summary"),
         },
@@ -296,23 +253,16 @@ def placement_detail(request, pk):
 
 def placement_edit(request, pk):
     placement = _placement(request, pk)
-    form = PlacementEditForm(request.POST or None, instance=placement, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            services.placement_update(
-                actor=request.user,
-                placement=placement,
-                expected_version=form.cleaned_data.get("version"),
-                **data,
-            )
-        except (StaleEdit, services.ParticipationRuleError) as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("参加支援を保存しました。"))
-            if selectors.placements_visible_to(request.user).filter(pk=placement.pk).exists():
-                return redirect("participation:placement_detail", pk=placement.pk)
-            return redirect("participation:placement_list")
+    form = forms.PlacementEditForm(request.POST or None, instance=placement, user=request.user)
+    write = partial(services.placement_update, actor=request.user, placement=placement)
+    saved = crud.save_form(
+        request, form, write, _("参加支援を保存しました。"), edit=True, refused=REFUSED
+    )
+    if saved is not None:
+        # A change of case may take the placement out of the editor's sight.
+        if selectors.placements_visible_to(request.user).filter(pk=placement.pk).exists():
+            return redirect("participation:placement_detail", pk=placement.pk)
+        return redirect("participation:placement_list")
     _log_placement_read(request, placement, detail="edit")
     return render(
         request, "participation/placement_edit.html", {"form": form, "placement": placement}
@@ -322,40 +272,31 @@ def placement_edit(request, pk):
 @require_POST
 def placement_status(request, pk):
     placement = _placement(request, pk)
-    form = PlacementStatusForm(request.POST, placement=placement)
-    if form.is_valid():
-        try:
-            services.placement_transition(
-                actor=request.user, placement=placement, **form.cleaned_data
-            )
-        except services.ParticipationRuleError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("参加支援の状況を変更しました。"))
-            return redirect("participation:placement_detail", pk=placement.pk)
+    form = forms.PlacementStatusForm(request.POST, placement=placement)
+    write = partial(services.placement_transition, actor=request.user, placement=placement)
+    saved = crud.save_form(
+        request, form, write, _("参加支援の状況を変更しました。"), refused=REFUSED
+    )
+    if saved is not None:
+        return redirect("participation:placement_detail", pk=placement.pk)
     return render(
         request, "participation/placement_status.html", {"form": form, "placement": placement}
     )
 
 
+def _follow_up_saved(follow_up):
+    if follow_up.support_record_id:
+        return _("定着支援を記録し、ケースの支援経過（④参加支援）にも記録しました。")
+    return _("定着支援を記録しました。")
+
+
 def follow_up_add(request, pk):
     placement = _placement(request, pk)
-    form = FollowUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            follow_up = services.follow_up_create(
-                actor=request.user, placement=placement, **form.cleaned_data
-            )
-        except services.ParticipationRuleError as exc:
-            form.add_error(None, exc)
-        else:
-            if follow_up.support_record_id:
-                messages.success(
-                    request, _("定着支援を記録し、ケースの支援経過（④参加支援）にも記録しました。")
-                )
-            else:
-                messages.success(request, _("定着支援を記録しました。"))
-            return redirect("participation:placement_detail", pk=placement.pk)
+    form = forms.FollowUpForm(request.POST or None)
+    write = partial(services.follow_up_create, actor=request.user, placement=placement)
+    saved = crud.save_form(request, form, write, _follow_up_saved, refused=REFUSED)
+    if saved is not None:
+        return redirect("participation:placement_detail", pk=placement.pk)
     _log_placement_read(request, placement, detail="follow_up")
     return render(
         request, "participation/follow_up_form.html", {"form": form, "placement": placement}

@@ -1,59 +1,23 @@
-"""Writes for アウトリーチ (STYLE 2): one function per use case, atomic, naming the actor.
-
-Who may write: desk staff and the staff of the agency a target is assigned to (the
-same rule as reading, see outreach.selectors); campaigns are the desk's, their visit
-rows are written by the desk and the visiting agencies.
-"""
+"""Writes for アウトリーチ targets and their contact attempts (STYLE 2): one function
+per use case, atomic, naming the actor."""
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
 from accounts.audit import log_action
 from cases import services as case_services
 from cases import sharing
 from cases.choices import CasePersonRole, Project
-from common.services import bump_version, check_version, save_as
+from common.services import check_version, save_as
+from common.writes import acting_agency, check_transition, save_new_version, start_of_day
 from households.access import households_visible_to
 from households.models import Household, HouseholdMembership
-from outreach import selectors
-from outreach.choices import (
-    RECORD_KIND_FOR_METHOD,
-    TARGET_TRANSITIONS,
-    ContactMethod,
-    TargetSource,
-    TargetStatus,
-    VisitResult,
-)
-from outreach.models import ContactAttempt, OutreachTarget, VisitCampaign, VisitRecord
-
-
-class OutreachRuleError(ValidationError):
-    """A refused action; the message is Japanese and says what is missing."""
-
-
-def acting_agency(actor, preferred_ids=()):
-    """The agency the actor acts for: one of preferred_ids if they work there, else their
-    primary agency (the desk first)."""
-    memberships = actor.active_memberships()
-    for m in memberships:
-        if m.agency_id in preferred_ids:
-            return m.agency
-    return actor.primary_agency
-
-
-def _require_target_access(actor, target: OutreachTarget) -> None:
-    if not selectors.targets_visible_to(actor).filter(pk=target.pk).exists():
-        raise OutreachRuleError(_("このアウトリーチ対象を扱う権限がありません。"))
-
-
-def _require_desk(actor) -> None:
-    if not (actor.is_authenticated and actor.works_on_cases and actor.is_desk_staff):
-        raise OutreachRuleError(_("この操作は福祉の相談窓口の職員だけが行えます。"))
+from outreach.choices import RECORD_KIND_FOR_METHOD, TARGET_TRANSITIONS, ContactMethod, TargetStatus
+from outreach.models import ContactAttempt, OutreachTarget, VisitRecord
+from outreach.services.rules import OutreachRuleError, require_target_access
 
 
 def _current_household(person) -> Household | None:
@@ -139,7 +103,7 @@ def target_update(
     *, actor, target: OutreachTarget, expected_version=None, **fields
 ) -> OutreachTarget:
     """Edit a target's own fields. Only the desk may hand it to another agency."""
-    _require_target_access(actor, target)
+    require_target_access(actor, target)
     check_version(target, expected_version)
     new_agency = fields.get("assigned_agency")
     if (
@@ -162,8 +126,7 @@ def target_update(
         raise OutreachRuleError(_("閲覧できない世帯は選べません。"))
     if target.district_id is None and target.household_id:
         target.district = target.household.district
-    bump_version(target)
-    save_as(target, actor)
+    save_new_version(target, actor)
     log_action(actor=actor, action="outreach.target.updated", obj=target)
     return target
 
@@ -174,21 +137,22 @@ def target_transition(
 ) -> OutreachTarget:
     """Move the target along 把握 → 接触試行 → 関係構築中 / 見守り継続 / 中断.
     中断 needs a reason; 支援につながった is reached only by target_connect_case."""
-    _require_target_access(actor, target)
+    require_target_access(actor, target)
     target = OutreachTarget.objects.select_for_update().get(pk=target.pk)
-    if to_status not in TARGET_TRANSITIONS.get(target.status, set()):
-        raise OutreachRuleError(
-            _("「%(from)s」から「%(to)s」には変更できません。")
-            % {"from": TargetStatus(target.status).label, "to": TargetStatus(to_status).label}
-        )
+    check_transition(
+        target.status,
+        to_status,
+        statuses=TargetStatus,
+        transitions=TARGET_TRANSITIONS,
+        refuse=OutreachRuleError,
+    )
     if to_status == TargetStatus.STOPPED and not note.strip():
         raise OutreachRuleError(_("中断の理由を入力してください。"))
     previous = target.status
     target.status = to_status
     if note.strip():
         target.status_note = note.strip()
-    bump_version(target)
-    save_as(target, actor)
+    save_new_version(target, actor)
     log_action(
         actor=actor,
         action="outreach.target.status_changed",
@@ -214,7 +178,7 @@ def target_connect_case(
     for the target's household through cases.services.case_open (the actor's agency
     leads it). The target becomes 支援につながった. Side effects: the case (if opened) with
     its LEAD grant and status row; action log."""
-    _require_target_access(actor, target)
+    require_target_access(actor, target)
     target = OutreachTarget.objects.select_for_update().get(pk=target.pk)
     if target.status == TargetStatus.CONNECTED:
         raise OutreachRuleError(_("この対象はすでにケースにつながっています。"))
@@ -268,8 +232,7 @@ def target_connect_case(
     target.connected_on = on
     if target.district_id is None and target.household_id:
         target.district = target.household.district
-    bump_version(target)
-    save_as(target, actor)
+    save_new_version(target, actor)
     log_action(actor=actor, action="outreach.target.connected", obj=target, case=case.pk)
     return target
 
@@ -305,7 +268,7 @@ def contact_create(
     """Record a contact attempt. A target still at 把握 moves to 接触試行. When the target
     is on a case whose records the actor may see, the contact is also written as a
     支援経過 with 事業 ③ (and linked, so statistics count it once)."""
-    _require_target_access(actor, target)
+    require_target_access(actor, target)
     target = OutreachTarget.objects.select_for_update().get(pk=target.pk)
     if method not in ContactMethod.values:
         raise OutreachRuleError(_("方法を選んでください。"))
@@ -333,7 +296,7 @@ def contact_create(
             actor=actor,
             case=target.case,
             agency=agency,
-            occurred_at=timezone.make_aware(dt.datetime.combine(contacted_on, dt.time(0, 0))),
+            occurred_at=start_of_day(contacted_on),
             kind=RECORD_KIND_FOR_METHOD[method],
             narrative=_contact_narrative(contact),
             project=Project.OUTREACH,
@@ -342,161 +305,6 @@ def contact_create(
     save_as(contact, actor)
     if target.status == TargetStatus.IDENTIFIED:
         target.status = TargetStatus.ATTEMPTING
-        bump_version(target)
-        save_as(target, actor)
+        save_new_version(target, actor)
     log_action(actor=actor, action="outreach.contact.created", obj=contact, method=method)
     return contact
-
-
-# ---------------------------------------------------------------- 世帯訪問調査
-
-
-def _check_period(starts_on, ends_on) -> None:
-    if starts_on and ends_on and ends_on < starts_on:
-        raise OutreachRuleError(_("終了日は開始日より後にしてください。"))
-
-
-@transaction.atomic
-def campaign_create(
-    *, actor, name: str, districts, starts_on, ends_on, visiting_agencies, note: str = ""
-) -> VisitCampaign:
-    """Plan a 世帯訪問調査 (desk only). Side effects: one visit row per household of the
-    districts (campaign_add_households); action log."""
-    _require_desk(actor)
-    _check_period(starts_on, ends_on)
-    if not districts:
-        raise OutreachRuleError(_("対象の行政区を選んでください。"))
-    if not visiting_agencies:
-        raise OutreachRuleError(_("訪問する機関を選んでください。"))
-    campaign = VisitCampaign(
-        name=name, starts_on=starts_on, ends_on=ends_on, note=note, created_by=actor
-    )
-    save_as(campaign, actor)
-    campaign.districts.set(districts)
-    campaign.visiting_agencies.set(visiting_agencies)
-    campaign_add_households(actor=actor, campaign=campaign)
-    log_action(actor=actor, action="outreach.campaign.created", obj=campaign)
-    return campaign
-
-
-@transaction.atomic
-def campaign_update(
-    *,
-    actor,
-    campaign: VisitCampaign,
-    expected_version=None,
-    districts=None,
-    visiting_agencies=None,
-    **fields,
-) -> VisitCampaign:
-    _require_desk(actor)
-    check_version(campaign, expected_version)
-    for key, value in fields.items():
-        setattr(campaign, key, value)
-    _check_period(campaign.starts_on, campaign.ends_on)
-    if districts is not None and not districts:
-        raise OutreachRuleError(_("対象の行政区を選んでください。"))
-    if visiting_agencies is not None and not visiting_agencies:
-        raise OutreachRuleError(_("訪問する機関を選んでください。"))
-    bump_version(campaign)
-    save_as(campaign, actor)
-    if districts is not None:
-        campaign.districts.set(districts)
-    if visiting_agencies is not None:
-        campaign.visiting_agencies.set(visiting_agencies)
-    log_action(actor=actor, action="outreach.campaign.updated", obj=campaign)
-    return campaign
-
-
-@transaction.atomic
-def campaign_add_households(*, actor, campaign: VisitCampaign) -> int:
-    """Add a row for each household of the campaign's districts that has none yet (for
-    households registered after the campaign began). 住所秘匿 households are left out:
-    a door-to-door survey must not send visitors to, or list the address of, someone
-    hiding from DV or abuse. Returns the number of rows added."""
-    _require_desk(actor)
-    existing = campaign.visits.values("household_id")
-    households = (
-        Household.objects.filter(
-            district__in=campaign.districts.all(), is_address_confidential=False
-        )
-        .exclude(pk__in=existing)
-        .order_by("pk")
-    )
-    rows = [VisitRecord(campaign=campaign, household=h) for h in households]
-    if rows:
-        bulk_create_with_history(rows, VisitRecord, default_user=actor)
-        log_action(
-            actor=actor, action="outreach.campaign.households_added", obj=campaign, n=len(rows)
-        )
-    return len(rows)
-
-
-@transaction.atomic
-def visit_record(
-    *,
-    actor,
-    visit: VisitRecord,
-    result: str,
-    visited_on: dt.date | None,
-    note: str = "",
-    expected_version=None,
-) -> VisitRecord:
-    """Record a household visit (desk or a visiting agency's staff). A stale version
-    raises StaleEdit and nothing is saved."""
-    campaign = visit.campaign
-    if not selectors.campaigns_visible_to(actor).filter(pk=campaign.pk).exists():
-        raise OutreachRuleError(_("この調査の訪問を記録する権限がありません。"))
-    check_version(visit, expected_version)
-    if result not in VisitResult.values:
-        raise OutreachRuleError(_("訪問の結果を選んでください。"))
-    if visited_on is None:
-        raise OutreachRuleError(_("訪問日を入力してください。"))
-    if visited_on > timezone.localdate():
-        raise OutreachRuleError(_("未来の日付は入力できません。"))
-    if result == VisitResult.CONCERN and not (note or "").strip():
-        raise OutreachRuleError(_("気になる点をメモに書いてください。"))
-    visiting = set(campaign.visiting_agencies.values_list("pk", flat=True))
-    visit.result = result
-    visit.visited_on = visited_on
-    visit.note = note
-    visit.visited_by = actor
-    visit.agency = acting_agency(actor, visiting)
-    bump_version(visit)
-    save_as(visit, actor)
-    log_action(actor=actor, action="outreach.visit.recorded", obj=visit, result=result)
-    return visit
-
-
-@transaction.atomic
-def campaign_flagged_to_targets(*, actor, campaign: VisitCampaign) -> list[OutreachTarget]:
-    """Make an outreach target of every 気になる点あり row not yet targeted, in one step
-    (desk only). Each target is assigned to the agency that made the visit, its concern
-    is the visit note. Returns the new targets."""
-    _require_desk(actor)
-    desk_agency = acting_agency(actor)
-    rows = list(
-        selectors.flagged_untargeted(campaign)
-        .select_for_update(of=("self",))
-        .select_related("household", "household__district", "agency")
-        .order_by("pk")
-    )
-    created = [
-        target_create(
-            actor=actor,
-            assigned_agency=row.agency or desk_agency,
-            source=TargetSource.HOUSEHOLD_SURVEY,
-            source_detail=campaign.name,
-            concern=row.note or _("世帯訪問調査で気になる点あり"),
-            found_on=row.visited_on,
-            household=row.household,
-            district=row.household.district,
-            visit=row,
-        )
-        for row in rows
-    ]
-    if created:
-        log_action(
-            actor=actor, action="outreach.campaign.targets_made", obj=campaign, n=len(created)
-        )
-    return created
