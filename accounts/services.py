@@ -327,14 +327,10 @@ def user_deactivate(*, actor, user: User) -> User:
     """Deactivate a user and end every session of theirs at once. Refused
     (DeactivationRefused, nothing written) while a registered guard says the user
     still holds something, e.g. open cases."""
-    from django.contrib.sessions.models import Session
-
     deactivation_check(user=user, agency=None)
     user.is_active = False
     save_as(user, actor)
-    for session in Session.objects.all().iterator():
-        if session.get_decoded().get("_auth_user_id") == str(user.pk):
-            session.delete()
+    end_sessions(user)
     log_action(actor=actor, action="accounts.user.deactivated", obj=user)
     return user
 

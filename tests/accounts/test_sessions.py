@@ -132,3 +132,26 @@ def test_a_user_deactivated_behind_the_services_back_is_logged_out(client_for, d
 
     assert response["Location"] == f"{LOGIN_URL}?next=/"
     assert not Session.objects.filter(session_key=key).exists()
+
+
+def test_ending_sessions_clears_them_from_the_cache_too(desk, coordinator, settings):
+    """With SESSION_STORE=cached_db a session is read from the cache: ending a user's
+    sessions (password or 2FA reset, deactivation) must remove it there as well, or the
+    old cookie would still open pages until the cache entry expired."""
+    from django.contrib.sessions.backends.cached_db import SessionStore
+
+    from accounts.sessions import end_sessions
+
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    desk_client = login_verified(Client(), desk)
+    key = desk_client.session.session_key
+    other = login_verified(Client(), coordinator)
+    assert desk_client.get("/").status_code == 200
+    assert SessionStore(session_key=key).exists(key)
+
+    assert end_sessions(desk) == 1
+
+    assert not Session.objects.filter(session_key=key).exists()
+    assert SessionStore(session_key=key).load() == {}  # nothing left in the cache either
+    assert desk_client.get("/")["Location"] == f"{LOGIN_URL}?next=/"
+    assert other.get("/").status_code == 200
