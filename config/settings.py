@@ -136,11 +136,19 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A reused connection is checked (one SELECT 1 round trip) before a request's first
+# query, so a restarted PostgreSQL costs no failed request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_CONN_HEALTH_CHECKS", default=True)
 if "postgresql" in DATABASES["default"]["ENGINE"]:
     # The planner's JIT compilation cost more than it saved on every list query measured
     # (make bench): off for this application's connections.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # Server-side parameters let psycopg prepare a statement the connection has run
+    # DATABASE_PREPARE_THRESHOLD times (planning once); unset, Django's default stands
+    # (client-side binding, nothing prepared). See README 性能 for what it measured.
+    if prepare_threshold := env.int("DATABASE_PREPARE_THRESHOLD", default=0):
+        DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = prepare_threshold
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 
@@ -230,7 +238,12 @@ CLAMD_TIMEOUT = env.float("CLAMD_TIMEOUT", default=30.0)
 
 # Sessions: server-side, ended when the browser closes, idle timeout 30 minutes, and
 # at most 12 hours after the password was entered (accounts.middleware).
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# SESSION_STORE=cached_db reads sessions from the cache (Redis) and writes both; the
+# table stays the record (accounts.sessions ends them through the engine).
+SESSION_STORE = env.str("SESSION_STORE", default="db")
+if SESSION_STORE not in ("db", "cached_db"):
+    raise ImproperlyConfigured("SESSION_STORE must be db or cached_db.")
+SESSION_ENGINE = f"django.contrib.sessions.backends.{SESSION_STORE}"
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 # The idle deadline slides with activity, but the session row is rewritten at most
 # once per SESSION_REFRESH_SECONDS (accounts.middleware.SessionLimitsMiddleware), not on
