@@ -87,7 +87,8 @@ class Command(BaseCommand):
             self.stdout.write("benchmark data already seeded; timing only")
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+                # As in seed_city: VACUUM outside a transaction only.
+                cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
         self._time(last_month, options)
 
     # ---------------------------------------------------------------- timing
