@@ -63,9 +63,29 @@ def _errors_to_messages(request, exc: ValidationError):
         messages.error(request, message)
 
 
+def _log_export(request, case, persons, detail):
+    """A case's PDF left the system: one access row for the case and one per person
+    (Person) whose record it carries."""
+    log_access(
+        user=request.user,
+        obj=case,
+        request=request,
+        outcome=AccessLog.Outcome.EXPORT,
+        detail=detail,
+    )
+    for person in persons:
+        log_access(
+            user=request.user,
+            obj=person,
+            person_id=person.pk,
+            outcome=AccessLog.Outcome.EXPORT,
+            request=request,
+            detail=f"case:{case.pk}:{detail}",
+        )
+
+
 def _case_pdf(request, case, template, context, *, detail, filename):
-    """Render a case's PDF and log it as an export: one row for the case and one per
-    person whose record it carries (context["persons"])."""
+    """Render a case's PDF (context["persons"]: its CasePerson rows) and log the export."""
     context = {
         "case": case,
         "user": request.user,  # the reader {% contact %} asks about (no request here)
@@ -74,22 +94,7 @@ def _case_pdf(request, case, template, context, *, detail, filename):
         **context,
     }
     data = render_pdf(template, context)
-    log_access(
-        user=request.user,
-        obj=case,
-        request=request,
-        outcome=AccessLog.Outcome.EXPORT,
-        detail=detail,
-    )
-    for cp in context["persons"]:
-        log_access(
-            user=request.user,
-            obj=cp.person,
-            person_id=cp.person_id,
-            outcome=AccessLog.Outcome.EXPORT,
-            request=request,
-            detail=f"case:{case.pk}:{detail}",
-        )
+    _log_export(request, case, [cp.person for cp in context["persons"]], detail)
     return pdf_response(data, filename)
 
 
