@@ -3,7 +3,7 @@
 The ledger (AccessGrant) says why an agency or user may see a case; django-guardian's
 direct foreign-key tables (CaseGroupObjectPermission, CaseUserObjectPermission) hold
 the resulting permissions so lists are filtered with one EXISTS in SQL. The two are
-kept equal by _sync(): a permission exists iff an active ledger row implies it.
+kept equal by grants._sync(): a permission exists iff an active ledger row implies it.
 
 Rules (DESIGN.md "Who may see what"):
 - The lead agency's staff see and edit their cases (basis LEAD, scope LEAD).
