@@ -59,31 +59,52 @@ def scope_agency_ids(user, scope: str) -> list[int]:
 # ---------------------------------------------------------------- cases' own entries
 
 
+def _readable_on_open_cases(queryset, user, day_field: str, start, end):
+    """Rows of queryset dated (day_field) in [start, end), on an open case whose records
+    the user may read: the check the plan and record pages make."""
+    return queryset.filter(
+        **{f"{day_field}__gte": start, f"{day_field}__lt": end},
+        case__status__in=OPEN_STATUSES,
+        case__in=sharing.cases_visible_to(user, action="records"),
+    )
+
+
+def _case_entries(rows, *, kind: str, label: str, url_name: str, uid: str):
+    """One entry per (pk, case_id, day) row, linked to url_name(case_id, pk)."""
+    for pk, case_id, day in rows:
+        yield CalendarEntry(
+            day=day,
+            kind=kind,
+            label=label,
+            ref=case_ref(case_id),
+            url=reverse(url_name, args=[case_id, pk]),
+            uid=f"{uid}:{pk}",
+        )
+
+
 @register_calendar
 def plan_reviews(user, start, end, *, scope):
     """評価予定日 of a plan in force on an open case the user may read the records of
     (the plan page's own check); mine: the cases the user leads; agency: the cases the
     user's agencies lead. A closed case's plan is not shown."""
-    plans = SupportPlan.objects.filter(
-        status__in=[PlanStatus.ACTIVE, PlanStatus.REVIEWED],
-        review_on__gte=start,
-        review_on__lt=end,
-        case__status__in=OPEN_STATUSES,
-        case__in=sharing.cases_visible_to(user, action="records"),
+    plans = _readable_on_open_cases(
+        SupportPlan.objects.filter(status__in=[PlanStatus.ACTIVE, PlanStatus.REVIEWED]),
+        user,
+        "review_on",
+        start,
+        end,
     )
     if scope == "mine":
         plans = plans.filter(case__lead_staff=user)
     else:
         plans = plans.filter(case__lead_agency_id__in=scope_agency_ids(user, scope))
-    for plan_id, case_id, day in plans.values_list("pk", "case_id", "review_on"):
-        yield CalendarEntry(
-            day=day,
-            kind="plan_review",
-            label=_("プラン評価"),
-            ref=case_ref(case_id),
-            url=reverse("cases:plan_detail", args=[case_id, plan_id]),
-            uid=f"plan:{plan_id}",
-        )
+    return _case_entries(
+        plans.values_list("pk", "case_id", "review_on"),
+        kind="plan_review",
+        label=_("プラン評価"),
+        url_name="cases:plan_detail",
+        uid="plan",
+    )
 
 
 @register_calendar
@@ -91,25 +112,20 @@ def record_visits(user, start, end, *, scope):
     """次回訪問予定日 written on a 支援経過 of an open case whose records the user may
     read (the record page's own check); mine: the records the user wrote or the cases
     they lead; agency: the records of the user's agencies."""
-    records = SupportRecord.objects.filter(
-        next_visit_on__gte=start,
-        next_visit_on__lt=end,
-        case__status__in=OPEN_STATUSES,
-        case__in=sharing.cases_visible_to(user, action="records"),
+    records = _readable_on_open_cases(
+        SupportRecord.objects.all(), user, "next_visit_on", start, end
     )
     if scope == "mine":
         records = records.filter(Q(staff=user) | Q(case__lead_staff=user))
     else:
         records = records.filter(agency_id__in=scope_agency_ids(user, scope))
-    for record_id, case_id, day in records.values_list("pk", "case_id", "next_visit_on"):
-        yield CalendarEntry(
-            day=day,
-            kind="visit",
-            label=_("訪問"),
-            ref=case_ref(case_id),
-            url=reverse("cases:record_detail", args=[case_id, record_id]),
-            uid=f"record-visit:{record_id}",
-        )
+    return _case_entries(
+        records.values_list("pk", "case_id", "next_visit_on"),
+        kind="visit",
+        label=_("訪問"),
+        url_name="cases:record_detail",
+        uid="record-visit",
+    )
 
 
 # ---------------------------------------------------------------- the grid

@@ -14,14 +14,9 @@ class CaseStatus(models.TextChoices):
     SUSPENDED = "suspended", _("中断")
 
 
-OPEN_STATUSES = [
-    CaseStatus.RECEIVED,
-    CaseStatus.ASSESSMENT,
-    CaseStatus.PLANNING,
-    CaseStatus.SUPPORTING,
-    CaseStatus.MONITORING,
-]
 ENDED_STATUSES = [CaseStatus.CLOSED, CaseStatus.SUSPENDED]
+# Every other status, in the lifecycle's order (the order CaseStatus lists them).
+OPEN_STATUSES = [status for status in CaseStatus if status not in ENDED_STATUSES]
 
 # Allowed moves. Any open status may end (終結/中断); an ended case may be reopened
 # to アセスメント or 支援中, which keeps the history of the earlier end.
@@ -129,13 +124,8 @@ class GrantScope(models.TextChoices):
     LEAD = "lead", _("主担当（編集・秘匿情報を含む）")
 
 
-SCOPE_ORDER = [
-    GrantScope.MEETING_BRIEF,
-    GrantScope.SUMMARY,
-    GrantScope.RECORDS,
-    GrantScope.FULL,
-    GrantScope.LEAD,
-]
+# Smallest first, as GrantScope lists them.
+SCOPE_ORDER = list(GrantScope)
 
 
 # ExemptionReason (imported above) is the one list of exemptions for every basis

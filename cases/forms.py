@@ -14,21 +14,48 @@ from cases.choices import (
     GrantScope,
     Project,
     RecordKind,
-    ReviewOutcome,
     RiskLevel,
 )
 from cases.models import AssessmentIssue, Case
 from cases.services import hand_typed_referral_refusal
 from common.forms import WarekiDateField
-from households.choices import ConsentMethod
 from households.forms import consent_choice_label
 from households.models import Consent, Person
 
 
-def _household_persons(household):
+def _check_boxes(label, queryset):
+    """An optional choice of several, shown as check boxes (the persons or issues that
+    apply); forms given a household narrow the queryset in __init__."""
+    return forms.ModelMultipleChoiceField(
+        label=label, queryset=queryset, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+
+def text_area(label, rows: int, *, required_message=None, **kwargs):
+    """A multi-line text field. required_message: what to say when it is left empty;
+    without one the field is optional."""
+    if required_message is None:
+        kwargs["required"] = False
+    else:
+        kwargs["error_messages"] = {"required": required_message}
+    return forms.CharField(label=label, widget=forms.Textarea(attrs={"rows": rows}), **kwargs)
+
+
+def household_persons(household):
     return Person.objects.filter(
         household_memberships__household=household, household_memberships__until__isnull=True
     ).order_by("household_memberships__pk")
+
+
+def valid_household_consents(household):
+    return (
+        Consent.objects.valid_on()
+        .filter(person__household_memberships__household=household)
+        .distinct()
+        .select_related("person")
+        .prefetch_related("agencies")
+        .order_by("-obtained_on", "-pk")
+    )
 
 
 class CaseOpenForm(forms.Form):
@@ -51,19 +78,12 @@ class CaseOpenForm(forms.Form):
         queryset=Person.objects.none(),
         error_messages={"required": _("本人を選んでください。")},
     )
-    members = forms.ModelMultipleChoiceField(
-        label=_("支援の対象となる世帯員"),
-        queryset=Person.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    summary = forms.CharField(
-        label=_("ケースの概要"), widget=forms.Textarea(attrs={"rows": 3}), required=False
-    )
+    members = _check_boxes(_("支援の対象となる世帯員"), Person.objects.none())
+    summary = text_area(_("ケースの概要"), 3)
 
     def __init__(self, *args, household, agency, **kwargs):
         super().__init__(*args, **kwargs)
-        persons = _household_persons(household)
+        persons = household_persons(household)
         self.fields["principal"].queryset = persons
         self.fields["members"].queryset = persons
         self.fields["lead_staff"].queryset = User.objects.filter(
@@ -127,9 +147,7 @@ class CaseStatusForm(forms.Form):
     close_reason_kind = forms.ChoiceField(
         label=_("終結理由"), choices=[("", "---------"), *CloseReason.choices], required=False
     )
-    reason = forms.CharField(
-        label=_("理由・補足"), widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
+    reason = text_area(_("理由・補足"), 2)
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
@@ -167,12 +185,7 @@ class RecordForm(forms.Form):
     project = forms.ChoiceField(
         label=_("事業"), choices=Project.choices, initial=Project.COLLABORATION
     )
-    persons = forms.ModelMultipleChoiceField(
-        label=_("対象者"),
-        queryset=Person.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
+    persons = _check_boxes(_("対象者"), Person.objects.none())
     minutes = forms.IntegerField(
         label=_("所要時間（分）"),
         required=False,
@@ -184,11 +197,7 @@ class RecordForm(forms.Form):
             "max_value": _("所要時間は1440分以下にしてください。"),
         },
     )
-    narrative = forms.CharField(
-        label=_("内容"),
-        widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": _("内容を入力してください。")},
-    )
+    narrative = text_area(_("内容"), 5, required_message=_("内容を入力してください。"))
     next_visit_on = WarekiDateField(
         label=_("次回訪問予定日"),
         required=False,
@@ -206,7 +215,7 @@ class RecordForm(forms.Form):
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["persons"].queryset = _household_persons(case.household)
+        self.fields["persons"].queryset = household_persons(case.household)
         self.fields["occurred_on"].initial = timezone.localdate()
 
     def clean(self):
@@ -232,40 +241,22 @@ class RecordForm(forms.Form):
 
 class AssessmentForm(forms.Form):
     assessed_on = WarekiDateField(label=_("実施日"), allow_future=False)
-    household_overview = forms.CharField(
-        label=_("世帯全体の状況"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": _("世帯全体の状況を入力してください。")},
+    household_overview = text_area(
+        _("世帯全体の状況"), 4, required_message=_("世帯全体の状況を入力してください。")
     )
-    issues = forms.ModelMultipleChoiceField(
-        label=_("世帯の課題"),
-        queryset=AssessmentIssue.objects.filter(is_active=True),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
+    issues = _check_boxes(_("世帯の課題"), AssessmentIssue.objects.filter(is_active=True))
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assessed_on"].initial = timezone.localdate()
-        self.persons = list(_household_persons(case.household))
+        self.persons = list(household_persons(case.household))
         issues = AssessmentIssue.objects.filter(is_active=True)
         for p in self.persons:
-            self.fields[f"situation_{p.pk}"] = forms.CharField(
-                label=_("%(name)sさんの状況") % {"name": p.full_name},
-                required=False,
-                widget=forms.Textarea(attrs={"rows": 2}),
+            self.fields[f"situation_{p.pk}"] = text_area(
+                _("%(name)sさんの状況") % {"name": p.full_name}, 2
             )
-            self.fields[f"strengths_{p.pk}"] = forms.CharField(
-                label=_("強み・できていること"),
-                required=False,
-                widget=forms.Textarea(attrs={"rows": 1}),
-            )
-            self.fields[f"issues_{p.pk}"] = forms.ModelMultipleChoiceField(
-                label=_("課題"),
-                queryset=issues,
-                required=False,
-                widget=forms.CheckboxSelectMultiple,
-            )
+            self.fields[f"strengths_{p.pk}"] = text_area(_("強み・できていること"), 1)
+            self.fields[f"issues_{p.pk}"] = _check_boxes(_("課題"), issues)
 
     def member_rows(self):
         return [
@@ -321,212 +312,6 @@ class AssessmentForm(forms.Form):
         ]
 
 
-class PlanForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    person_wishes = forms.CharField(
-        label=_("本人の希望"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": _("本人の希望を入力してください。")},
-    )
-    goals = forms.CharField(
-        label=_("目標"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": _("目標を入力してください。")},
-    )
-    review_on = WarekiDateField(label=_("評価予定日"), required=False)
-
-
-class PlanRoleForm(forms.Form):
-    concern = forms.CharField(label=_("困りごと"), max_length=300, required=False)
-    agency = forms.ModelChoiceField(
-        label=_("支援機関"), queryset=Agency.objects.filter(is_active=True), required=False
-    )
-    method = forms.CharField(
-        label=_("支援方法"), required=False, widget=forms.Textarea(attrs={"rows": 1})
-    )
-    person = forms.ModelChoiceField(
-        label=_("対象者"), queryset=Person.objects.none(), required=False
-    )
-    due_on = WarekiDateField(label=_("期限"), required=False)
-
-    def __init__(self, *args, household=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if household is not None:
-            self.fields["person"].queryset = _household_persons(household)
-        # The row's boxes sit in a table under column headings; each still needs its
-        # own accessible name (which column, which row).
-        row = (self.prefix or "").rsplit("-", 1)[-1]
-        row = int(row) + 1 if row.isdecimal() else 1
-        for field in self.fields.values():
-            field.widget.attrs["aria-label"] = _("%(label)s（%(n)s行目）") % {
-                "label": field.label,
-                "n": row,
-            }
-
-    def clean(self):
-        data = super().clean()
-        filled = [data.get("concern"), data.get("agency"), data.get("method")]
-        if any(filled) and not all(filled):
-            for name in ("concern", "agency", "method"):
-                if not data.get(name):
-                    self.add_error(
-                        name,
-                        _("役割分担の行は、困りごと・支援機関・支援方法をすべて入力してください。"),
-                    )
-        return data
-
-    def is_blank(self):
-        return not any(self.cleaned_data.get(k) for k in ("concern", "agency", "method"))
-
-
-# A plan's role rows. Bounded: a posted roles-TOTAL_FORMS of 2,000 (Django's own cap)
-# made the page build and render 2,000 rows, two queries each, for one request.
-MAX_PLAN_ROLES = 100
-
-
-class BasePlanRoleFormSet(forms.BaseFormSet):
-    default_error_messages = {
-        **forms.BaseFormSet.default_error_messages,
-        "too_many_forms": _("役割分担は%(num)d行までです。"),
-    }
-
-
-PlanRoleFormSet = forms.formset_factory(
-    PlanRoleForm,
-    formset=BasePlanRoleFormSet,
-    extra=0,
-    min_num=0,
-    max_num=MAX_PLAN_ROLES,
-    absolute_max=MAX_PLAN_ROLES,
-    validate_max=True,
-)
-
-
-def _valid_household_consents(household):
-    return (
-        Consent.objects.valid_on()
-        .filter(person__household_memberships__household=household)
-        .distinct()
-        .select_related("person")
-        .prefetch_related("agencies")
-        .order_by("-obtained_on", "-pk")
-    )
-
-
-class PlanConsentForm(forms.Form):
-    """Choose a recorded 本人同意 for the plan. The options say who, when, how and
-    which agencies each covers; one covering every role agency is chosen already."""
-
-    consent = forms.ModelChoiceField(
-        label=_("記録済みの本人同意"),
-        queryset=Consent.objects.none(),
-        error_messages={
-            "required": _(
-                "本人同意を選んでください。記録がなければ下の「新しく同意を記録する」で"
-                "記録してください。"
-            ),
-            "invalid_choice": _("選んだ本人同意は使えません（期限切れ・撤回・別の世帯）。"),
-        },
-    )
-    consented_on = WarekiDateField(label=_("プランへの同意日"), allow_future=False)
-
-    def __init__(self, *args, case, role_agency_ids=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        consents = _valid_household_consents(case.household)
-        self.fields["consent"].queryset = consents
-        self.fields["consent"].label_from_instance = consent_choice_label
-        self.fields["consented_on"].initial = timezone.localdate()
-        needed = set(role_agency_ids)
-        self.consent_list = list(consents)
-        covering = [c for c in self.consent_list if needed <= {a.pk for a in c.agencies.all()}]
-        if covering:
-            self.fields["consent"].initial = covering[0].pk
-        self.covers_roles = bool(covering)
-
-
-class PlanNewConsentForm(forms.Form):
-    """Record a new 本人同意 from the plan page and use it for the plan at once."""
-
-    person = forms.ModelChoiceField(
-        label=_("同意した人"),
-        queryset=Person.objects.none(),
-        error_messages={"required": _("同意した人を選んでください。")},
-    )
-    agencies = forms.ModelMultipleChoiceField(
-        label=_("共有先機関"),
-        queryset=Agency.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": _("共有先の機関を1つ以上選んでください。")},
-    )
-    purpose = forms.CharField(
-        label=_("目的（共有する範囲）"),
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": _("同意の目的を入力してください。")},
-    )
-    method = forms.ChoiceField(
-        label=_("方法"),
-        choices=ConsentMethod.choices,
-        initial=ConsentMethod.SIGNED,
-        widget=forms.RadioSelect,
-        error_messages={"required": _("同意の方法（署名・口頭）を選んでください。")},
-    )
-    obtained_on = WarekiDateField(label=_("同意日"), allow_future=False)
-
-    def __init__(self, *args, plan, principal=None, **kwargs):
-        kwargs.setdefault("prefix", "nc")
-        super().__init__(*args, **kwargs)
-        case = plan.case
-        self.fields["person"].queryset = _household_persons(case.household)
-        self.fields["person"].initial = principal.pk if principal else None
-        self.fields["agencies"].queryset = Agency.objects.filter(is_active=True).exclude(
-            pk=case.lead_agency_id
-        )
-        self.fields["agencies"].initial = sorted(
-            {r.agency_id for r in plan.roles.all()} - {case.lead_agency_id}
-        )
-        self.fields["purpose"].initial = _(
-            "支援プラン（第%(n)s版）に基づく支援のための情報共有"
-        ) % {"n": plan.number}
-        self.fields["obtained_on"].initial = timezone.localdate()
-
-
-class PlanApproveForm(forms.Form):
-    """承認して実施する: the day the plan was approved and came into force."""
-
-    on = WarekiDateField(
-        label=_("承認・実施開始日"),
-        allow_future=False,
-        required=False,
-        help_text=_("空欄なら今日。過去の日付も入力できます。"),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["on"].initial = timezone.localdate()
-
-
-class PlanReviewForm(forms.Form):
-    reviewed_on = WarekiDateField(label=_("評価日"), allow_future=False)
-    evaluation = forms.CharField(
-        label=_("評価"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": _("評価の内容を入力してください。")},
-    )
-    outcome = forms.ChoiceField(label=_("評価の結果"), choices=ReviewOutcome.choices)
-    next_review_on = WarekiDateField(label=_("次回評価日"), required=False)
-
-    def clean(self):
-        data = super().clean()
-        if (
-            data.get("reviewed_on")
-            and data.get("next_review_on")
-            and data["next_review_on"] <= data["reviewed_on"]
-        ):
-            self.add_error("next_review_on", _("次回評価日は評価日より後にしてください。"))
-        return data
-
-
 class ShareForm(forms.Form):
     agency = forms.ModelChoiceField(
         label=_("共有先機関"),
@@ -549,16 +334,14 @@ class ShareForm(forms.Form):
         choices=[("", "---------"), *ExemptionReason.choices],
         required=False,
     )
-    note = forms.CharField(
-        label=_("理由・メモ"), widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
+    note = text_area(_("理由・メモ"), 2)
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = Agency.objects.filter(is_active=True).exclude(
             pk=case.lead_agency_id
         )
-        self.fields["consent"].queryset = _valid_household_consents(case.household)
+        self.fields["consent"].queryset = valid_household_consents(case.household)
         self.fields["consent"].label_from_instance = consent_choice_label
 
     def clean(self):

@@ -1,4 +1,4 @@
-"""Reads for cases, all built on cases/sharing.py."""
+"""Reads for cases, all built on cases.sharing."""
 
 import datetime as dt
 from dataclasses import dataclass

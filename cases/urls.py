@@ -7,7 +7,9 @@ from cases import (
     views_handover,
     views_intake,
     views_papers,
+    views_plans,
     views_reminders,
+    views_sharing,
 )
 
 app_name = "cases"
@@ -32,22 +34,26 @@ urlpatterns = [
     path("cases/<int:pk>/records/new/", views.record_add, name="record_add"),
     path("cases/<int:pk>/records.pdf", views.records_pdf, name="records_pdf"),
     path("cases/<int:pk>/assessments/new/", views.assessment_add, name="assessment_add"),
-    path("cases/<int:pk>/plans/new/", views.plan_add, name="plan_add"),
-    path("cases/<int:pk>/plans/<int:plan_pk>/", views.plan_detail, name="plan_detail"),
-    path("cases/<int:pk>/plans/<int:plan_pk>/edit/", views.plan_edit, name="plan_edit"),
-    path("cases/<int:pk>/plans/<int:plan_pk>/consent/", views.plan_consent, name="plan_consent"),
+    path("cases/<int:pk>/plans/new/", views_plans.plan_add, name="plan_add"),
+    path("cases/<int:pk>/plans/<int:plan_pk>/", views_plans.plan_detail, name="plan_detail"),
+    path("cases/<int:pk>/plans/<int:plan_pk>/edit/", views_plans.plan_edit, name="plan_edit"),
+    path(
+        "cases/<int:pk>/plans/<int:plan_pk>/consent/", views_plans.plan_consent, name="plan_consent"
+    ),
     path(
         "cases/<int:pk>/plans/<int:plan_pk>/consent/new/",
-        views.plan_consent_new,
+        views_plans.plan_consent_new,
         name="plan_consent_new",
     ),
-    path("cases/<int:pk>/plans/<int:plan_pk>/approve/", views.plan_approve, name="plan_approve"),
-    path("cases/<int:pk>/plans/<int:plan_pk>/review/", views.plan_review, name="plan_review"),
-    path("cases/<int:pk>/plans/<int:plan_pk>/revise/", views.plan_revise, name="plan_revise"),
-    path("cases/<int:pk>/plans/<int:plan_pk>.pdf", views.plan_pdf, name="plan_pdf"),
-    path("cases/<int:pk>/sharing/", views.case_share, name="case_share"),
-    path("cases/<int:pk>/sharing/<int:grant_pk>/end/", views.grant_end, name="grant_end"),
-    path("cases/<int:pk>/sharing/preview/", views.access_preview, name="access_preview"),
+    path(
+        "cases/<int:pk>/plans/<int:plan_pk>/approve/", views_plans.plan_approve, name="plan_approve"
+    ),
+    path("cases/<int:pk>/plans/<int:plan_pk>/review/", views_plans.plan_review, name="plan_review"),
+    path("cases/<int:pk>/plans/<int:plan_pk>/revise/", views_plans.plan_revise, name="plan_revise"),
+    path("cases/<int:pk>/plans/<int:plan_pk>.pdf", views_plans.plan_pdf, name="plan_pdf"),
+    path("cases/<int:pk>/sharing/", views_sharing.case_share, name="case_share"),
+    path("cases/<int:pk>/sharing/<int:grant_pk>/end/", views_sharing.grant_end, name="grant_end"),
+    path("cases/<int:pk>/sharing/preview/", views_sharing.access_preview, name="access_preview"),
 ]
 
 # 相談受付 on cases (cases/views_intake.py).

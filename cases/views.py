@@ -3,7 +3,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,26 +11,16 @@ from django.views.decorators.http import require_POST
 
 from accounts import reauth
 from accounts.audit import log_access, log_reads
-from accounts.models import AccessLog, Agency
+from accounts.models import AccessLog
 from cases import selectors, services, sharing
-from cases.choices import ExemptionReason, GrantScope, PlanStatus
 from cases.forms import (
-    MAX_PLAN_ROLES,
     AssessmentForm,
     CaseEditForm,
     CaseFilterForm,
     CaseOpenForm,
     CaseStatusForm,
-    PlanApproveForm,
-    PlanConsentForm,
-    PlanForm,
-    PlanNewConsentForm,
-    PlanReviewForm,
-    PlanRoleFormSet,
     RecordForm,
-    ShareForm,
 )
-from cases.models import AccessGrant, SupportPlan
 from cases.registry import case_links, case_panels, home_sections
 from cases.views_attachments import case_attachments_panel
 from common.paging import keyset_page
@@ -73,7 +63,39 @@ def _errors_to_messages(request, exc: ValidationError):
         messages.error(request, message)
 
 
-# ---------------------------------------------------------------- list, open, detail
+def _log_export(request, case, persons, detail):
+    """A case's PDF left the system: one access row for the case and one per person
+    (Person) whose record it carries."""
+    log_access(
+        user=request.user,
+        obj=case,
+        request=request,
+        outcome=AccessLog.Outcome.EXPORT,
+        detail=detail,
+    )
+    for person in persons:
+        log_access(
+            user=request.user,
+            obj=person,
+            person_id=person.pk,
+            outcome=AccessLog.Outcome.EXPORT,
+            request=request,
+            detail=f"case:{case.pk}:{detail}",
+        )
+
+
+def _case_pdf(request, case, template, context, *, detail, filename):
+    """Render a case's PDF (context["persons"]: its CasePerson rows) and log the export."""
+    context = {
+        "case": case,
+        "user": request.user,  # the reader {% contact %} asks about (no request here)
+        "printed_at": timezone.localtime(),
+        "printed_by": request.user,
+        **context,
+    }
+    data = render_pdf(template, context)
+    _log_export(request, case, [cp.person for cp in context["persons"]], detail)
+    return pdf_response(data, filename)
 
 
 @ratelimit(scope="search")
@@ -227,9 +249,7 @@ def case_edit(request, pk):
                 expected_version=form.cleaned_data.get("version"),
                 **data,
             )
-        except StaleEdit as exc:
-            form.add_error(None, exc)
-        except services.CaseRuleError as exc:
+        except (StaleEdit, services.CaseRuleError) as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, _("ケースを保存しました。"))
@@ -245,16 +265,8 @@ def case_status(request, pk):
     case = _case(request, pk, "change")
     form = CaseStatusForm(request.POST, case=case)
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            services.case_transition(
-                actor=request.user,
-                case=case,
-                to_status=data["to_status"],
-                on=data["on"],
-                reason=data["reason"],
-                close_reason_kind=data["close_reason_kind"],
-            )
+            services.case_transition(actor=request.user, case=case, **form.cleaned_data)
         except services.CaseRuleError as exc:
             if exc.code == "date":
                 form.add_error("on", exc)
@@ -267,9 +279,6 @@ def case_status(request, pk):
     return render(
         request, "cases/case_status.html", {"case": case, "form": form, "persons": persons}
     )
-
-
-# ---------------------------------------------------------------- records
 
 
 def record_add(request, pk):
@@ -311,36 +320,18 @@ def record_add(request, pk):
 @reauth.recent_auth_required
 def records_pdf(request, pk):
     case = _case(request, pk, "records")
-    persons = selectors.case_persons(case)
     context = {
-        "case": case,
-        "persons": persons,
+        "persons": selectors.case_persons(case),
         "records": selectors.records_for_pdf(case),
-        "user": request.user,  # the reader {% contact %} asks about (no request here)
-        "printed_at": timezone.localtime(),
-        "printed_by": request.user,
     }
-    data = render_pdf("cases/pdf/records.html", context)
-    log_access(
-        user=request.user,
-        obj=case,
-        request=request,
-        outcome=AccessLog.Outcome.EXPORT,
+    return _case_pdf(
+        request,
+        case,
+        "cases/pdf/records.html",
+        context,
         detail="records_pdf",
+        filename=f"支援経過_{case.pk}.pdf",
     )
-    for cp in persons:  # the PDF carries each person's record: one row per person
-        log_access(
-            user=request.user,
-            obj=cp.person,
-            person_id=cp.person_id,
-            outcome=AccessLog.Outcome.EXPORT,
-            request=request,
-            detail=f"case:{case.pk}:records_pdf",
-        )
-    return pdf_response(data, f"支援経過_{case.pk}.pdf")
-
-
-# ---------------------------------------------------------------- assessment
 
 
 def assessment_add(request, pk):
@@ -360,447 +351,3 @@ def assessment_add(request, pk):
         return redirect("cases:case_detail", pk=case.pk)
     log_access(user=request.user, obj=case, request=request, detail="assessment_add")
     return render(request, "cases/assessment_form.html", {"form": form, "case": case})
-
-
-# ---------------------------------------------------------------- plans
-
-
-def _plan(request, case, plan_pk):
-    return get_object_or_404(
-        SupportPlan.objects.select_related("consent", "consent__person", "approved_by"),
-        pk=plan_pk,
-        case=case,
-    )
-
-
-def _roles_from_formset(formset):
-    return [
-        {k: f.cleaned_data.get(k) for k in ("concern", "agency", "method", "person", "due_on")}
-        for f in formset.forms
-        if f.cleaned_data and not f.is_blank()
-    ]
-
-
-ROLE_FIELDS = ("concern", "agency", "method", "person", "due_on")
-
-
-def _role_formset(request, case, initial=None):
-    initial = list(initial or [])
-    extra_rows = max(0, min(3 if not initial else 1, MAX_PLAN_ROLES - len(initial)))
-    return PlanRoleFormSet(
-        request.POST or None,
-        prefix="roles",
-        initial=initial + [{}] * extra_rows,
-        form_kwargs={"household": case.household},
-    )
-
-
-def _adding_role_row(request) -> bool:
-    return request.method == "POST" and "add_role" in request.POST
-
-
-def _forms_with_one_more_row(request, case):
-    """「行を追加」: the plan form again, unsaved, with what was typed and one more
-    empty role row (no script needed, nothing saved, no errors shown yet)."""
-    post = request.POST
-    form = PlanForm(initial={k: post.get(k, "") for k in ("person_wishes", "goals", "review_on")})
-    form.initial["version"] = post.get("version", "")
-    try:
-        rows = int(post.get("roles-TOTAL_FORMS", "0"))
-    except ValueError:
-        rows = 0
-    rows = max(0, min(rows, MAX_PLAN_ROLES))
-    typed = [{k: post.get(f"roles-{n}-{k}", "") for k in ROLE_FIELDS} for n in range(rows)]
-    initial = typed + ([{}] if rows < MAX_PLAN_ROLES else [])
-    formset = PlanRoleFormSet(
-        prefix="roles", initial=initial, form_kwargs={"household": case.household}
-    )
-    return form, formset
-
-
-def plan_add(request, pk):
-    case = _case(request, pk, "change")
-    if _adding_role_row(request):
-        form, formset = _forms_with_one_more_row(request, case)
-        return render(
-            request, "cases/plan_form.html", {"form": form, "formset": formset, "case": case}
-        )
-    form = PlanForm(request.POST or None)
-    formset = _role_formset(request, case)
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
-        data = form.cleaned_data
-        try:
-            plan = services.plan_create(
-                actor=request.user,
-                case=case,
-                person_wishes=data["person_wishes"],
-                goals=data["goals"],
-                review_on=data["review_on"],
-                roles=_roles_from_formset(formset),
-            )
-        except services.CaseRuleError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(
-                request, _("支援プラン（案）を作成しました。本人の同意を記録してください。")
-            )
-            return redirect(reverse("cases:plan_detail", args=[case.pk, plan.pk]) + "#plan-consent")
-    log_access(user=request.user, obj=case, request=request, detail="plan_add")
-    return render(request, "cases/plan_form.html", {"form": form, "formset": formset, "case": case})
-
-
-def plan_edit(request, pk, plan_pk):
-    case = _case(request, pk, "change")
-    plan = _plan(request, case, plan_pk)
-    if plan.status not in (PlanStatus.DRAFT, PlanStatus.CONSENTED):
-        messages.error(request, _("承認済みのプランは編集できません。改訂版を作成してください。"))
-        return redirect("cases:plan_detail", pk=case.pk, plan_pk=plan.pk)
-    if _adding_role_row(request):
-        form, formset = _forms_with_one_more_row(request, case)
-        return render(
-            request,
-            "cases/plan_form.html",
-            {"form": form, "formset": formset, "case": case, "plan": plan},
-        )
-    initial_roles = [
-        {
-            "concern": r.concern,
-            "agency": r.agency,
-            "method": r.method,
-            "person": r.person,
-            "due_on": r.due_on,
-        }
-        for r in plan.roles.all()
-    ]
-    form = PlanForm(
-        request.POST or None,
-        initial={
-            "person_wishes": plan.person_wishes,
-            "goals": plan.goals,
-            "review_on": plan.review_on,
-            "version": plan.version,
-        },
-    )
-    formset = _role_formset(request, case, initial_roles)
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
-        data = form.cleaned_data
-        was_consented = plan.status == PlanStatus.CONSENTED
-        try:
-            plan = services.plan_update(
-                actor=request.user,
-                plan=plan,
-                expected_version=data.get("version"),
-                person_wishes=data["person_wishes"],
-                goals=data["goals"],
-                review_on=data["review_on"],
-                roles=_roles_from_formset(formset),
-            )
-        except (StaleEdit, services.CaseRuleError) as exc:
-            form.add_error(None, exc)
-        else:
-            if was_consented and plan.status == PlanStatus.DRAFT:
-                messages.warning(
-                    request,
-                    _(
-                        "支援プランを保存しました。内容が変わったため本人同意の記録を外し、"
-                        "「作成中」に戻しました。変更後の内容を本人に確認し、同意を記録し直して"
-                        "ください。"
-                    ),
-                )
-                return redirect(
-                    reverse("cases:plan_detail", args=[case.pk, plan.pk]) + "#plan-consent"
-                )
-            messages.success(request, _("支援プランを保存しました。"))
-            return redirect("cases:plan_detail", pk=case.pk, plan_pk=plan.pk)
-    log_access(user=request.user, obj=case, request=request, detail=f"plan_edit:{plan.pk}")
-    return render(
-        request,
-        "cases/plan_form.html",
-        {"form": form, "formset": formset, "case": case, "plan": plan},
-    )
-
-
-def _principal(case):
-    persons = selectors.case_persons(case)
-    return persons[0].person if persons else None
-
-
-def plan_detail(
-    request, pk, plan_pk, *, approve_form=None, consent_form=None, new_consent_form=None
-):
-    case = _case(request, pk, "records")
-    plan = _plan(request, case, plan_pk)
-    if approve_form is None and case.can_change and plan.status == PlanStatus.CONSENTED:
-        approve_form = PlanApproveForm()
-    uncovered = services.plan_uncovered_agencies(plan) if plan.consent_id else []
-    # A consent is recorded here, in place: chosen from those recorded, or a new one.
-    # A consented plan whose consent misses a role agency may take another.
-    takes_consent = case.can_change and (
-        plan.status == PlanStatus.DRAFT or (plan.status == PlanStatus.CONSENTED and uncovered)
-    )
-    if takes_consent:
-        role_agencies = {r.agency_id for r in plan.roles.all()} - {case.lead_agency_id}
-        consent_form = consent_form or PlanConsentForm(case=case, role_agency_ids=role_agencies)
-        new_consent_form = new_consent_form or PlanNewConsentForm(
-            plan=plan, principal=_principal(case)
-        )
-    else:
-        consent_form = new_consent_form = None
-    review_form = (
-        PlanReviewForm(initial={"reviewed_on": timezone.localdate()})
-        if (case.can_change and plan.status in (PlanStatus.ACTIVE, PlanStatus.REVIEWED))
-        else None
-    )
-    log_access(user=request.user, obj=case, request=request, detail=f"plan:{plan.pk}")
-    return render(
-        request,
-        "cases/plan_detail.html",
-        {
-            "case": case,
-            "plan": plan,
-            "roles": plan.roles.select_related("agency", "person"),
-            "reviews": plan.reviews.select_related("by"),
-            "consent_form": consent_form,
-            "new_consent_form": new_consent_form,
-            "review_form": review_form,
-            "approve_form": approve_form,
-            "uncovered": uncovered,
-            "preview": sharing.preview_plan_approval(plan)
-            if case.can_change and plan.status == PlanStatus.CONSENTED and not uncovered
-            else [],
-        },
-    )
-
-
-def _after_consent(case, plan):
-    anchor = "#plan-approve" if plan.status == PlanStatus.CONSENTED else "#plan-consent"
-    return redirect(reverse("cases:plan_detail", args=[case.pk, plan.pk]) + anchor)
-
-
-@require_POST
-def plan_consent(request, pk, plan_pk):
-    case = _case(request, pk, "change")
-    plan = _plan(request, case, plan_pk)
-    form = PlanConsentForm(request.POST, case=case)
-    if form.is_valid():
-        try:
-            plan = services.plan_record_consent(
-                actor=request.user,
-                plan=plan,
-                consent=form.cleaned_data["consent"],
-                consented_on=form.cleaned_data["consented_on"],
-            )
-        except services.CaseRuleError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("プランへの本人同意を記録しました。"))
-            return _after_consent(case, plan)
-    return plan_detail(request, pk, plan_pk, consent_form=form)
-
-
-@require_POST
-def plan_consent_new(request, pk, plan_pk):
-    """Record a new 本人同意 on the plan page and use it for the plan."""
-    case = _case(request, pk, "change")
-    plan = _plan(request, case, plan_pk)
-    form = PlanNewConsentForm(request.POST, plan=plan)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            plan = services.plan_record_new_consent(
-                actor=request.user,
-                plan=plan,
-                person=data["person"],
-                agencies=data["agencies"],
-                purpose=data["purpose"],
-                method=data["method"],
-                obtained_on=data["obtained_on"],
-            )
-        except services.CaseRuleError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("本人同意を記録し、プランへの同意にしました。"))
-            return _after_consent(case, plan)
-    return plan_detail(request, pk, plan_pk, new_consent_form=form)
-
-
-@require_POST
-def plan_approve(request, pk, plan_pk):
-    case = _case(request, pk, "change")
-    plan = _plan(request, case, plan_pk)
-    form = PlanApproveForm(request.POST)
-    if form.is_valid():
-        try:
-            services.plan_approve(
-                actor=request.user, plan=plan, approved_on=form.cleaned_data["on"]
-            )
-        except services.CaseRuleError as exc:
-            if exc.code != "date":
-                _errors_to_messages(request, exc)
-                return redirect("cases:plan_detail", pk=case.pk, plan_pk=plan.pk)
-            form.add_error("on", exc)
-        else:
-            messages.success(request, _("プランを承認し、実施中のプランにしました。"))
-            return redirect("cases:plan_detail", pk=case.pk, plan_pk=plan.pk)
-    return plan_detail(request, pk, plan_pk, approve_form=form)
-
-
-@require_POST
-def plan_review(request, pk, plan_pk):
-    case = _case(request, pk, "change")
-    plan = _plan(request, case, plan_pk)
-    form = PlanReviewForm(request.POST)
-    if form.is_valid():
-        try:
-            services.plan_review(actor=request.user, plan=plan, **form.cleaned_data)
-        except services.CaseRuleError as exc:
-            _errors_to_messages(request, exc)
-        else:
-            messages.success(request, _("プランの評価を記録しました。"))
-            return redirect("cases:plan_detail", pk=case.pk, plan_pk=plan.pk)
-    return render(
-        request,
-        "cases/plan_detail.html",
-        {
-            "case": case,
-            "plan": plan,
-            "roles": plan.roles.select_related("agency", "person"),
-            "reviews": plan.reviews.select_related("by"),
-            "review_form": form,
-            "uncovered": [],
-        },
-    )
-
-
-@require_POST
-def plan_revise(request, pk, plan_pk):
-    case = _case(request, pk, "change")
-    plan = _plan(request, case, plan_pk)
-    try:
-        new = services.plan_revise(actor=request.user, plan=plan)
-    except services.CaseRuleError as exc:
-        _errors_to_messages(request, exc)
-        return redirect("cases:plan_detail", pk=case.pk, plan_pk=plan.pk)
-    messages.success(request, _("改訂版（案）を作成しました。"))
-    return redirect("cases:plan_edit", pk=case.pk, plan_pk=new.pk)
-
-
-@reauth.recent_auth_required
-def plan_pdf(request, pk, plan_pk):
-    case = _case(request, pk, "records")
-    plan = _plan(request, case, plan_pk)
-    context = {
-        "case": case,
-        "plan": plan,
-        "roles": plan.roles.select_related("agency", "person"),
-        "persons": selectors.case_persons(case),
-        "user": request.user,  # the reader {% contact %} asks about (no request here)
-        "printed_at": timezone.localtime(),
-        "printed_by": request.user,
-    }
-    data = render_pdf("cases/pdf/plan.html", context)
-    log_access(
-        user=request.user,
-        obj=case,
-        request=request,
-        outcome=AccessLog.Outcome.EXPORT,
-        detail=f"plan_pdf:{plan.pk}",
-    )
-    for cp in context["persons"]:  # one row per person whose plan left as a PDF
-        log_access(
-            user=request.user,
-            obj=cp.person,
-            person_id=cp.person_id,
-            outcome=AccessLog.Outcome.EXPORT,
-            request=request,
-            detail=f"case:{case.pk}:plan_pdf:{plan.pk}",
-        )
-    return pdf_response(data, f"支援プラン_{case.pk}_第{plan.number}版.pdf")
-
-
-# ---------------------------------------------------------------- sharing
-
-
-def case_share(request, pk):
-    case = _case(request, pk, "change")
-    form = reauth.add_password_field(ShareForm(request.POST or None, case=case), request)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and reauth.override_confirmed(request, form, bool(form.cleaned_data["exemption_reason"]))
-    ):
-        data = form.cleaned_data
-        try:
-            services.case_share(
-                actor=request.user,
-                case=case,
-                agency=data["agency"],
-                scope=data["scope"],
-                consent=data["consent"],
-                exemption_reason=data["exemption_reason"],
-                note=data["note"],
-            )
-        except sharing.SharingRefused as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(
-                request, _("%(agency)sと共有しました。") % {"agency": data["agency"].name}
-            )
-            return redirect("cases:case_detail", pk=case.pk)
-    grants = sharing.grants_for_case(case)
-    log_access(user=request.user, obj=case, request=request, detail="share")
-    return render(
-        request,
-        "cases/share_form.html",
-        {
-            "form": form,
-            "case": case,
-            "grants": grants,
-            "scopes": GrantScope,
-            "access": sharing.effective_access(case),
-        },
-    )
-
-
-def access_preview(request, pk):
-    """htmx: what sharing with (or referring to) the chosen agency in the chosen scope
-    would give it, before the share or referral form is sent (sharing.preview_access).
-    kind=referral for the referral form, whose basis is recorded on acceptance."""
-    case = _case(request, pk, "change")
-    raw_agency = request.GET.get("agency") or request.GET.get("to_agency") or ""
-    scope = request.GET.get("scope") or ""
-    agency = None
-    if raw_agency.isascii() and raw_agency.isdigit() and scope in GrantScope.values:
-        agency = Agency.objects.filter(pk=int(raw_agency), is_active=True).first()
-    changes = []
-    if agency is not None and agency.pk != case.lead_agency_id:
-        kind = request.GET.get("kind", "share")
-        exemption = request.GET.get("exemption_reason", "")
-        basis = sharing.share_basis(
-            kind=kind, exemption_reason=exemption if exemption in ExemptionReason.values else ""
-        )
-        changes = sharing.preview_access(case, add=[(agency, basis, scope)])
-    return render(
-        request,
-        "cases/_access_preview.html",
-        {"changes": changes, "is_lead": agency is not None and agency.pk == case.lead_agency_id},
-    )
-
-
-@require_POST
-def grant_end(request, pk, grant_pk):
-    case = _case(request, pk, "change")
-    grant = get_object_or_404(AccessGrant, pk=grant_pk, case=case, revoked_at__isnull=True)
-    try:
-        services.grant_end(
-            actor=request.user,
-            grant=grant,
-            # The page posts no reason; one sent anyway is kept, less what PostgreSQL
-            # cannot store (NUL).
-            reason=request.POST.get("reason", "").replace("\x00", "")[:200],
-        )
-    except services.CaseRuleError as exc:
-        _errors_to_messages(request, exc)
-    else:
-        messages.success(request, _("共有を終了しました。"))
-    return redirect("cases:case_share", pk=case.pk)

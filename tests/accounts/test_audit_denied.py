@@ -28,7 +28,7 @@ APPS = [app for app in project_apps() if app != "common"]
 
 # getter -> the object_type its DENIED rows carry.
 PERSONAL = {
-    "cases.sharing.get_case_for_user": "cases.case",
+    "cases.sharing.visibility.get_case_for_user": "cases.case",
     "households.access.get_household_for_user": "households.household",
     "intake.access.get_consultation_for_user": "intake.consultation",
     "intake.selectors.get_sheet_for_user": "intake.connectsheet",

@@ -1,0 +1,194 @@
+"""The ledger's reads: which cases a user may see, and at what level, filtered in SQL
+through django-guardian's permission tables."""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from accounts.audit import log_access
+from accounts.models import AccessLog, Agency
+from cases.choices import SCOPE_ORDER, GrantScope
+from cases.models import AccessGrant, Case, CaseGroupObjectPermission, CaseUserObjectPermission
+from cases.sharing.rules import ACTION_PERM
+
+
+def _perm_q(user, codename: str, case_ref="pk"):
+    # The user's group ids as literals (not a join through auth_user_groups): the planner
+    # then knows how selective the filter is (make bench: case list 430 ms -> ~50 ms).
+    group_perm = CaseGroupObjectPermission.objects.filter(
+        content_object=OuterRef(case_ref),
+        group_id__in=user.agency_group_ids,
+        permission__codename=codename,
+    )
+    user_perm = CaseUserObjectPermission.objects.filter(
+        content_object=OuterRef(case_ref), user=user, permission__codename=codename
+    )
+    return Exists(group_perm) | Exists(user_perm)
+
+
+def _is_case_worker(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and user.works_on_cases)
+
+
+def cases_visible_to(user, *, action: str = "summary") -> QuerySet[Case]:
+    """Cases the user may see at least at `action` level, filtered in SQL."""
+    if not _is_case_worker(user):
+        return Case.objects.none()
+    return Case.objects.filter(_perm_q(user, ACTION_PERM[action]))
+
+
+def case_ids_visible_q(user, *, action: str = "summary", field: str = "case_id") -> Q:
+    """The same rule as cases_visible_to, as a condition on a column holding case ids
+    (`field`): `field IN (the user's case ids)`, read from the permission tables as
+    uncorrelated subqueries. PostgreSQL hashes them once per query, so filtering or
+    counting a million support records probes a hash instead of running two EXISTS per
+    row (make bench-drilldown: 1.5 s -> 0.25 s)."""
+    if not _is_case_worker(user):
+        return Q(**{f"{field}__in": []})
+    codename = ACTION_PERM[action]
+    by_group = CaseGroupObjectPermission.objects.filter(
+        group_id__in=user.agency_group_ids, permission__codename=codename
+    ).values("content_object_id")
+    direct = CaseUserObjectPermission.objects.filter(
+        user=user, permission__codename=codename
+    ).values("content_object_id")
+    return Q(**{f"{field}__in": by_group}) | Q(**{f"{field}__in": direct})
+
+
+def with_access(queryset: QuerySet[Case], user) -> QuerySet[Case]:
+    """Annotate what the user may do with each case, in the same query."""
+    return queryset.annotate(
+        can_records=_perm_q(user, "view_case_records"),
+        can_full=_perm_q(user, "view_case"),
+        can_change=_perm_q(user, "change_case"),
+        can_confidential=_perm_q(user, "view_case_confidential"),
+    )
+
+
+def held_on_case(user, pk) -> set[str]:
+    """The codenames of the case permissions the user holds on case pk, through their
+    agencies' groups or directly: one query (a UNION of the two guardian tables)."""
+    by_group = CaseGroupObjectPermission.objects.filter(
+        content_object_id=pk, group_id__in=user.agency_group_ids
+    ).values_list("permission__codename", flat=True)
+    direct = CaseUserObjectPermission.objects.filter(content_object_id=pk, user=user).values_list(
+        "permission__codename", flat=True
+    )
+    return set(by_group.union(direct))
+
+
+def _is_id(pk) -> bool:
+    """Whether pk can be a case's id. A number from a URL or query string may be any
+    size; held_on_case compares it through a foreign key, where Django does not treat an
+    out-of-range number as matching nothing (SQLite raises OverflowError)."""
+    try:
+        return 0 < int(pk) < 2**63
+    except (TypeError, ValueError):
+        return False
+
+
+def get_case_for_user(user, pk, *, action: str = "summary", request=None) -> Case:
+    """Fetch a case the user may see at `action` level, or 404 (never 403: a case the
+    user may not see is not confirmed to exist). The refusal is logged."""
+    case = None
+    if _is_case_worker(user) and _is_id(pk):
+        # Two small queries (what the user holds on this case, then the case) instead of
+        # with_access's eight EXISTS: the same flags, for a fraction of the Python time
+        # (make bench: case page -5 ms). Lists keep with_access.
+        held = held_on_case(user, pk)
+        if ACTION_PERM[action] in held:
+            case = (
+                Case.objects.select_related(
+                    "household", "household__district", "lead_agency", "lead_staff"
+                )
+                .filter(pk=pk)
+                .first()
+            )
+        if case is not None:
+            case.can_records = "view_case_records" in held
+            case.can_full = "view_case" in held
+            case.can_change = "change_case" in held
+            case.can_confidential = "view_case_confidential" in held
+    if case is None:
+        if user is not None and user.is_authenticated:
+            log_access(
+                user=user,
+                object_type="cases.case",
+                object_id=str(pk),
+                outcome=AccessLog.Outcome.DENIED,
+                request=request,
+                detail=action,
+            )
+        raise Http404
+    return case
+
+
+def can(user, case: Case, action: str) -> bool:
+    if not _is_case_worker(user):
+        return False
+    return cases_visible_to(user, action=action).filter(pk=case.pk).exists()
+
+
+def can_correct_record(user, case: Case, record) -> bool:
+    """訂正 of a support record: its own agency's staff who still see the case's records,
+    or the lead (who may edit the case). case comes from get_case_for_user, whose flags
+    say what the user holds."""
+    if not _is_case_worker(user) or record.case_id != case.pk:
+        return False
+    can_records = getattr(case, "can_records", None)
+    if can_records is None:
+        can_records = can(user, case, "records")
+    if not can_records:
+        return False
+    can_change = getattr(case, "can_change", None)
+    if can_change is None:
+        can_change = can(user, case, "change")
+    return bool(can_change) or record.agency_id in user.agency_ids
+
+
+def grants_for_case(case: Case) -> QuerySet[AccessGrant]:
+    return (
+        AccessGrant.objects.filter(case=case)
+        .select_related("agency", "user", "consent", "consent__person", "granted_by", "revoked_by")
+        .order_by("revoked_at", "-granted_at")
+    )
+
+
+def user_scope(user, case: Case) -> str | None:
+    """The widest scope the user holds on the case (for showing what they see). Uses
+    the flags get_case_for_user annotated (can_change, can_full, can_records) where
+    present, so the case page asks no further query for the common scopes."""
+    for scope in reversed(SCOPE_ORDER):
+        action = {
+            GrantScope.LEAD: "change",
+            GrantScope.FULL: "full",
+            GrantScope.RECORDS: "records",
+            GrantScope.SUMMARY: "summary",
+            GrantScope.MEETING_BRIEF: "brief",
+        }[scope]
+        allowed = getattr(case, f"can_{action}", None)
+        if allowed is None:
+            allowed = can(user, case, action)
+        if allowed:
+            return scope
+    return None
+
+
+def agency_can_see(agency: Agency, case: Case, action: str = "summary") -> bool:
+    return CaseGroupObjectPermission.objects.filter(
+        content_object=case, group__agency=agency, permission__codename=ACTION_PERM[action]
+    ).exists()
+
+
+def outreach_targets_visible_q(user) -> Q | None:
+    """③ アウトリーチ targets exist before any consent: only the desk and the agency the
+    target is assigned to see them. A Q over outreach.OutreachTarget; None means nothing."""
+    if not _is_case_worker(user):
+        return None
+    if user.is_desk_staff:
+        return Q()
+    return Q(assigned_agency_id__in=user.agency_ids)
+
+
+def consultations_visible_q(user) -> Q:
+    """Consultations visible beyond the receiving agency: those on a case the user sees in full."""
+    return Q(case_link__case__in=cases_visible_to(user, action="full").values("pk"))
