@@ -1,6 +1,6 @@
 """Who may see a household, as django-guardian stores it.
 
-The foundation rule: the agency that registered a household sees it. cases/sharing.py
+The foundation rule: the agency that registered a household sees it. cases.sharing
 adds and removes further grants through grant_household/revoke_household when it shares
 a case; this module is the only place in households that touches guardian.
 """
@@ -252,7 +252,7 @@ def require_basis_to_pass_on(
 # households.contact, which asks the functions below. The rule: a household not under
 # 住所秘匿 shows them to every case worker a page about it is shown to; one under 住所秘匿
 # only to the agencies granted its confidential details (its registering agency and the
-# lead of one of its cases, cases/sharing.py). A person is "in hiding" when they are or
+# lead of one of its cases, cases.sharing). A person is "in hiding" when they are or
 # were a member of a 住所秘匿 household: their own phones moved with them, so they are
 # hidden wherever the person appears unless the user holds that household's details.
 # Decisions are remembered on the instance per user, so a page asks each one once.

@@ -3,7 +3,7 @@
 from django.dispatch import Signal
 
 # Sent inside the transaction that withdrew (or expired) a consent: sender=Consent,
-# consent=..., actor=... cases/sharing.py revokes the grants the consent supported.
+# consent=..., actor=... cases.sharing revokes the grants the consent supported.
 consent_ended = Signal()
 # Sent when a household's 住所秘匿 flag changes: household=..., actor=...
 household_confidentiality_changed = Signal()

@@ -1,6 +1,6 @@
 """Who sees which consultation. The receiving agency's case workers see theirs; apps
 above intake (cases) widen this through register_visibility, so the one policy in
-cases/sharing.py decides without intake importing it."""
+cases.sharing decides without intake importing it."""
 
 from django.db.models import Q, QuerySet
 from django.http import Http404

@@ -1,6 +1,6 @@
 """Reads for 相談受付 and つなぐシート, named for the question they answer.
 
-Consultations are filtered by intake.access (which cases/sharing.py widens); sheets by
+Consultations are filtered by intake.access (which cases.sharing widens); sheets by
 the rule of the つなぐシート: the sender sees their own, the desk sees all.
 """
 

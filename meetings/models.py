@@ -1,7 +1,7 @@
 """Meetings: 支援会議, 重層的支援会議 and the other tables where agencies meet.
 
 Writes go through meetings.services; who may see what is decided in
-meetings/selectors.py (meetings) on top of cases/sharing.py (cases).
+meetings/selectors.py (meetings) on top of cases.sharing (cases).
 """
 
 from django.conf import settings

@@ -4,7 +4,7 @@ Who sees a meeting (ISSUE 4 rule 6): its members, the users who attended, the ch
 and the staff of the organising agency; everyone else gets 404. Who reads its agenda
 briefs and minutes: the chair and organising agency's staff; for a 支援会議 a member
 only once their 守秘義務 acknowledgement is recorded; for other kinds members and
-attendees. Access to the cases themselves is decided by cases/sharing.py alone.
+attendees. Access to the cases themselves is decided by cases.sharing alone.
 """
 
 import datetime as dt

@@ -1,6 +1,6 @@
 """Reads for アウトリーチ, filtered in SQL by who may see them.
 
-Visibility rule (to live in cases/sharing.py, which owns every access decision; it is
+Visibility rule (to live in cases.sharing, which owns every access decision; it is
 kept here until it moves, and mirrors sharing.py's shape): an outreach target exists
 before any consent, so no case grant can cover it. It is seen only by
 

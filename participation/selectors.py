@@ -2,7 +2,7 @@
 
 Opportunities (参加先) and the host development log are not personal data: every case
 worker sees them. Placements name a person, so they follow the case sharing policy
-(cases/sharing.py): desk staff see them all; others see the placements whose case they
+(cases.sharing): desk staff see them all; others see the placements whose case they
 may read the records of (cases_visible_to(user, action="records")). A placement with
 no case is the desk's alone.
 """

@@ -6,7 +6,7 @@ The two legal rules live here:
   agency, members', attendees'); the case's lead agency holds the case already.
 - 支援会議 (社会福祉法106条の6): a case may be discussed without consent; each member
   gets a meeting-scoped grant (basis MEETING, scope MEETING_BRIEF) through
-  cases/sharing.py, revoked when the member leaves, the case leaves the agenda or the
+  cases.sharing, revoked when the member leaves, the case leaves the agenda or the
   meeting is cancelled.
 Decisions flow into the case only through cases.services.
 

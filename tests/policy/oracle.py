@@ -1,6 +1,6 @@
 """The sharing policy as a small model: DESIGN.md "Who may see what", read as a spec.
 
-Written apart from cases/sharing.py and households/access.py and sharing no code with
+Written apart from cases.sharing and households/access.py and sharing no code with
 them (no Django either): it is told the facts (who works where, which consents, which
 referrals, shares, plans, meetings and surveys exist) and answers, for a user and a
 page, whether the page opens and which kinds of content it may show:

@@ -9,7 +9,7 @@ makes the default size fit in a few minutes. This deliberately bypasses the serv
 simple-history and the action log: it is synthetic benchmark data, never real records,
 and the product itself never writes this way. The guardian rows (CaseGroupObjectPermission,
 HouseholdGroupObjectPermission) are written to match the AccessGrant ledger exactly as
-cases/sharing.py and households/access.py would (see SCOPE_PERMS).
+cases.sharing and households/access.py would (see SCOPE_PERMS).
 
 Same --seed and --households on an empty database give the same rows.
 """
