@@ -1,7 +1,8 @@
 """The ledger's reads: which cases a user may see, and at what level, filtered in SQL
 through django-guardian's permission tables."""
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.contrib.auth.models import Permission
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from accounts.audit import log_access
@@ -11,16 +12,29 @@ from cases.models import AccessGrant, Case, CaseGroupObjectPermission, CaseUserO
 from cases.sharing.rules import ACTION_PERM
 
 
+def _permission_id(codename: str) -> Subquery:
+    # The permission's id as an uncorrelated subquery, computed once per query (an
+    # InitPlan), not a join on auth_permission.codename inside each EXISTS: that join
+    # read the permission table once per case tested (make bench: case list ?q=山田,
+    # 713 cases tested, 26 of its 54 ms).
+    return Subquery(
+        Permission.objects.filter(
+            codename=codename, content_type__app_label="cases", content_type__model="case"
+        ).values("pk")[:1]
+    )
+
+
 def _perm_q(user, codename: str, case_ref="pk"):
     # The user's group ids as literals (not a join through auth_user_groups): the planner
     # then knows how selective the filter is (make bench: case list 430 ms -> ~50 ms).
+    permission = _permission_id(codename)
     group_perm = CaseGroupObjectPermission.objects.filter(
         content_object=OuterRef(case_ref),
         group_id__in=user.agency_group_ids,
-        permission__codename=codename,
+        permission_id=permission,
     )
     user_perm = CaseUserObjectPermission.objects.filter(
-        content_object=OuterRef(case_ref), user=user, permission__codename=codename
+        content_object=OuterRef(case_ref), user=user, permission_id=permission
     )
     return Exists(group_perm) | Exists(user_perm)
 
