@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db import connections, router
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -103,6 +105,18 @@ def households_visible_to(user) -> QuerySet[Household]:
     return Household.objects.filter(_perm_exists(user, "view_household"))
 
 
+def households_visible_to_probed(user) -> QuerySet[Household]:
+    """households_visible_to for a query whose other conditions already narrow the
+    households to a few thousand at most (an indexed search): each is tested by one
+    index probe of the grants (household_grant_sql's probe), whoever the user is."""
+    if not user.is_authenticated or not user.works_on_cases:
+        return Household.objects.none()
+    sql, params = household_grant_sql(
+        user, f'"{Household._meta.db_table}"."id"', "view_household", probe=True
+    )
+    return Household.objects.filter(RawSQL(sql, params, output_field=BooleanField()))
+
+
 def with_access_flags(queryset: QuerySet[Household], user) -> QuerySet[Household]:
     """Annotate can_change and can_see_confidential for the user, in the same query."""
     return queryset.annotate(
@@ -111,15 +125,28 @@ def with_access_flags(queryset: QuerySet[Household], user) -> QuerySet[Household
     )
 
 
-def household_grant_sql(user, column: str, codename: str) -> tuple[str, list]:
+def household_grant_sql(
+    user, column: str, codename: str, *, probe: bool = False
+) -> tuple[str, list]:
     """The same rule as _perm_exists, as an SQL condition on a household id `column`,
     for the hand-written search walks (households.selectors), whose ORM spelling cost
-    more Python time than their SQL. Works on PostgreSQL and SQLite."""
+    more Python time than their SQL. Works on PostgreSQL and SQLite.
+
+    probe: test each row the rest of the query let through with one probe of the
+    grants' index. On PostgreSQL the OFFSET 0 keeps the EXISTS from becoming a join,
+    which for a city's desk hashes all of its 75,000 grants to keep 1,800 households
+    (household search 「山田」 at 100,000 households, EXPLAIN ANALYZE: 21 -> 7 ms)."""
     groups = list(user.agency_group_ids) if user.is_authenticated else []
     if not groups:
         return "1 = 0", []
     grants, where, params = _group_grants_sql(groups, codename)
-    sql = f"EXISTS (SELECT 1 FROM {grants} g WHERE g.content_object_id = {column} AND {where})"
+    offset = ""
+    if probe and connections[router.db_for_read(Household)].vendor == "postgresql":
+        offset = " OFFSET 0"
+    sql = (
+        f"EXISTS (SELECT 1 FROM {grants} g WHERE g.content_object_id = {column} "
+        f"AND {where}{offset})"
+    )
     return sql, params
 
 

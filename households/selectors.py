@@ -14,6 +14,7 @@ from common import kana, paging, textsearch, wareki
 from households.access import (
     contact_visible_sql,
     households_visible_to,
+    households_visible_to_probed,
     sees_few_households,
     visible_household_ids_sql,
     visible_household_sql,
@@ -68,21 +69,20 @@ def _other_match(user, kind: str, value) -> Q:
     if kind == "birth_date":
         return Q(pk__in=_with_current_member(Q(birth_date=value)))
     match = Q()
-    few = sees_few_households(user)
     for term in value.split():
-        if few:
-            # A partner: test each of its few households (stored bigram arrays and two
-            # index probes for its members) rather than gather the city's matches.
-            sql, params = _text_row_sql(user, term)
-            match &= Q(RawSQL(sql, params, output_field=BooleanField()))
-        else:
-            sql, params = _text_match_sql(user, term)
-            match &= Q(pk__in=RawSQL(sql, params))
+        sql, params = _text_row_sql(user, term)
+        match &= Q(RawSQL(sql, params, output_field=BooleanField()))
     return match
 
 
 def _text_row_sql(user, term: str) -> tuple[str, list]:
-    """_text_match_sql's test as a condition on the household row of the query."""
+    """Whether the household row of the query has term in its name, its address (when
+    the user may see it) or a current member's name, as one condition on that row.
+
+    On PostgreSQL each part is read from a GIN index of the household table (common.
+    textsearch; the members' names from member_name_bigrams, households 0008), so for a
+    city's desk PostgreSQL ORs three bitmaps and tests only those households for
+    visibility, and for a partner it tests its few households' stored arrays."""
     alias = router.db_for_read(Household)
     h = f'"{_H}"'
     name, name_params = textsearch.contains_sql(
@@ -91,54 +91,34 @@ def _text_row_sql(user, term: str) -> tuple[str, list]:
     address, address_params = textsearch.contains_sql(
         f"{h}.address", term, bigrams=f"{h}.address_bigrams", alias=alias
     )
-    contact, contact_params = contact_visible_sql(user, h)
-    person, person_params = textsearch.contains_sql(
-        "(p.family_name || p.given_name)", term, bigrams="p.name_bigrams", alias=alias
-    )
-    sql = (
-        f"(({name}) OR ({address} AND {contact}) OR EXISTS (SELECT 1 FROM {_M} m "
-        f"JOIN {_P} p ON p.id = m.person_id WHERE m.household_id = {h}.id "
-        f"AND m.until IS NULL AND {person}))"
-    )
-    return sql, [*name_params, *address_params, *contact_params, *person_params]
-
-
-def _text_match_sql(user, term: str) -> tuple[str, list]:
-    """Ids of the households whose name, address or a current member's name contains
-    term, as one UNION: each branch is read from its GIN index (common.textsearch), and
-    the union is a small set of ids that PostgreSQL joins to what the user may see.
-    (An OR of the three inside one WHERE made it scan every household testing each.)"""
-    alias = router.db_for_read(Household)
-    name, name_params = textsearch.contains_sql(
-        "h.name", term, bigrams="h.name_bigrams", alias=alias
-    )
-    address, address_params = textsearch.contains_sql(
-        "h.address", term, bigrams="h.address_bigrams", alias=alias
-    )
     # 住所秘匿: a search by address must not confirm where a hidden household lives.
-    contact, contact_params = contact_visible_sql(user, "h")
+    contact, contact_params = contact_visible_sql(user, h)
+    member, member_params = _member_name_sql(h, term, alias)
+    sql = f"(({name}) OR ({address} AND {contact}) OR ({member}))"
+    return sql, [*name_params, *address_params, *contact_params, *member_params]
+
+
+def _member_name_sql(h: str, term: str, alias: str) -> tuple[str, list]:
+    """A current member of household `h` has term in their name.
+
+    On PostgreSQL the household's member_name_bigrams (the union of its current members'
+    name bigrams, kept by triggers) answers a term of one or two characters by itself;
+    a longer term's pairs may come from two members (「山田」 and 「田中」 hold the pairs
+    of 「山田中」), so those households' members are then checked by LIKE. SQLite has
+    no such column: each household's members are checked by LIKE."""
     person, person_params = textsearch.contains_sql(
         "(p.family_name || p.given_name)", term, bigrams="p.name_bigrams", alias=alias
     )
-    members = (
-        f"SELECT m.household_id FROM {_M} m JOIN {_P} p ON p.id = m.person_id "
-        f"WHERE m.until IS NULL AND {person}"
+    exists = (
+        f"EXISTS (SELECT 1 FROM {_M} m JOIN {_P} p ON p.id = m.person_id "
+        f"WHERE m.household_id = {h}.id AND m.until IS NULL AND {person})"
     )
-    if connections[alias].vendor == "postgresql":
-        # Each matching person's household through the membership index (a few
-        # thousand probes), not a hash join over every membership of the city, which
-        # PostgreSQL's default random_page_cost prefers (make bench: 「山田」 33 -> 8 ms).
-        members = (
-            f"SELECT m.household_id FROM {_P} p CROSS JOIN LATERAL (SELECT m.household_id "
-            f"FROM {_M} m WHERE m.person_id = p.id AND m.until IS NULL OFFSET 0) m "
-            f"WHERE {person}"
-        )
-    sql = (
-        f"SELECT h.id FROM {_H} h WHERE {name} "
-        f"UNION SELECT h.id FROM {_H} h WHERE {address} AND {contact} "
-        f"UNION {members}"
-    )
-    return sql, [*name_params, *address_params, *contact_params, *person_params]
+    if connections[alias].vendor != "postgresql":
+        return exists, person_params
+    indexed = f"{h}.member_name_bigrams @> %s::text[]"
+    if len(term) <= 2:
+        return indexed, [textsearch.tokens(term)]
+    return f"{indexed} AND {exists}", [textsearch.tokens(term), *person_params]
 
 
 # ---------------------------------------------------------------- kana and phone: index walks
@@ -392,12 +372,19 @@ def household_search_page(
         return paging.Page([])
     if kind in ("kana", "phone"):
         return _walk_page(user, kind, value, after=after, before=before, per_page=per_page)
-    # The filters on the households themselves (not "pk IN (those ids)"): PostgreSQL
-    # then finds the matches first and sorts only those.
-    households = with_members(
-        households_visible_to(user).filter(_other_match(user, kind, value))
-    ).order_by("name", "pk")
-    return paging.limit_page(households, page, per_page=per_page)
+    return paging.limit_page(matching_households(user, kind, value), page, per_page=per_page)
+
+
+def matching_households(user, kind: str, value) -> QuerySet[Household]:
+    """The households of a text or birth-date search, in the order the page lists them.
+
+    The filters are on the households themselves (not "pk IN (those ids)"): PostgreSQL
+    then finds the matches first and sorts only those. A partner's few households are
+    left to the planner (it starts from them); a desk that sees most of the city tests
+    each match for visibility rather than join its whole list of grants."""
+    visible = households_visible_to if sees_few_households(user) else households_visible_to_probed
+    households = visible(user).filter(_other_match(user, kind, value))
+    return with_members(households).order_by("name", "pk")
 
 
 def recent_households_page(user, *, after: str = "", before: str = "", per_page=SEARCH_PAGE):
