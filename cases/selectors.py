@@ -3,8 +3,8 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import router
-from django.db.models import Prefetch, Q, QuerySet
+from django.db import connections, router
+from django.db.models import BooleanField, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
@@ -40,7 +40,15 @@ def case_list(user, *, q: str = "", status: str = "open", mine: bool = False) ->
         qs = qs.filter(lead_staff=user)
     for term in (q or "").split():
         sql, params = _text_match_sql(term)
-        qs = qs.filter(pk__in=RawSQL(sql, params))
+        if connections[router.db_for_read(Case)].vendor == "postgresql":
+            # The matching ids first (one InitPlan), then those cases by primary key.
+            # As "id IN (…)" PostgreSQL guessed the matches many and walked every case
+            # in date order testing each against them (「山田」 at 100,000 households:
+            # 230 ms instead of 15).
+            sql = f'"{Case._meta.db_table}"."id" = ANY(ARRAY({sql}))'
+            qs = qs.filter(RawSQL(sql, params, output_field=BooleanField()))
+        else:
+            qs = qs.filter(pk__in=RawSQL(sql, params))
     return (
         qs.select_related("household", "lead_agency", "lead_staff")
         .prefetch_related(
@@ -67,11 +75,16 @@ def _text_match_sql(term: str) -> tuple[str, list]:
     name, name_params = textsearch.contains_sql(
         "h.name", term, bigrams="h.name_bigrams", alias=alias
     )
-    sql = (
-        f"SELECT c.id FROM {cases} c WHERE {title} "
-        f"UNION SELECT c.id FROM {cases} c JOIN {households} h ON h.id = c.household_id "
-        f"WHERE {name}"
-    )
+    by_household = f"SELECT c.id FROM {cases} c JOIN {households} h ON h.id = c.household_id"
+    if connections[alias].vendor == "postgresql":
+        # Each matching household's cases through the cases' household index (a few
+        # thousand probes for 「山田」 in a city), not a hash join that reads every case
+        # of the city, which PostgreSQL prefers at its default costs.
+        by_household = (
+            f"SELECT c.id FROM {households} h CROSS JOIN LATERAL (SELECT c.id FROM "
+            f"{cases} c WHERE c.household_id = h.id OFFSET 0) c"
+        )
+    sql = f"SELECT c.id FROM {cases} c WHERE {title} UNION {by_household} WHERE {name}"
     params = [*title_params, *name_params]
     if kana.is_kana(term):
         sql += (

@@ -306,6 +306,13 @@ def test_case_list_search_reads_the_bigram_indexes(city, who):
     assert_text_search_indexed(
         plan, "cases_case_title_bigrams", "households_household_name_bigrams"
     )
+    # With the planner's own costs: the cases of the matching households are probed
+    # through the cases' household index, not read whole for a hash join.
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql, params)
+        own = "\n".join(row[0] for row in cursor.fetchall())
+    assert not re.search(r"Hash Cond: \(\w+\.household_id = h\.id\)", own), own
+    assert re.search(r"Index Cond: \(household_id = h\.id\)", own), own
     if who == "desk":
         assert cases.exists()
     for case in cases[:30]:
