@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.choices import CASE_ROLES, STATISTICS_ROLES, AgencyKind, Role
+from common.model_mixins import ChoiceLabels
 from common.models import Versioned
 
 
@@ -138,7 +139,7 @@ class Agency(Versioned):
         return self.name
 
 
-class Membership(models.Model):
+class Membership(ChoiceLabels, models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="memberships")
     role = models.CharField(_("役割"), max_length=30, choices=Role.choices)

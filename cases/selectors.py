@@ -22,6 +22,7 @@ from cases.choices import (
 from cases.models import Case, CasePerson, CaseStatusChange, SupportPlan, SupportRecord
 from cases.registry import TimelineEntry, timeline_providers
 from common import kana, paging, textsearch
+from common.row_urls import row_url
 from households.models import Household, Person
 from intake.models import Consultation
 
@@ -181,7 +182,7 @@ def _record_entries(records) -> list[TimelineEntry]:
             label=kinds.get(r.kind, r.kind),
             title=f"{r.agency.name}{'（' + str(r.minutes) + '分）' if r.minutes else ''}",
             body=r.narrative,
-            url=reverse("cases:record_detail", args=[r.case_id, r.pk]),
+            url=row_url("cases:record_detail", r.case_id, r.pk),
             by=str(r.staff),
             extra={
                 "record": r,

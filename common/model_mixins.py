@@ -11,6 +11,8 @@ fields the same way. Combine them with common.models.Versioned as needed:
 
 from django.conf import settings
 from django.db import models
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 from django.utils.translation import gettext_lazy as _
 
 
@@ -81,3 +83,23 @@ class NextStep(models.Model):
 
     class Meta:
         abstract = True
+
+
+class ChoiceLabels:
+    """get_FOO_display() that looks the value up in a dict built once per field.
+
+    Django's own builds dict(make_hashable(field.flatchoices)) on every call, and
+    hashing the tuples hashes each lazy label, which translates every label of the
+    field: a list of 30 cases translated some 400 labels to show 60. The labels stay
+    lazy here, so the one shown is translated in the language of the request."""
+
+    def _get_FIELD_display(self, field):
+        value = getattr(self, field.attname)
+        labels = _CHOICE_LABELS.get(field)
+        if labels is None:
+            labels = _CHOICE_LABELS[field] = dict(make_hashable(field.flatchoices))
+        return force_str(labels.get(make_hashable(value), value), strings_only=True)
+
+
+# field -> {value: lazy label}; fields' choices are fixed when the models load.
+_CHOICE_LABELS: dict = {}

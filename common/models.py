@@ -2,8 +2,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from common.model_mixins import ChoiceLabels
 
-class Versioned(models.Model):
+
+class Versioned(ChoiceLabels, models.Model):
     """A version column for optimistic locking: a stale second save is refused."""
 
     version = models.PositiveIntegerField(_("版"), default=1, editable=False)

@@ -5,6 +5,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Agency
 from common.attachments import AttachmentBase
+from common.model_mixins import ChoiceLabels
 from common.models import Versioned
 from households.choices import ExemptionReason
 from households.models import Consent, Household, Person
@@ -147,7 +148,7 @@ class ConsultationCategoryLink(models.Model):
         ]
 
 
-class ConnectSheet(models.Model):
+class ConnectSheet(ChoiceLabels, models.Model):
     """相談をつなぐシート: another municipal department passes a resident to the desk."""
 
     sender = models.ForeignKey(

@@ -7,6 +7,7 @@ from simple_history.models import HistoricalRecords
 from accounts.models import Agency
 from cases.models import Case, SupportRecord
 from common.model_mixins import (
+    ChoiceLabels,
     CreatedByStamp,
     CreatedStamp,
     HandledBy,
@@ -111,7 +112,7 @@ class OutreachTarget(CreatedByStamp, Versioned):
         return self.status in OPEN_TARGET_STATUSES
 
 
-class ContactAttempt(HandledBy, NextStep, CreatedStamp):
+class ContactAttempt(ChoiceLabels, HandledBy, NextStep, CreatedStamp):
     """接触の試み: a visit, call, letter or accompanied visit, by whom and with what result.
 
     When the target is on a case the writer may record on, the attempt is also a 支援経過

@@ -5,6 +5,7 @@ from simple_history.models import HistoricalRecords
 from accounts.models import Agency
 from cases.models import Case, SupportRecord
 from common.model_mixins import (
+    ChoiceLabels,
     CreatedByStamp,
     CreatedStamp,
     HandledBy,
@@ -143,7 +144,7 @@ class Placement(CreatedByStamp, Versioned):
         return f"{self.person} / {self.opportunity}"
 
 
-class PlacementFollowUp(HandledBy, CreatedStamp):
+class PlacementFollowUp(ChoiceLabels, HandledBy, CreatedStamp):
     """定着支援: a follow-up with the person or the host after the placement began."""
 
     placement = models.ForeignKey(Placement, on_delete=models.CASCADE, related_name="follow_ups")

@@ -8,6 +8,7 @@ from simple_history.models import HistoricalRecords
 from accounts.models import Agency
 from cases.choices import ExemptionReason, GrantScope
 from cases.models import Case, SupportRecord
+from common.model_mixins import ChoiceLabels
 from households.models import Consent, Person
 from referrals.choices import OPEN_STATUSES, ReferralStatus
 
@@ -38,7 +39,7 @@ class ReferralQuerySet(models.QuerySet):
         )
 
 
-class Referral(models.Model):
+class Referral(ChoiceLabels, models.Model):
     """繋ぎ: one agency asks another to take up part of a case's support."""
 
     case = models.ForeignKey(
@@ -132,7 +133,7 @@ class Referral(models.Model):
         return bool(self.exemption_reason)
 
 
-class ReferralEvent(models.Model):
+class ReferralEvent(ChoiceLabels, models.Model):
     """Every step of a referral: when, by whom, from which status to which."""
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")

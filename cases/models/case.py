@@ -23,6 +23,7 @@ from cases.choices import (
     RiskLevel,
 )
 from common.attachments import AttachmentBase
+from common.model_mixins import ChoiceLabels
 from common.models import Versioned
 from households.models import Consent, Household, Person
 from intake.models import Consultation
@@ -105,7 +106,7 @@ class CaseGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
 
 
-class CasePerson(models.Model):
+class CasePerson(ChoiceLabels, models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="case_persons")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="case_roles")
     role = models.CharField(_("ケースでの立場"), max_length=20, choices=CasePersonRole.choices)
@@ -126,7 +127,7 @@ class CaseConsultation(models.Model):
     history = HistoricalRecords()
 
 
-class CaseStatusChange(models.Model):
+class CaseStatusChange(ChoiceLabels, models.Model):
     """Every transition, dated and by whom; reopening keeps the earlier rows."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="status_changes")
@@ -143,7 +144,7 @@ class CaseStatusChange(models.Model):
         indexes = [models.Index(fields=["case", "on"], name="status_change_case_on")]
 
 
-class AccessGrant(models.Model):
+class AccessGrant(ChoiceLabels, models.Model):
     """The ledger: why an agency (or a user) may see a case, and how much of it.
 
     cases.sharing keeps django-guardian's object permissions equal to the union of the

@@ -8,6 +8,7 @@ from simple_history.models import HistoricalRecords
 from accounts.models import Agency
 from cases.choices import PlanStatus, ReviewOutcome
 from cases.models.case import Case
+from common.model_mixins import ChoiceLabels
 from common.models import Versioned
 from households.models import Consent, Person
 
@@ -125,7 +126,7 @@ class PlanRole(models.Model):
         ordering = ["order", "pk"]
 
 
-class PlanReview(models.Model):
+class PlanReview(ChoiceLabels, models.Model):
     plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="reviews")
     reviewed_on = models.DateField(_("評価日"))
     evaluation = models.TextField(_("評価"))

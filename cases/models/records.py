@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 from accounts.models import Agency
 from cases.choices import Project, RecordKind
 from cases.models.case import Case
+from common.model_mixins import ChoiceLabels
 from households.models import Person
 
 
@@ -17,7 +18,7 @@ class SupportRecordQuerySet(models.QuerySet):
         return self.filter(occurred_at__date__gte=start, occurred_at__date__lte=end)
 
 
-class SupportRecord(models.Model):
+class SupportRecord(ChoiceLabels, models.Model):
     """支援経過記録: one contact or piece of work on a case."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="records")

@@ -5,9 +5,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Agency
+from common.model_mixins import ChoiceLabels
 
 
-class Reminder(models.Model):
+class Reminder(ChoiceLabels, models.Model):
     """An in-app reminder of one thing due, once per recipient, subject and day (the
     daily task may run twice). Holds no personal data: a kind and a numbered subject
     (「ケース#12」), shown on ホーム and counted in the optional e-mail digest."""
