@@ -2,7 +2,7 @@
 through django-guardian's permission tables."""
 
 from django.contrib.auth.models import Permission
-from django.db.models import BooleanField, Expression, F, Q, QuerySet
+from django.db.models import BooleanField, Expression, F, Q, QuerySet, Value
 from django.http import Http404
 
 from accounts.audit import log_access
@@ -89,6 +89,16 @@ def cases_visible_to(user, *, action: str = "summary") -> QuerySet[Case]:
     if not _is_case_worker(user):
         return Case.objects.none()
     return Case.objects.filter(_perm_q(user, ACTION_PERM[action]))
+
+
+def case_visible_expr(user, field: str, *, action: str = "summary"):
+    """The same rule as cases_visible_to, as a boolean expression on a column holding a
+    case id (`field`, as a filter would name it): one EXISTS per branch probing the
+    permission tables for that id, instead of a subquery on the cases table that embeds
+    them. False for a user who works on no case; false for a NULL id."""
+    if not _is_case_worker(user):
+        return Value(False, output_field=BooleanField())
+    return _perm_q(user, ACTION_PERM[action], case_ref=field)
 
 
 def case_ids_visible_q(user, *, action: str = "summary", field: str = "case_id") -> Q:
