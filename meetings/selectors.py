@@ -356,7 +356,7 @@ def open_tasks_for(user) -> QuerySet[RoleAssignment]:
         return RoleAssignment.objects.none()
     readable = meetings_readable_by(user).filter(pk=OuterRef("item__meeting_id"))
     visible = meetings_visible_to(user).filter(pk=OuterRef("item__meeting_id"))
-    case_visible = sharing.cases_visible_to(user).filter(pk=OuterRef("item__case_id"))
+    case_visible = sharing.case_visible_expr(user, "item__case_id")
     return (
         RoleAssignment.objects.filter(done_at__isnull=True, agency_id__in=user.agency_ids)
         .exclude(item__meeting__status=MeetingStatus.CANCELLED)
@@ -365,7 +365,7 @@ def open_tasks_for(user) -> QuerySet[RoleAssignment]:
         .annotate(
             meeting_visible=Exists(visible),
             case_named=ExpressionWrapper(
-                Exists(readable) | Exists(case_visible), output_field=BooleanField()
+                Q(Exists(readable)) | Q(case_visible), output_field=BooleanField()
             ),
         )
         .order_by(F("due_on").asc(nulls_last=True), "pk")

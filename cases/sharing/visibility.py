@@ -2,7 +2,7 @@
 through django-guardian's permission tables."""
 
 from django.contrib.auth.models import Permission
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Expression, F, Q, QuerySet, Value
 from django.http import Http404
 
 from accounts.audit import log_access
@@ -12,31 +12,72 @@ from cases.models import AccessGrant, Case, CaseGroupObjectPermission, CaseUserO
 from cases.sharing.rules import ACTION_PERM
 
 
-def _permission_id(codename: str) -> Subquery:
-    # The permission's id as an uncorrelated subquery, computed once per query (an
-    # InitPlan), not a join on auth_permission.codename inside each EXISTS: that join
-    # read the permission table once per case tested (make bench: case list ?q=山田,
-    # 713 cases tested, 26 of its 54 ms).
-    return Subquery(
-        Permission.objects.filter(
-            codename=codename, content_type__app_label="cases", content_type__model="case"
-        ).values("pk")[:1]
-    )
+class _Held(Expression):
+    """Whether the user holds a case permission on the case whose id is `ref`: the two
+    EXISTS over django-guardian's tables (through the user's agencies' groups, or
+    directly), written as SQL with parameters. The ORM spelling (two Exists with an
+    OuterRef, and the permission's id as a Subquery) cost Python time at every query to
+    resolve and compile; this costs a string substitution. Only the case column is an
+    ORM expression, so the condition follows the case table's alias inside subqueries.
+
+    The permission's id is an uncorrelated subquery, computed once per query (an
+    InitPlan), not a join on auth_permission.codename inside each EXISTS: that join read
+    the permission table once per case tested (make bench: case list ?q=山田, 713 cases
+    tested, 26 of its 54 ms). The user's group ids are literals (not a join through
+    auth_user_groups): the planner then knows how selective the filter is (make bench:
+    case list 430 ms -> ~50 ms)."""
+
+    def __init__(self, sql: str, params: list, ref="pk"):
+        super().__init__(output_field=BooleanField())
+        self.sql, self.params = sql, params
+        self.ref = F(ref) if isinstance(ref, str) else ref
+
+    def get_source_expressions(self):
+        return [self.ref]
+
+    def set_source_expressions(self, exprs):
+        (self.ref,) = exprs
+
+    def as_sql(self, compiler, connection):
+        column, column_params = compiler.compile(self.ref)
+        if column_params:
+            raise ValueError("a case column without parameters was expected")
+        return self.sql.replace("{case}", column), list(self.params)
 
 
-def _perm_q(user, codename: str, case_ref="pk"):
-    # The user's group ids as literals (not a join through auth_user_groups): the planner
-    # then knows how selective the filter is (make bench: case list 430 ms -> ~50 ms).
-    permission = _permission_id(codename)
-    group_perm = CaseGroupObjectPermission.objects.filter(
-        content_object=OuterRef(case_ref),
-        group_id__in=user.agency_group_ids,
-        permission_id=permission,
+def _held_sql(user, codename: str) -> tuple[str, list]:
+    """The SQL of _Held for the user and permission: `{case}` stands for the case column."""
+    permission = Permission._meta.db_table
+    content_type = Permission._meta.get_field("content_type").related_model._meta.db_table
+    permission_id = (
+        f"(SELECT cperm.id FROM {permission} cperm INNER JOIN {content_type} cct "
+        "ON cperm.content_type_id = cct.id "
+        "WHERE cperm.codename = %s AND cct.app_label = %s AND cct.model = %s LIMIT 1)"
     )
-    user_perm = CaseUserObjectPermission.objects.filter(
-        content_object=OuterRef(case_ref), user=user, permission_id=permission
+    permission_params = [codename, "cases", "case"]
+    branches, params = [], []
+    groups = list(user.agency_group_ids)
+    if groups:
+        placeholders = ", ".join(["%s"] * len(groups))
+        branches.append(
+            f"EXISTS(SELECT 1 FROM {CaseGroupObjectPermission._meta.db_table} cgp "
+            "WHERE cgp.content_object_id = {case} "
+            f"AND cgp.group_id IN ({placeholders}) AND cgp.permission_id = {permission_id} "
+            "LIMIT 1)"
+        )
+        params += [*groups, *permission_params]
+    branches.append(
+        f"EXISTS(SELECT 1 FROM {CaseUserObjectPermission._meta.db_table} cup "
+        "WHERE cup.content_object_id = {case} "
+        f"AND cup.user_id = %s AND cup.permission_id = {permission_id} LIMIT 1)"
     )
-    return Exists(group_perm) | Exists(user_perm)
+    params += [user.pk, *permission_params]
+    return "(" + " OR ".join(branches) + ")", params
+
+
+def _perm_q(user, codename: str, case_ref="pk") -> _Held:
+    """The case (its id in case_ref) is one the user holds the permission codename on."""
+    return _Held(*_held_sql(user, codename), ref=case_ref)
 
 
 def _is_case_worker(user) -> bool:
@@ -48,6 +89,16 @@ def cases_visible_to(user, *, action: str = "summary") -> QuerySet[Case]:
     if not _is_case_worker(user):
         return Case.objects.none()
     return Case.objects.filter(_perm_q(user, ACTION_PERM[action]))
+
+
+def case_visible_expr(user, field: str, *, action: str = "summary"):
+    """The same rule as cases_visible_to, as a boolean expression on a column holding a
+    case id (`field`, as a filter would name it): one EXISTS per branch probing the
+    permission tables for that id, instead of a subquery on the cases table that embeds
+    them. False for a user who works on no case; false for a NULL id."""
+    if not _is_case_worker(user):
+        return Value(False, output_field=BooleanField())
+    return _perm_q(user, ACTION_PERM[action], case_ref=field)
 
 
 def case_ids_visible_q(user, *, action: str = "summary", field: str = "case_id") -> Q:

@@ -7,9 +7,9 @@ from django.utils import timezone
 from accounts.models import AccessLog
 from cases import services, sharing
 from cases.choices import GrantBasis, GrantScope
-from cases.models import AccessGrant, CaseGroupObjectPermission
+from cases.models import AccessGrant, CaseGroupObjectPermission, SupportPlan
 from cases.tasks import cases_revoke_lapsed_consents_task
-from households.models import HouseholdGroupObjectPermission
+from households.models import Household, HouseholdGroupObjectPermission
 from tests.auth_helpers import login_verified
 from tests.cases.conftest import make_case
 from tests.factories import ConsentFactory
@@ -168,3 +168,41 @@ def test_administrator_sees_no_case(client, admin_user, desk, desk_agency):
 
     for model in (Case, SupportPlan, SupportRecord, Household, Person, Consultation):
         assert model not in admin.site._registry
+
+
+def test_visibility_condition_follows_the_case_column_it_is_given(
+    desk, desk_agency, partner, partner_agency
+):
+    shared, _, shared_plan = make_case(desk=desk, desk_agency=desk_agency, title="共有")
+    hidden, _, hidden_plan = make_case(desk=desk, desk_agency=desk_agency, title="非共有")
+    services.case_share(
+        actor=desk,
+        case=shared,
+        agency=partner_agency,
+        scope=GrantScope.SUMMARY,
+        exemption_reason="life",
+        note="救急搬送先と共有",
+    )
+    # Inside a subquery on another table (the cases table is aliased there).
+    households = Household.objects.filter(cases__in=sharing.cases_visible_to(partner).values("pk"))
+    assert set(households) == {shared.household}
+    # On a case id column of another table, without going through the cases table.
+    seen = dict(
+        SupportPlan.objects.filter(pk__in=[shared_plan.pk, hidden_plan.pk])
+        .annotate(seen=sharing.case_visible_expr(partner, "case_id"))
+        .values_list("case_id", "seen")
+    )
+    assert seen == {shared.pk: True, hidden.pk: False}
+    # The flags in a list: summary only for the partner, everything for the lead's staff.
+    flags = {
+        (c.pk, c.can_records, c.can_full, c.can_change, c.can_confidential)
+        for who in (partner, desk)
+        for c in sharing.with_access(sharing.cases_visible_to(who), who).filter(
+            pk__in=[shared.pk, hidden.pk]
+        )
+    }
+    assert flags == {
+        (shared.pk, False, False, False, False),
+        (shared.pk, True, True, True, True),
+        (hidden.pk, True, True, True, True),
+    }
