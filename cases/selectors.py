@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from cases import sharing
 from cases.choices import (
     ENDED_STATUSES,
@@ -178,28 +179,70 @@ def _records_before(cursor) -> Q:
 
 
 def _record_entries(records) -> list[TimelineEntry]:
+    """Timeline entries for the support records of `records` (a SupportRecord queryset,
+    filtered and ordered), read as plain values: a page of records builds no model
+    instances but one User per distinct author (for its display name)."""
     # The choice labels translated once per page, not once per record (get_FOO_display
     # rebuilds the choices and translates on every call).
     kinds = {value: str(label) for value, label in RecordKind.choices}
     projects = {value: str(label) for value, label in Project.choices}
-    return [
-        TimelineEntry(
-            at=r.occurred_at,
-            kind="record",
-            label=kinds.get(r.kind, r.kind),
-            title=f"{r.agency.name}{'（' + str(r.minutes) + '分）' if r.minutes else ''}",
-            body=r.narrative,
-            url=row_url("cases:record_detail", r.case_id, r.pk),
-            by=str(r.staff),
-            extra={
-                "record": r,
-                "persons": [p.full_name for p in r.persons.all()],
-                "project": projects.get(r.project, r.project),
-            },
-            key=_RECORD_KEY.format(r.pk),
+    rows = list(
+        records.values_list(
+            "pk",
+            "case_id",
+            "occurred_at",
+            "kind",
+            "project",
+            "minutes",
+            "narrative",
+            "agency__name",
+            "staff_id",
+            "staff__username",
+            "staff__first_name",
+            "staff__last_name",
+            "staff__display_name",
         )
-        for r in records
-    ]
+    )
+    persons: dict[int, list[str]] = {}
+    if rows:
+        through = SupportRecord.persons.through.objects.filter(
+            supportrecord_id__in=[row[0] for row in rows]
+        ).order_by("pk")
+        for record_id, family, given in through.values_list(
+            "supportrecord_id", "person__family_name", "person__given_name"
+        ):
+            persons.setdefault(record_id, []).append(Person(family_name=family, given_name=given))
+    staff: dict[int, str] = {}
+    entries = []
+    for pk, case_id, at, kind, project, minutes, narrative, agency, staff_id, *names in rows:
+        if staff_id not in staff:
+            username, first, last, display = names
+            staff[staff_id] = str(
+                User(
+                    pk=staff_id,
+                    username=username,
+                    first_name=first,
+                    last_name=last,
+                    display_name=display,
+                )
+            )
+        entries.append(
+            TimelineEntry(
+                at=at,
+                kind="record",
+                label=kinds.get(kind, kind),
+                title=f"{agency}{'（' + str(minutes) + '分）' if minutes else ''}",
+                body=narrative,
+                url=row_url("cases:record_detail", case_id, pk),
+                by=staff[staff_id],
+                extra={
+                    "persons": [p.full_name for p in persons.get(pk, ())],
+                    "project": projects.get(project, project),
+                },
+                key=_RECORD_KEY.format(pk),
+            )
+        )
+    return entries
 
 
 def case_timeline_page(
@@ -245,11 +288,7 @@ def case_timeline_page(
         records = SupportRecord.objects.filter(case=case)
         if cursor is not None:
             records = records.filter(_records_before(cursor))
-        records = (
-            records.select_related("agency", "staff")
-            .prefetch_related("persons")
-            .order_by("-occurred_at", "-pk")[: per_page + 1]
-        )
+        records = records.order_by("-occurred_at", "-pk")[: per_page + 1]
         entries.extend(_record_entries(records))
         for plan in case_plans(case):
             entries.append(

@@ -75,6 +75,8 @@ def participation_timeline(case, user):
                         url=url,
                     )
                 )
+    if not placements:
+        return entries
     follow_ups = PlacementFollowUp.objects.filter(
         placement__in=[p.pk for p in placements], support_record__isnull=True
     ).select_related("placement__opportunity", "staff", "agency")

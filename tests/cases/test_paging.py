@@ -266,3 +266,41 @@ def test_more_timeline_query_count_does_not_grow(client_for, desk, desk_agency):
         return len(ctx.captured_queries)
 
     assert count(80) == count(400)
+
+
+def test_record_entries_name_their_persons_author_agency_and_project(
+    desk, desk_agency, coordinator
+):
+    """Record entries carry what the page shows: the persons in the order they were
+    added, the author's display name (or the full name, or the username, when it has
+    none), the agency with the minutes, the 事業 label."""
+    case, person, plan = make_case(desk=desk, desk_agency=desk_agency, title="対象者あり")
+    second = PersonFactory(
+        household=case.household, actor=desk, family_name="佐藤", given_name="次郎"
+    )
+    coordinator.display_name, coordinator.first_name, coordinator.last_name = "", "一郎", "推進"
+    coordinator.save()
+    at = timezone.now() - dt.timedelta(days=1)
+    both = SupportRecord.objects.create(
+        case=case, occurred_at=at, kind=RecordKind.VISIT, agency=desk_agency,
+        staff=coordinator, minutes=45, narrative="二人に会った",
+    )  # fmt: skip
+    both.persons.add(second)
+    both.persons.add(person)
+    SupportRecord.objects.create(
+        case=case, occurred_at=at - dt.timedelta(hours=1), kind=RecordKind.PHONE,
+        agency=desk_agency, staff=desk, narrative="誰とも話せなかった",
+    )  # fmt: skip
+
+    entries = [e for e in selectors.case_timeline_page(case, desk).entries if e.kind == "record"]
+    seen = {e.body: e for e in entries}
+    visit, call = seen["二人に会った"], seen["誰とも話せなかった"]
+    assert visit.extra["persons"] == ["佐藤 次郎", person.full_name]
+    assert visit.by == "一郎 推進"
+    assert visit.title == f"{desk_agency.name}（45分）"
+    assert visit.label == str(RecordKind.VISIT.label)
+    assert visit.extra["project"] == str(both.get_project_display())
+    assert visit.key == f"record:{both.pk:020d}"
+    assert visit.url == reverse("cases:record_detail", args=[case.pk, both.pk])
+    assert call.extra["persons"] == [] and call.by == "窓口 花子"
+    assert call.title == desk_agency.name
