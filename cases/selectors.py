@@ -50,7 +50,10 @@ def case_list(user, *, q: str = "", status: str = "open", mine: bool = False) ->
         .prefetch_related(
             Prefetch(
                 "case_persons",
-                queryset=CasePerson.objects.select_related("person").order_by("role", "pk"),
+                # The list names each person: their name columns alone are read.
+                queryset=CasePerson.objects.select_related("person")
+                .only("case", "role", "person", "person__family_name", "person__given_name")
+                .order_by("role", "pk"),
             )
         )
         .order_by(*CASE_LIST_ORDER)

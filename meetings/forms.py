@@ -8,6 +8,7 @@ from accounts.choices import CASE_ROLES
 from accounts.models import Agency, Membership, User
 from cases.choices import CloseReason
 from common.forms import VersionedFormMixin, WarekiDateField
+from common.widgets import LightSelect
 from meetings import selectors
 from meetings.choices import Decision, MeetingKind, Topic
 from meetings.models import AgendaItem
@@ -116,9 +117,12 @@ class MeetingForm(VersionedFormMixin, forms.Form):
 
 class MeetingFilterForm(forms.Form):
     WHEN = [("upcoming", _("これからの会議")), ("past", _("過去の会議")), ("all", _("すべて"))]
-    when = forms.ChoiceField(label=_("時期"), choices=WHEN, required=False)
+    when = forms.ChoiceField(label=_("時期"), choices=WHEN, required=False, widget=LightSelect)
     kind = forms.ChoiceField(
-        label=_("会議の種類"), choices=[("", _("すべて"))] + MeetingKind.choices, required=False
+        label=_("会議の種類"),
+        choices=[("", _("すべて"))] + MeetingKind.choices,
+        required=False,
+        widget=LightSelect,
     )
     date_from = WarekiDateField(label=_("開催日（から）"), required=False)
     date_to = WarekiDateField(label=_("開催日（まで）"), required=False)

@@ -52,11 +52,19 @@ def referrals_visible_to(user) -> QuerySet[Referral]:
 def _for_list(qs: QuerySet[Referral]) -> QuerySet[Referral]:
     """What the lists show, in a constant number of queries: unanswered first (overdue
     ones on top), then those in work, then the ended; newest first within each. The
-    lists name no case, so its row is not joined (30 Case instances a page unused)."""
+    lists name no case, so its row is not joined (30 Case instances a page unused); of
+    the persons they show the name alone, so only its columns are read, into a list
+    (listed_persons: no related manager and queryset made per row to read them)."""
     return (
         qs.with_basis_state()
         .select_related("from_agency", "to_agency", "from_staff")
-        .prefetch_related(Prefetch("persons", queryset=Person.objects.order_by("pk")))
+        .prefetch_related(
+            Prefetch(
+                "persons",
+                queryset=Person.objects.only("pk", "family_name", "given_name").order_by("pk"),
+                to_attr="listed_persons",
+            )
+        )
         .annotate(
             priority=Case(
                 When(status=ReferralStatus.SENT, overdue_since__isnull=False, then=Value(0)),
@@ -140,7 +148,13 @@ def referrals_for_case(case, user) -> list[Referral]:
         referrals_visible_to(user)
         .filter(case=case)
         .select_related("from_agency", "to_agency", "from_staff")
-        .prefetch_related(Prefetch("persons", queryset=Person.objects.order_by("pk")))
+        .prefetch_related(
+            Prefetch(
+                "persons",
+                queryset=Person.objects.only("pk", "family_name", "given_name").order_by("pk"),
+                to_attr="listed_persons",
+            )
+        )
         .order_by("-sent_at", "-pk")
     )
 
