@@ -258,6 +258,10 @@ def test_search_list_query_count_does_not_grow(client_for, desk, desk_agency, q,
     # A text search, and on PostgreSQL a kana or phone walk, first counts the viewer's
     # grants (bounded) to pick the side it starts from (access.sees_few_households).
     side = 1 if (walks and connection.vendor == "postgresql") or q == "山田" else 0
+    # A desk seeing this few households is searched from them on PostgreSQL: one
+    # statement for every column (households.selectors._visible_walk_query).
+    if walks and connection.vendor == "postgresql":
+        walks = 1
     assert small == large == SEARCH_BASE_QUERIES + walks + side
 
 
