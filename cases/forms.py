@@ -19,7 +19,7 @@ from cases.choices import (
 from cases.models import AssessmentIssue, Case
 from cases.services import hand_typed_referral_refusal
 from common.forms import WarekiDateField
-from common.widgets import LightSelect
+from common.widgets import LightSelect, LightTextInput
 from households.forms import consent_choice_label
 from households.models import Consent, Person
 
@@ -358,7 +358,7 @@ class ShareForm(forms.Form):
 
 class CaseFilterForm(forms.Form):
     STATUS_CHOICES = [("open", _("対応中")), ("ended", _("終結・中断")), ("all", _("すべて"))]
-    q = forms.CharField(label=_("検索"), required=False, max_length=100)
+    q = forms.CharField(label=_("検索"), required=False, max_length=100, widget=LightTextInput)
     status = forms.ChoiceField(
         label=_("状況"), choices=STATUS_CHOICES, required=False, widget=LightSelect
     )

@@ -9,10 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common import kana, wareki
+from common.widgets import LightTextInput
 
 
-class WarekiDateInput(forms.TextInput):
-    """A text box (not type=date) so staff can type R6.3.14 as well as ISO dates."""
+class WarekiDateInput(LightTextInput):
+    """A text box (not type=date) so staff can type R6.3.14 as well as ISO dates
+    (rendered in Python: common.widgets.LightInputMixin)."""
 
     def __init__(self, attrs=None):
         base = {"placeholder": "例: R6.3.14 / 2024-03-14", "inputmode": "text", "class": "date"}

@@ -58,6 +58,24 @@ class LightSelect(widgets.Select):
         return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above
 
 
+class LightInputMixin:
+    """An <input> rendered in Python, to the same HTML as Django's input.html and
+    attrs.html (which text.html, date.html and the other input templates include): a
+    form's date boxes rendered three templates each at every request."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [format_html('<input type="{}" name="{}"', widget["type"], widget["name"])]
+        if widget["value"] is not None:
+            parts.append(format_html(' value="{}"', _text(widget["value"])))
+        parts += [_attrs(widget["attrs"]), ">"]
+        return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above
+
+
+class LightTextInput(LightInputMixin, widgets.TextInput):
+    pass
+
+
 def _text(value) -> str:
     """The template's `value|stringformat:'s'`: a safe string stays as it is."""
     return value if isinstance(value, SafeData) else str(value)
