@@ -21,7 +21,10 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Value,
+    When,
 )
+from django.db.models import Case as SqlCase
 from django.http import Http404
 from django.utils import timezone
 
@@ -71,8 +74,10 @@ def organising_agencies_for(user):
     return Agency.objects.filter(pk__in=staff_agency_ids(user)).order_by("-is_desk", "name")
 
 
-def _organiser_q(user) -> Q:
-    return Q(chair=user) | Q(organising_agency_id__in=staff_agency_ids(user))
+def _organiser_q(user, path: str = "") -> Q:
+    return Q(**{f"{path}chair": user}) | Q(
+        **{f"{path}organising_agency_id__in": staff_agency_ids(user)}
+    )
 
 
 class _TakesPart(Expression):
@@ -107,28 +112,40 @@ class _TakesPart(Expression):
         return self.sql.replace("{meeting}", column), list(self.params)
 
 
-def _is_member(user, **kwargs) -> _TakesPart:
-    return _TakesPart(MeetingMember, user, **kwargs)
+def _is_member(user, path: str = "", **kwargs) -> _TakesPart:
+    return _TakesPart(MeetingMember, user, ref=f"{path}pk", **kwargs)
 
 
-def _is_attendee(user) -> _TakesPart:
-    return _TakesPart(MeetingAttendee, user)
+def _is_attendee(user, path: str = "") -> _TakesPart:
+    return _TakesPart(MeetingAttendee, user, ref=f"{path}pk")
 
 
-def visible_q(user) -> Q:
-    return _organiser_q(user) | _is_member(user) | _is_attendee(user)
+def visible_q(user, path: str = "") -> Q:
+    """Meetings the user may know of: organisers, members, attendees. `path` reaches
+    the meeting from another model (e.g. "meeting__" on an agenda item), so a list of
+    agenda items tests its joined meeting row rather than a subquery per test."""
+    return _organiser_q(user, path) | _is_member(user, path) | _is_attendee(user, path)
 
 
-def readable_q(user) -> Q:
+def readable_q(user, path: str = "") -> Q:
     """Briefs and minutes: organisers; acknowledged members of a 支援会議; members and
     attendees of other kinds. A cancelled meeting shares nothing more with its members
-    (their grants ended on cancelling); its organisers keep their record."""
-    confidential = Q(kind__in=CONFIDENTIAL_KINDS)
-    acknowledged = _is_member(user, acknowledged=True)
-    taking_part = _is_member(user) | _is_attendee(user)
-    held = ~Q(status=MeetingStatus.CANCELLED)
-    return _organiser_q(user) | (
+    (their grants ended on cancelling); its organisers keep their record. `path` as in
+    visible_q."""
+    confidential = Q(**{f"{path}kind__in": CONFIDENTIAL_KINDS})
+    acknowledged = _is_member(user, path, acknowledged=True)
+    taking_part = _is_member(user, path) | _is_attendee(user, path)
+    held = ~Q(**{f"{path}status": MeetingStatus.CANCELLED})
+    return _organiser_q(user, path) | (
         held & ((confidential & acknowledged) | (~confidential & taking_part))
+    )
+
+
+def _as_flag(q: Q) -> ExpressionWrapper:
+    """A condition as a boolean column, False rather than NULL where a nullable column
+    (the chair) leaves it unknown."""
+    return ExpressionWrapper(
+        SqlCase(When(q, then=Value(True)), default=Value(False)), output_field=BooleanField()
     )
 
 
@@ -362,10 +379,11 @@ def case_meeting_items(case: Case, user) -> QuerySet[AgendaItem]:
     can_change = getattr(case, "can_change", None)
     if can_change is None:
         can_change = sharing.can(user, case, "change")
-    readable = meetings_readable_by(user).filter(pk=OuterRef("meeting_id"))
-    visible = meetings_visible_to(user).filter(pk=OuterRef("meeting_id"))
+    # The conditions on the joined meeting row (the item has one meeting), not
+    # EXISTS subqueries over the meetings: the same test, a fraction of the ORM's work.
+    readable = readable_q(user, "meeting__")
     confidential = Q(meeting__kind__in=CONFIDENTIAL_KINDS)
-    allowed = confidential & (Q(pk__isnull=False) if can_change else Exists(readable))
+    allowed = confidential & (Q(pk__isnull=False) if can_change else readable)
     if can_records:
         allowed |= ~confidential
     return (
@@ -374,8 +392,8 @@ def case_meeting_items(case: Case, user) -> QuerySet[AgendaItem]:
         .filter(allowed)
         .select_related("meeting", "meeting__organising_agency", "plan")
         .annotate(
-            meeting_visible=Exists(visible),
-            minutes_readable=Exists(readable),
+            meeting_visible=_as_flag(visible_q(user, "meeting__")),
+            minutes_readable=_as_flag(readable),
         )
         .order_by("-meeting__starts_at", "-pk")
     )
@@ -387,19 +405,16 @@ def open_tasks_for(user) -> QuerySet[RoleAssignment]:
     may see the case or read the meeting."""
     if not _has_membership(user):
         return RoleAssignment.objects.none()
-    readable = meetings_readable_by(user).filter(pk=OuterRef("item__meeting_id"))
-    visible = meetings_visible_to(user).filter(pk=OuterRef("item__meeting_id"))
+    readable = readable_q(user, "item__meeting__")
     case_visible = sharing.case_visible_expr(user, "item__case_id")
     return (
         RoleAssignment.objects.filter(done_at__isnull=True, agency_id__in=user.agency_ids)
         .exclude(item__meeting__status=MeetingStatus.CANCELLED)
-        .filter(~Q(item__meeting__kind__in=CONFIDENTIAL_KINDS) | Exists(readable))
+        .filter(~Q(item__meeting__kind__in=CONFIDENTIAL_KINDS) | readable)
         .select_related("agency", "item", "item__meeting", "item__case")
         .annotate(
-            meeting_visible=Exists(visible),
-            case_named=ExpressionWrapper(
-                Q(Exists(readable)) | Q(case_visible), output_field=BooleanField()
-            ),
+            meeting_visible=_as_flag(visible_q(user, "item__meeting__")),
+            case_named=_as_flag(readable | Q(case_visible)),
         )
         .order_by(F("due_on").asc(nulls_last=True), "pk")
     )
