@@ -14,7 +14,6 @@ from django.db.models import (
     BooleanField,
     Count,
     Exists,
-    Expression,
     ExpressionWrapper,
     F,
     OuterRef,
@@ -34,6 +33,7 @@ from accounts.models import AccessLog
 from cases import sharing
 from cases.choices import OPEN_STATUSES
 from cases.models import Case
+from common.expressions import ColumnCondition
 from meetings.choices import CONFIDENTIAL_KINDS, MeetingKind, MeetingStatus
 from meetings.models import (
     AgendaItem,
@@ -80,44 +80,25 @@ def _organiser_q(user, path: str = "") -> Q:
     )
 
 
-class _TakesPart(Expression):
+def _takes_part(model, user, *, acknowledged: bool | None = None, ref="pk") -> ColumnCondition:
     """Whether the user has a row in a meeting's members or attendees table for the
-    meeting whose id is `ref`: an EXISTS written as SQL with parameters. The same test
-    as Exists(MeetingMember.objects.filter(meeting=OuterRef("pk"), user=user)), without
-    the Python cost of building, resolving and compiling a subquery at every query.
-    Only the meeting column is an ORM expression, so the condition follows the meeting
-    table's alias inside subqueries."""
-
-    def __init__(self, model, user, *, acknowledged: bool | None = None, ref="pk"):
-        super().__init__(output_field=BooleanField())
-        sql = (
-            f"EXISTS(SELECT 1 FROM {model._meta.db_table} tp "
-            "WHERE tp.meeting_id = {meeting} AND tp.user_id = %s"
-        )
-        if acknowledged is not None:
-            sql += f" AND tp.acknowledged_at IS {'NOT ' if acknowledged else ''}NULL"
-        self.sql, self.params = sql + " LIMIT 1)", [user.pk]
-        self.ref = F(ref) if isinstance(ref, str) else ref
-
-    def get_source_expressions(self):
-        return [self.ref]
-
-    def set_source_expressions(self, exprs):
-        (self.ref,) = exprs
-
-    def as_sql(self, compiler, connection):
-        column, column_params = compiler.compile(self.ref)
-        if column_params:
-            raise ValueError("a meeting column without parameters was expected")
-        return self.sql.replace("{meeting}", column), list(self.params)
+    meeting whose id is `ref`: the same test as
+    Exists(MeetingMember.objects.filter(meeting=OuterRef("pk"), user=user)), as SQL."""
+    sql = (
+        f"EXISTS(SELECT 1 FROM {model._meta.db_table} tp "
+        "WHERE tp.meeting_id = {column} AND tp.user_id = %s"
+    )
+    if acknowledged is not None:
+        sql += f" AND tp.acknowledged_at IS {'NOT ' if acknowledged else ''}NULL"
+    return ColumnCondition(sql + " LIMIT 1)", [user.pk], ref=ref)
 
 
-def _is_member(user, path: str = "", **kwargs) -> _TakesPart:
-    return _TakesPart(MeetingMember, user, ref=f"{path}pk", **kwargs)
+def _is_member(user, path: str = "", **kwargs) -> ColumnCondition:
+    return _takes_part(MeetingMember, user, ref=f"{path}pk", **kwargs)
 
 
-def _is_attendee(user, path: str = "") -> _TakesPart:
-    return _TakesPart(MeetingAttendee, user, ref=f"{path}pk")
+def _is_attendee(user, path: str = "") -> ColumnCondition:
+    return _takes_part(MeetingAttendee, user, ref=f"{path}pk")
 
 
 def visible_q(user, path: str = "") -> Q:

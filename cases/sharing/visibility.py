@@ -2,7 +2,7 @@
 through django-guardian's permission tables."""
 
 from django.contrib.auth.models import Permission
-from django.db.models import BooleanField, Expression, F, Q, QuerySet, Value
+from django.db.models import BooleanField, Q, QuerySet, Value
 from django.http import Http404
 
 from accounts.audit import log_access
@@ -10,9 +10,10 @@ from accounts.models import AccessLog, Agency
 from cases.choices import SCOPE_ORDER, GrantScope
 from cases.models import AccessGrant, Case, CaseGroupObjectPermission, CaseUserObjectPermission
 from cases.sharing.rules import ACTION_PERM
+from common.expressions import ColumnCondition
 
 
-class _Held(Expression):
+class _Held(ColumnCondition):
     """Whether the user holds a case permission on the case whose id is `ref`: the two
     EXISTS over django-guardian's tables (through the user's agencies' groups, or
     directly), written as SQL with parameters. The ORM spelling (two Exists with an
@@ -27,26 +28,9 @@ class _Held(Expression):
     auth_user_groups): the planner then knows how selective the filter is (make bench:
     case list 430 ms -> ~50 ms)."""
 
-    def __init__(self, sql: str, params: list, ref="pk"):
-        super().__init__(output_field=BooleanField())
-        self.sql, self.params = sql, params
-        self.ref = F(ref) if isinstance(ref, str) else ref
-
-    def get_source_expressions(self):
-        return [self.ref]
-
-    def set_source_expressions(self, exprs):
-        (self.ref,) = exprs
-
-    def as_sql(self, compiler, connection):
-        column, column_params = compiler.compile(self.ref)
-        if column_params:
-            raise ValueError("a case column without parameters was expected")
-        return self.sql.replace("{case}", column), list(self.params)
-
 
 def _held_sql(user, codename: str, *, probe: bool = False) -> tuple[str, list]:
-    """The SQL of _Held for the user and permission: `{case}` stands for the case column.
+    """The SQL of _Held for the user and permission: `{column}` stands for the case column.
 
     probe: each case the rest of the query let through is tested by one probe of the
     permissions' index (OFFSET 0 keeps PostgreSQL from turning the EXISTS into a hash
@@ -68,14 +52,14 @@ def _held_sql(user, codename: str, *, probe: bool = False) -> tuple[str, list]:
         placeholders = ", ".join(["%s"] * len(groups))
         branches.append(
             f"EXISTS(SELECT 1 FROM {CaseGroupObjectPermission._meta.db_table} cgp "
-            "WHERE cgp.content_object_id = {case} "
+            "WHERE cgp.content_object_id = {column} "
             f"AND cgp.group_id IN ({placeholders}) AND cgp.permission_id = {permission_id} "
             f"{limit})"
         )
         params += [*groups, *permission_params]
     branches.append(
         f"EXISTS(SELECT 1 FROM {CaseUserObjectPermission._meta.db_table} cup "
-        "WHERE cup.content_object_id = {case} "
+        "WHERE cup.content_object_id = {column} "
         f"AND cup.user_id = %s AND cup.permission_id = {permission_id} {limit})"
     )
     params += [user.pk, *permission_params]
