@@ -7,9 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import reauth
 from accounts.audit import log_action
-from accounts.choices import CASE_ROLES, Role
+from accounts.choices import Role
 from accounts.models import Agency, User
 from accounts.security import check_user_password
+from accounts.selectors import case_workers_of
 from common.services import save_as
 
 
@@ -311,17 +312,7 @@ class MembershipEndForm(_MemberRowForm):
     def __init__(self, *args, membership, **kwargs):
         super().__init__(*args, membership=membership, **kwargs)
         self.refusals = []  # accounts.registry.Refusal, with their links
-        self.successors = list(
-            User.objects.filter(
-                is_active=True,
-                memberships__agency_id=membership.agency_id,
-                memberships__is_active=True,
-                memberships__role__in=CASE_ROLES,
-            )
-            .exclude(pk=membership.user_id)
-            .distinct()
-            .order_by("display_name", "pk")
-        )
+        self.successors = list(case_workers_of(membership.agency_id).exclude(pk=membership.user_id))
         self.fields["successor"].choices = [("", _("（引継がない）"))] + [
             (str(u.pk), str(u)) for u in self.successors
         ]

@@ -3,8 +3,8 @@
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from accounts.choices import Role
-from accounts.models import Agency, Membership
+from accounts.choices import CASE_ROLES, Role
+from accounts.models import Agency, Membership, User
 
 
 def agencies_managed_by(user) -> QuerySet[Agency]:
@@ -37,4 +37,19 @@ def get_membership_for_manager(user, pk) -> Membership:
         Membership.objects.select_related("user", "agency"),
         pk=pk,
         agency__in=agencies_managed_by(user),
+    )
+
+
+def case_workers_of(agency) -> QuerySet[User]:
+    """The agency's active staff who work on cases (an agency or its id): who may lead
+    its cases, take them over, and is told of its referrals. By name."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__agency=agency,
+            memberships__is_active=True,
+            memberships__role__in=CASE_ROLES,
+        )
+        .distinct()
+        .order_by("display_name", "pk")
     )

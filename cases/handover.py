@@ -12,8 +12,9 @@ from django.utils.translation import ngettext
 
 from accounts import registry as account_registry
 from accounts.audit import log_action
-from accounts.choices import CASE_ROLES, Role
+from accounts.choices import Role
 from accounts.models import Membership
+from accounts.selectors import case_workers_of
 from cases import services
 from cases.choices import OPEN_STATUSES, RecordKind
 from cases.models import Case, Reminder
@@ -28,22 +29,6 @@ def manages(user, agency) -> bool:
     return Membership.objects.filter(
         user=user, agency=agency, role=Role.MANAGER, is_active=True, user__is_active=True
     ).exists()
-
-
-def workers_of(agency):
-    """Active members of the agency who may lead cases (the receivers a manager may pick)."""
-    from accounts.models import User
-
-    return (
-        User.objects.filter(
-            is_active=True,
-            memberships__agency=agency,
-            memberships__is_active=True,
-            memberships__role__in=CASE_ROLES,
-        )
-        .distinct()
-        .order_by("display_name", "pk")
-    )
 
 
 def open_cases_of(worker, agency):
@@ -77,7 +62,7 @@ def caseload_of(agency) -> dict:
         row["status"][status] = row["status"].get(status, 0) + n
         row["risk"][risk] = row["risk"].get(risk, 0) + n
     workers = {u.pk: u for u in User.objects.filter(pk__in=[k for k in table if k])}
-    for worker in workers_of(agency):
+    for worker in case_workers_of(agency):
         table.setdefault(worker.pk, {"total": 0, "status": {}, "risk": {}})
         workers[worker.pk] = worker
     rows = [
@@ -100,7 +85,7 @@ def caseload_of(agency) -> dict:
 def handover_refusal(*, actor, agency, from_staff, to_staff, note: str) -> str:
     if not manages(actor, agency):
         return _("引継ぎができるのは、この機関の管理者だけです。")
-    if to_staff is None or not workers_of(agency).filter(pk=to_staff.pk).exists():
+    if to_staff is None or not case_workers_of(agency).filter(pk=to_staff.pk).exists():
         return _("引継ぎ先は、この機関の担当職員から選んでください。")
     if from_staff is not None and to_staff.pk == from_staff.pk:
         return _("引継ぎ元と引継ぎ先が同じです。")

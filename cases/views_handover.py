@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.audit import log_reads
+from accounts.selectors import case_workers_of
 from cases import handover
 
 
@@ -50,7 +51,7 @@ def _managed_agency(request):
 
 def handover_page(request):
     agency = _managed_agency(request)
-    workers = list(handover.workers_of(agency))
+    workers = list(case_workers_of(agency))
     worker = next((w for w in workers if str(w.pk) == request.GET.get("worker", "")), None)
     cases = list(handover.open_cases_of(worker, agency)) if worker else []
     receivers = [w for w in workers if worker is None or w.pk != worker.pk]

@@ -10,7 +10,6 @@ The package keeps one module per concept; importers use ``referrals.services``.
 
 from referrals.services.desk import desk_agencies, desk_referral_create
 from referrals.services.notices import (
-    agency_staff,
     hidden_duplicate_notify,
     notifications_mark_read,
     notify,
@@ -31,7 +30,6 @@ from referrals.services.transitions import (
 
 __all__ = [
     "ReferralRefused",
-    "agency_staff",
     "desk_agencies",
     "desk_referral_create",
     "hidden_duplicate_notify",

@@ -9,12 +9,13 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import log_action
 from accounts.models import Agency
+from accounts.selectors import case_workers_of
 from common.services import save_as
 from common.wareki import format_date
 from households.access import NoBasisToPassOn, require_basis_to_pass_on
 from intake.choices import CameFrom, Channel, ConsentAtIntake, Outcome, Urgency
 from intake.models import Consultation, ConsultationCategoryLink
-from referrals.services.notices import agency_staff, notify
+from referrals.services.notices import notify
 from referrals.services.rules import (
     ReferralRefused,
 )
@@ -114,7 +115,7 @@ def desk_referral_create(
         )
     notify(
         actor=actor,
-        users=agency_staff(desk_agency),
+        users=case_workers_of(desk_agency),
         verb=_("%(agency)sから相談が届きました") % {"agency": from_agency.name},
         link=reverse("intake:consultation_detail", args=[consultation.pk]),
         email=True,

@@ -7,28 +7,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from accounts.choices import CASE_ROLES
-from accounts.models import Agency, User
+from accounts.models import Agency
+from accounts.selectors import case_workers_of
 from cases.models import Case
 from common.services import save_as
 from households.access import households_visible_to
 from households.models import Household
 from referrals.models import Notification, Referral
 from referrals.outbox import queue_notice_mail
-
-
-def agency_staff(agency: Agency):
-    """Active case workers of the agency: who is told about its referrals."""
-    return (
-        User.objects.filter(
-            is_active=True,
-            memberships__agency=agency,
-            memberships__is_active=True,
-            memberships__role__in=CASE_ROLES,
-        )
-        .distinct()
-        .order_by("pk")
-    )
 
 
 def _referral_path(referral: Referral) -> str:
@@ -79,7 +65,7 @@ def hidden_duplicate_notify(*, household_ids, agency: Agency, actor) -> list[Not
             for c in Case.objects.open().filter(household=household).select_related("lead_staff")
         ]
         if not leads:
-            leads = list(agency_staff(household.registered_by_agency_id))
+            leads = list(case_workers_of(household.registered_by_agency_id))
         users = [
             u
             for u in dict.fromkeys(leads)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import log_action
 from accounts.models import Agency
+from accounts.selectors import case_workers_of
 from cases import services as case_services
 from cases import sharing
 from cases.choices import ExemptionReason, RecordKind
@@ -17,7 +18,7 @@ from cases.models import Case, CasePerson
 from common.services import save_as
 from referrals.choices import GRANTED_STATUSES, OPEN_STATUSES, REFERRAL_SCOPES, ReferralStatus, Side
 from referrals.models import Referral, ReferralEvent
-from referrals.services.notices import agency_staff, notify
+from referrals.services.notices import notify
 from referrals.services.rules import ReferralRefused, basis_refusal, project_for, sides_of
 
 
@@ -126,7 +127,7 @@ def referral_send(
     if notify_receiver:
         notify(
             actor=actor,
-            users=agency_staff(to_agency),
+            users=case_workers_of(to_agency),
             verb=_("%(agency)sから新しい繋ぎが届きました") % {"agency": from_agency.name},
             referral=referral,
             email=True,

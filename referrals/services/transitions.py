@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import log_action
+from accounts.selectors import case_workers_of
 from cases import sharing
 from cases.choices import GrantBasis
 from common.services import save_as
@@ -16,7 +17,7 @@ from common.wareki import format_date
 from households.models import Consent
 from referrals.choices import GRANTED_STATUSES, OPEN_STATUSES, TRANSITIONS, ReferralStatus, Side
 from referrals.models import Referral, ReferralEvent
-from referrals.services.notices import agency_staff, notify
+from referrals.services.notices import notify
 from referrals.services.rules import ReferralRefused, sides_of, system_user
 
 
@@ -184,7 +185,7 @@ def _notify_transition(*, actor, referral: Referral, previous: str) -> None:
         if previous in (ReferralStatus.SENT, *GRANTED_STATUSES):
             notify(
                 actor=actor,
-                users=agency_staff(referral.to_agency),
+                users=case_workers_of(referral.to_agency),
                 verb=_("%(agency)sからの繋ぎが取り消されました")
                 % {"agency": referral.from_agency.name},
                 referral=referral,
@@ -284,7 +285,7 @@ def referrals_mark_overdue(*, actor=None, today: dt.date | None = None) -> int:
         save_as(referral, actor, update_fields=["overdue_since"])
         notify(
             actor=actor,
-            users=agency_staff(referral.to_agency),
+            users=case_workers_of(referral.to_agency),
             verb=_("回答期限を過ぎた繋ぎがあります（%(agency)sから）")
             % {"agency": referral.from_agency.name},
             referral=referral,
