@@ -11,6 +11,10 @@ CELERY := $(VENV)/bin/celery
 DEV_REQUIREMENTS := requirements/dev.txt
 STAMP := $(VENV)/.installed-$(shell cksum < $(DEV_REQUIREMENTS) | cut -d' ' -f1)
 PYTEST_ARGS ?=
+# The suite runs in this many pytest-xdist worker processes (each its own test database
+# and Redis database: config/settings_test.py); 0 runs it in one process. PYTEST_ARGS
+# comes after, so PYTEST_ARGS="-n 0" works too.
+PYTEST_WORKERS ?= 2
 RUNSERVER_ADDR ?= 127.0.0.1:8000
 DEPLOY_CHECK_HOST ?= soudan.example.jp
 
@@ -67,7 +71,7 @@ demo-code: install
 test: system install check-deploy
 	$(RUFF) check .
 	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 check-deploy: install
 	@if [ -n "$${DATABASE_URL:-}" ]; then \

@@ -9,6 +9,9 @@
 - admin: system administrator (is_staff, superuser) with no membership
 """
 
+import importlib
+import sys
+
 import pytest
 
 from accounts.choices import AgencyKind, Role
@@ -109,8 +112,40 @@ def client_for(client):
     return _login
 
 
+# Conftests that keep a summary in module state: axe-core's figures per page, the policy
+# machine's tally, the fuzz test's counts. Each has summary_state() (its state, plain
+# data), merge_summary_state(state) and write_summary(terminalreporter). Under pytest-xdist
+# the tests run in worker processes: each sends its state to the controller when it
+# ends, and the controller, which runs no test, merges them and writes the summaries.
+SUMMARY_CONFTESTS = ("tests.browser.conftest", "tests.policy.conftest", "tests.common.conftest")
+
+
+def pytest_sessionfinish(session):
+    output = getattr(session.config, "workeroutput", None)  # set in an xdist worker only
+    if output is None:
+        return
+    states = {
+        name: sys.modules[name].summary_state() for name in SUMMARY_CONFTESTS if name in sys.modules
+    }
+    output["summaries"] = {name: state for name, state in states.items() if state}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """An xdist worker has finished: merge what its summaries counted."""
+    for name, state in getattr(node, "workeroutput", {}).get("summaries", {}).items():
+        importlib.import_module(name).merge_summary_state(state)
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    """Every skipped test is named at the end of the run, where nobody can miss it."""
+    """The xdist controller writes the workers' summaries (a conftest the controller
+    loaded itself, as with `pytest -n 2 tests/browser`, writes its own), then every
+    skipped test is named at the end of the run, where nobody can miss it."""
+    if config.pluginmanager.hasplugin("dsession"):  # the xdist controller
+        for name in SUMMARY_CONFTESTS:
+            module = sys.modules.get(name)
+            if module is not None and not config.pluginmanager.is_registered(module):
+                module.write_summary(terminalreporter)
     skipped = terminalreporter.stats.get("skipped", [])
     if not skipped:
         return

@@ -206,7 +206,22 @@ class AxeAudit:
                 )
 
 
+def summary_state() -> dict[str, dict[str, int]]:
+    """AXE_SUMMARY as plain data, sent by an xdist worker (tests/conftest.py)."""
+    return {pattern: dict(row) for pattern, row in AXE_SUMMARY.items()}
+
+
+def merge_summary_state(state: dict[str, dict[str, int]]) -> None:
+    for pattern, row in state.items():
+        for key, count in row.items():
+            AXE_SUMMARY[pattern][key] += count
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    write_summary(terminalreporter)
+
+
+def write_summary(terminalreporter) -> None:
     """axe-core's figures per page: audits, then violations by impact."""
     if not AXE_SUMMARY:
         return

@@ -10,7 +10,38 @@ def pytest_configure(config):
     )
 
 
+def summary_state() -> dict:
+    """TALLY as plain data, sent by an xdist worker (tests/conftest.py)."""
+    if not (TALLY.ran or TALLY.steps or TALLY.pages):
+        return {}
+    return {
+        "ran": TALLY.ran,
+        "steps": TALLY.steps,
+        "examples": TALLY.examples,
+        "pages": TALLY.pages,
+        "seconds": TALLY.seconds,
+        "found": [[list(sig), text] for sig, text in TALLY.found.items()],
+        "rules": [[list(key), count] for key, count in TALLY.rules.items()],
+    }
+
+
+def merge_summary_state(state: dict) -> None:
+    TALLY.ran = TALLY.ran or state["ran"]
+    TALLY.steps += state["steps"]
+    TALLY.examples += state["examples"]
+    TALLY.pages += state["pages"]
+    TALLY.seconds += state["seconds"]
+    for sig, text in state["found"]:
+        TALLY.found.setdefault(tuple(sig), text)
+    for key, count in state["rules"]:
+        TALLY.rules[tuple(key)] += count
+
+
 def pytest_terminal_summary(terminalreporter):
+    write_summary(terminalreporter)
+
+
+def write_summary(terminalreporter) -> None:
     if not TALLY.ran:
         return
     terminalreporter.write_sep("-", "sharing policy machine (tests/policy)")
