@@ -141,7 +141,8 @@ def meeting_list(request):
         date_from=data.get("date_from"),
         date_to=data.get("date_to"),
     )
-    page = Paginator(meetings, 30).get_page(request.GET.get("page"))
+    page = Paginator(meetings.only("pk"), 30).get_page(request.GET.get("page"))
+    page.object_list = selectors.meeting_list_rows(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

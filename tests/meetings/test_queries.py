@@ -40,9 +40,9 @@ def _meetings(n, *, desk, desk_agency, partner, case=None):
 @pytest.mark.parametrize("viewer", ["desk", "partner"])
 def test_meeting_list_constant_queries(request, client_for, desk, desk_agency, partner, viewer):
     """Expected per request: session, user, the viewer's agency ids and case-role
-    agencies, the paginator count, the page of meetings (organiser and chair joined,
-    item and member counts annotated), and what base.html and the create button ask
-    (primary agency, desk staff)."""
+    agencies, the paginator count, the page's meeting ids, those meetings (organiser
+    and chair joined, item and member counts annotated), and what base.html and the
+    create button ask (primary agency, desk staff)."""
     client = client_for(request.getfixturevalue(viewer))
     url = reverse("meetings:meeting_list")
     _meetings(2, desk=desk, desk_agency=desk_agency, partner=partner)
@@ -116,3 +116,40 @@ def test_home_upcoming_meetings_constant_queries(client_for, desk, desk_agency, 
     _meetings(10, desk=desk, desk_agency=desk_agency, partner=partner)
     twelve = _count(client, reverse("home"))
     assert two == twelve
+
+
+def test_meeting_list_counts_only_the_page(client_for, desk, desk_agency, partner):
+    """Past meetings, page 2: the rows keep the list's order (newest first) and show each
+    meeting's own item and member counts, while the query that pages reads ids alone:
+    no join of items or members and no GROUP BY over the meetings before the page."""
+    from tests.factories_meetings import open_case
+
+    case = open_case(agency=desk_agency, actor=desk)
+    consent_for(case, [desk_agency, partner.primary_agency], actor=desk)
+    now = timezone.now()
+    made = []
+    for i in range(33):
+        meeting = MeetingFactory(
+            chair=desk,
+            organising_agency=desk_agency,
+            kind=MeetingKind.CASE_CONFERENCE,
+            starts_at=now - dt.timedelta(days=i + 1),
+        )
+        if i % 3:
+            add_member(meeting, partner, actor=desk)
+        if i % 2:
+            add_case_item(meeting, case, actor=desk)
+        made.append(meeting)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client_for(desk).get(
+            reverse("meetings:meeting_list"), {"when": "past", "page": 2}
+        )
+    rows = list(response.context["page"].object_list)
+    assert [m.pk for m in rows] == [m.pk for m in made[30:]]
+    assert [(m.item_count, m.member_count) for m in rows] == [
+        (m.items.count(), m.members.count()) for m in made[30:]
+    ]
+    assert {(m.item_count, m.member_count) for m in rows} == {(0, 0), (1, 1), (0, 1)}
+    paged = [q["sql"] for q in ctx.captured_queries if "OFFSET" in q["sql"]]
+    assert len(paged) == 1, paged
+    assert "GROUP BY" not in paged[0] and "meetings_agendaitem" not in paged[0], paged[0]
