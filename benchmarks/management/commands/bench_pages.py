@@ -84,18 +84,26 @@ def target_for(name: str, url: str) -> int:
     return SEARCH_TARGET_MS if ("search" in name or "?q=" in url) else PAGE_TARGET_MS
 
 
-def _cpu_seconds(pids) -> float:
-    """User + system CPU seconds the processes have used so far (/proc/<pid>/stat)."""
+def _cpu_seconds(pids) -> dict[int, float]:
+    """User + system CPU seconds each process has used so far (/proc/<pid>/stat)."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
+    used = {}
     for pid in pids:
         try:
             with open(f"/proc/{pid}/stat") as stat:
                 fields = stat.read().rsplit(")", 1)[1].split()
         except OSError:
             continue  # ended meanwhile
-        total += int(fields[11]) + int(fields[12])
-    return total / ticks
+        used[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return used
+
+
+def _cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds used between the two readings by the processes alive at the second
+    (a process started meanwhile counts from zero). Summing each reading instead made
+    a backend that ended during the run, such as another client's, subtract its whole
+    lifetime: PostgreSQL's figure then read 0."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 def _children(pid: int) -> list[int]:
@@ -376,8 +384,8 @@ class Command(BaseCommand):
             served = self._drive(base, pages, cookies, options)
             cpu_after = (_cpu_seconds(workers), _cpu_seconds(_postgres_pids()))
             if served:
-                web = (cpu_after[0] - cpu_before[0]) / served * 1000
-                database = max(0.0, cpu_after[1] - cpu_before[1]) / served * 1000
+                web = _cpu_used(cpu_before[0], cpu_after[0]) / served * 1000
+                database = _cpu_used(cpu_before[1], cpu_after[1]) / served * 1000
                 self.stdout.write(
                     f"CPU per request: {web + database:.1f} ms "
                     f"(gunicorn workers {web:.1f} ms, PostgreSQL {database:.1f} ms; "
