@@ -84,26 +84,22 @@ def target_for(name: str, url: str) -> int:
     return SEARCH_TARGET_MS if ("search" in name or "?q=" in url) else PAGE_TARGET_MS
 
 
-def _cpu_seconds(pids) -> dict[int, float]:
-    """User + system CPU seconds each process has used so far (/proc/<pid>/stat)."""
+def _cpu_seconds(pids) -> float:
+    """CPU seconds the processes and their ended children have used so far: user +
+    system time of each (/proc/<pid>/stat), plus what the children it reaped used. A
+    backend that ends during the run (Django closes a connection after CONN_MAX_AGE)
+    leaves its time in the postmaster's, a restarted gunicorn worker in the arbiter's:
+    counting live processes only lost, or with totals subtracted, negated that time."""
     ticks = os.sysconf("SC_CLK_TCK")
-    used = {}
+    total = 0
     for pid in pids:
         try:
             with open(f"/proc/{pid}/stat") as stat:
                 fields = stat.read().rsplit(")", 1)[1].split()
         except OSError:
-            continue  # ended meanwhile
-        used[pid] = (int(fields[11]) + int(fields[12])) / ticks
-    return used
-
-
-def _cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
-    """CPU seconds used between the two readings by the processes alive at the second
-    (a process started meanwhile counts from zero). Summing each reading instead made
-    a backend that ended during the run, such as another client's, subtract its whole
-    lifetime: PostgreSQL's figure then read 0."""
-    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+            continue  # ended meanwhile: its parent has its time
+        total += sum(int(field) for field in fields[11:15])  # utime stime cutime cstime
+    return total / ticks
 
 
 def _children(pid: int) -> list[int]:
@@ -379,13 +375,16 @@ class Command(BaseCommand):
                     if time.monotonic() > deadline or server.poll() is not None:
                         raise CommandError("gunicorn did not start") from None
                     time.sleep(0.3)
-            workers = _children(server.pid)
-            cpu_before = (_cpu_seconds(workers), _cpu_seconds(_postgres_pids()))
+
+            def gunicorn_pids():
+                return [server.pid, *_children(server.pid)]
+
+            cpu_before = (_cpu_seconds(gunicorn_pids()), _cpu_seconds(_postgres_pids()))
             served = self._drive(base, pages, cookies, options)
-            cpu_after = (_cpu_seconds(workers), _cpu_seconds(_postgres_pids()))
+            cpu_after = (_cpu_seconds(gunicorn_pids()), _cpu_seconds(_postgres_pids()))
             if served:
-                web = _cpu_used(cpu_before[0], cpu_after[0]) / served * 1000
-                database = _cpu_used(cpu_before[1], cpu_after[1]) / served * 1000
+                web = (cpu_after[0] - cpu_before[0]) / served * 1000
+                database = (cpu_after[1] - cpu_before[1]) / served * 1000
                 self.stdout.write(
                     f"CPU per request: {web + database:.1f} ms "
                     f"(gunicorn workers {web:.1f} ms, PostgreSQL {database:.1f} ms; "
