@@ -380,7 +380,9 @@ class Command(BaseCommand):
                 return [server.pid, *_children(server.pid)]
 
             cpu_before = (_cpu_seconds(gunicorn_pids()), _cpu_seconds(_postgres_pids()))
+            client_before = time.process_time()
             served = self._drive(base, pages, cookies, options)
+            client = time.process_time() - client_before
             cpu_after = (_cpu_seconds(gunicorn_pids()), _cpu_seconds(_postgres_pids()))
             if served:
                 web = (cpu_after[0] - cpu_before[0]) / served * 1000
@@ -388,7 +390,8 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"CPU per request: {web + database:.1f} ms "
                     f"(gunicorn workers {web:.1f} ms, PostgreSQL {database:.1f} ms; "
-                    f"{os.cpu_count()} CPUs)"
+                    f"{os.cpu_count()} CPUs); the load client, on the same CPUs, "
+                    f"{client / served * 1000:.1f} ms"
                 )
         finally:
             server.terminate()
