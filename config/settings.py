@@ -5,7 +5,6 @@ tasks in-process, a secret key generated once into var/. Production sets the
 variables listed in .env.example.
 """
 
-import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,6 +14,8 @@ from csp.constants import NONE as CSP_NONE
 from csp.constants import SELF as CSP_SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from config import secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
@@ -43,11 +44,7 @@ def _secret_key() -> str:
     """Production passes DJANGO_SECRET_KEY; the embedded default keeps one in var/."""
     if "DJANGO_SECRET_KEY" in env:
         return env.str("DJANGO_SECRET_KEY")
-    key_file = VAR_DIR / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(64))
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
+    return secret_key.load_or_create(VAR_DIR / "secret_key")
 
 
 SECRET_KEY = _secret_key()
