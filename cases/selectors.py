@@ -28,6 +28,19 @@ from households.models import Household, Person
 from intake.models import Consultation
 
 CASE_LIST_ORDER = ["-opened_on", "-pk"]
+CASE_LIST_COLUMNS = (
+    "title",
+    "status",
+    "risk_level",
+    "opened_on",
+    "household__name",
+    "lead_agency__name",
+    # What User.__str__ reads.
+    "lead_staff__display_name",
+    "lead_staff__first_name",
+    "lead_staff__last_name",
+    "lead_staff__username",
+)
 CASE_LIST_PAGE = 30
 
 
@@ -47,6 +60,9 @@ def case_list(user, *, q: str = "", status: str = "open", mine: bool = False) ->
         qs = qs.filter(RawSQL(sql, params, output_field=BooleanField()))
     return (
         qs.select_related("household", "lead_agency", "lead_staff")
+        # The columns the list shows (and pages by), not every column of the four
+        # tables: the rows are built and the statement compiled for ~20 columns, not ~60.
+        .only(*CASE_LIST_COLUMNS)
         .prefetch_related(
             Prefetch(
                 "case_persons",
