@@ -167,6 +167,16 @@ def case_referral_events(case) -> list[ReferralEvent]:
     )
 
 
+def inbox_rows(referrals, tab: str) -> list[Referral]:
+    """A page of the inbox, each referral marked shows_contents: the sender always sees
+    what it sent; the receiver sees the persons and the request only while the consent
+    or the legal exemption holds (basis_holds)."""
+    rows = list(referrals)
+    for referral in rows:
+        referral.shows_contents = tab == SENT or referral.basis_holds
+    return rows
+
+
 def ended_referral_grants(case) -> list:
     """Grants that rested on a referral of this case and have ended (cases.sharing)."""
     return sharing.ended_grants_on(case, Referral)

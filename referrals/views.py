@@ -75,6 +75,14 @@ def inbox(request):
     if tab not in (selectors.RECEIVED, selectors.SENT):
         tab = selectors.RECEIVED
     page = Paginator(selectors.inbox(request.user, tab=tab), 30).get_page(request.GET.get("page"))
+    page.object_list = selectors.inbox_rows(page.object_list, tab)
+    # The persons the page names are read: logged as a list's reads are.
+    log_reads(
+        user=request.user,
+        objects=[p for r in page.object_list if r.shows_contents for p in r.listed_persons],
+        request=request,
+        detail="inbox",
+    )
     return render(
         request,
         "referrals/inbox.html",

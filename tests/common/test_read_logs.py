@@ -149,6 +149,7 @@ PERSONAL = {
     "referrals:consent_options": Read(_w("case"), query=lambda w: {"case": w.case.pk}, htmx=True),
     "referrals:referral_detail": Read(_w("person")),
     "referrals:record_add": Read(_w("person"), persona="partner"),
+    "referrals:inbox": Read(_w("person"), persona="partner"),
     # outreach
     "outreach:target_list": Read(_w("target")),
     "outreach:target_create": Read(_w("household"), query=lambda w: {"household": w.household.pk}),
@@ -204,7 +205,6 @@ NOT_PERSONAL = {
     "meetings:meeting_create": "a blank form",
     "meetings:meeting_edit": "the meeting's date, place and chair",
     "meetings:item_add": "a blank form with a picker of case titles",
-    "referrals:inbox": "referrals by case title and agency",
     "referrals:to_desk": "a blank form (partners only)",
     "referrals:notification_list": "notices carry no personal data by design",
     "referrals:notification_badge": "a count",

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Agency
+from accounts.models import AccessLog, Agency
 from cases.choices import GrantScope
 from cases.models import AccessGrant, SupportRecord
 from intake.models import Consultation, ConsultationCategory
@@ -355,6 +355,8 @@ def test_after_consent_withdrawal_the_receiver_gets_404_and_the_desk_sees_the_ma
     assert "取消" in detail
     inbox = client.get(reverse("referrals:inbox")).content.decode()
     assert PERSON_GIVEN not in inbox
+    # A person the inbox does not name is not logged as read there either.
+    assert not AccessLog.objects.filter(user=partner, detail="inbox").exists()
     # Their record stays, and the desk's timeline marks that their access ended.
     assert SupportRecord.objects.filter(agency=partner_agency).count() == 1
     login_verified(client, desk)
