@@ -49,6 +49,31 @@ def test_header_is_one_line_and_the_skip_link_comes_first(page, live_url, login,
     expect(page.locator("main")).to_be_focused()
 
 
+def test_a_long_name_and_agency_leave_the_account_links_on_screen(
+    page, live_url, login, partner, partner_agency
+):
+    """At 1280 px a partner whose name and agency are long: the name is cut (the whole
+    of it in the tooltip) and アカウント and ログアウト stay within the window."""
+    partner_agency.name = "架空市 地域包括支援センター 第01 北部ブランチ（旧 中央地区）"
+    partner_agency.save()
+    partner.display_name = "架空市 地域包括支援センター 第01 職員1"
+    partner.save()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    login(page, live_url, "partner", PASSWORD)
+    page.goto(f"{live_url}/referrals/")
+    topbar = page.locator(".topbar")
+    for link in (
+        topbar.get_by_role("link", name="アカウント"),
+        topbar.get_by_role("button", name="ログアウト"),
+    ):
+        box = link.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 1280, box
+    user = topbar.locator(".user")
+    expect(user).to_have_attribute("title", f"{partner.display_name}（{partner_agency.name}）")
+    assert topbar.bounding_box()["height"] < 60
+    page.locator(".topbar").screenshot(path=f"{SHOTS}/header-long-name.png")
+
+
 def test_a_checkbox_group_caption_is_a_legend_above_that_ticks_nothing(
     page, live_url, login, desk, desk_agency, partner_agency
 ):
