@@ -78,6 +78,10 @@ def _forms_with_one_more_row(request, case):
 
 def plan_add(request, pk):
     case = _case(request, pk, "change")
+    if not case.is_open:
+        # Refused before the form is filled in, not after (plan_create refuses it too).
+        messages.error(request, services.ENDED_CASE_PLAN)
+        return redirect("cases:case_detail", pk=case.pk)
     if _adding_role_row(request):
         form, formset = _forms_with_one_more_row(request, case)
         return render(

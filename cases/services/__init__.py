@@ -20,6 +20,7 @@ from cases.services.lifecycle import (
     plan_close,
 )
 from cases.services.plans import (
+    ENDED_CASE_PLAN,
     ROLE_FIELDS,
     plan_activate,
     plan_approve,
@@ -43,6 +44,7 @@ from cases.services.rules import (
 )
 
 __all__ = [
+    "ENDED_CASE_PLAN",
     "ROLE_FIELDS",
     "CaseRuleError",
     "PLANS_IN_FORCE",

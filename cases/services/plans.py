@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.audit import log_action
 from cases import sharing
@@ -16,6 +17,10 @@ from cases.services.lifecycle import case_transition
 from cases.services.rules import CaseRuleError, check_plan_transition
 from common.services import bump_version, check_version, save_as
 from households import services as household_services
+
+ENDED_CASE_PLAN = _lazy(
+    "終結・中断したケースにはプランを作成・実施できません。先にケースを再開してください。"
+)
 
 # What a role row holds: plan_create takes dicts of these, plan_revise copies them.
 ROLE_FIELDS = ("concern", "agency", "method", "person", "due_on")
@@ -33,7 +38,10 @@ def _save_roles(actor, plan: SupportPlan, roles) -> None:
 def plan_create(
     *, actor, case: Case, person_wishes: str, goals: str, review_on=None, roles=()
 ) -> SupportPlan:
-    """A new draft plan version. roles: dicts(concern, agency, method, person, due_on)."""
+    """A new draft plan version. roles: dicts(concern, agency, method, person, due_on).
+    An ended case takes no new plan (plan_activate would refuse it): reopen it first."""
+    if case.status in ENDED_STATUSES:
+        raise CaseRuleError(ENDED_CASE_PLAN)
     if case.plans.filter(status__in=[PlanStatus.DRAFT, PlanStatus.CONSENTED]).exists():
         raise CaseRuleError(_("作成中のプランがあります。そのプランを編集してください。"))
     number = (case.plans.aggregate(n=Max("number"))["n"] or 0) + 1
@@ -202,9 +210,7 @@ def plan_activate(*, actor, plan: SupportPlan, on: dt.date | None = None) -> Sup
     check_plan_transition(plan, PlanStatus.ACTIVE)
     case = plan.case
     if case.status in ENDED_STATUSES:
-        raise CaseRuleError(
-            _("終結・中断したケースのプランは実施できません。先にケースを再開してください。")
-        )
+        raise CaseRuleError(ENDED_CASE_PLAN)
     on = on or timezone.localdate()
     _check_activation_day(case, on)
     for old in case.plans.filter(status__in=[PlanStatus.ACTIVE, PlanStatus.REVIEWED]).exclude(

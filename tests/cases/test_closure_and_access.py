@@ -115,6 +115,35 @@ def test_closing_removes_the_plan_review_reminder_from_home(
     assert "14日以内に評価予定のプラン" not in client.get(reverse("home")).content.decode()
 
 
+def test_an_ended_case_takes_no_new_plan_until_it_is_reopened(desk, desk_agency, client_for):
+    case, _person, plan = make_case(desk=desk, desk_agency=desk_agency, title="終結後")
+    client = client_for(desk)
+    plan.delete()  # no draft left: the page would offer 「支援プランを作成」
+    add_url = reverse("cases:plan_add", kwargs={"pk": case.pk})
+    page = client.get(reverse("cases:case_detail", kwargs={"pk": case.pk})).content.decode()
+    assert add_url in page
+    assert _close(client, case).status_code == 302
+
+    page = client.get(reverse("cases:case_detail", kwargs={"pk": case.pk})).content.decode()
+    assert add_url not in page and "支援プランを作成" not in page
+    # Opened by its address all the same: refused before the form, and a post saves nothing.
+    response = client.get(add_url, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("cases:case_detail", kwargs={"pk": case.pk})
+    assert "終結・中断したケースにはプランを作成・実施できません" in response.content.decode()
+    client.post(add_url, {"person_wishes": "希望", "goals": "目標", "roles-TOTAL_FORMS": "0"})
+    assert not case.plans.exists()
+    with pytest.raises(services.CaseRuleError):
+        services.plan_create(actor=desk, case=case, person_wishes="", goals="")
+    assert not case.plans.exists()
+
+    reopened = _status(
+        client, case, to_status="supporting", on=timezone.localdate().isoformat(), reason="再開"
+    )
+    assert reopened.status_code == 302
+    page = client.get(reverse("cases:case_detail", kwargs={"pk": case.pk})).content.decode()
+    assert add_url in page
+
+
 def test_reopening_restores_only_what_live_bases_allow(
     desk, desk_agency, partner, partner_agency, outsider, outsider_agency, client_for
 ):
