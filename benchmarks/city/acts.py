@@ -32,9 +32,11 @@ def seed_records(city):
 
     def rows():
         rid = r0
+        cid, lead, staff, opened = heavy
+        days = max(1, min(700, (city.today - opened).days))  # up to the seeding, not past it
         for k in range(300):
-            cid, lead, staff, opened = heavy
-            yield (rid, cid, city.aware(opened + dt.timedelta(days=k % 700), k * 60),
+            at = min(city.aware(opened + dt.timedelta(days=k % days), k * 60), now)
+            yield (rid, cid, at,
                    kind(), project(), lead, staff, 30, rng.choice(NARRATIVES), now)  # fmt: skip
             rid += 1
         for _ in range(total - 300):
@@ -42,6 +44,7 @@ def seed_records(city):
             span = max(1, (city.today - opened).days)
             at = city.aware(opened + dt.timedelta(days=int(rng.random() * span)),
                              int(rng.random() * 9 * 3600))  # fmt: skip
+            at = min(at, now)  # a case opened today: nothing later than the seeding
             yield (rid, cid, at, kind(), project(), lead, staff,
                    rng.choice((10, 15, 30, 45, 60, 90)), rng.choice(NARRATIVES), now)  # fmt: skip
             rid += 1
@@ -126,12 +129,18 @@ def seed_referrals(city):
         to = rng.choice([p for p in partner_ids if p != lead])
         sent = city.aware(opened, 3600)
         st = status()
+        due = opened + dt.timedelta(days=7)
+        # Unanswered past its date: marked as the daily task (referrals_mark_overdue)
+        # would have marked it the day after.
+        overdue = (
+            due + dt.timedelta(days=1) if st == ReferralStatus.SENT and due < city.today else None
+        )
         rows.append((
             rid, cid, lead, staff, to, "複合的な課題があり、専門的な支援が必要。",
             "初回面談への同行をお願いしたい。", GrantScope.SUMMARY, None, "life",
             "生命・身体の保護のため緊急に共有する。", st, sent,
-            opened + dt.timedelta(days=7),
-            None, None if st == ReferralStatus.SENT else sent + dt.timedelta(days=2),
+            due,
+            overdue, None if st == ReferralStatus.SENT else sent + dt.timedelta(days=2),
             sent + dt.timedelta(days=2) if st != ReferralStatus.SENT else None,
             None, "", "", None, now,
         ))  # fmt: skip

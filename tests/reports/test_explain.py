@@ -23,6 +23,8 @@ from common.paging import decode_cursor, keyset_filter, keyset_page
 from households import access
 from households import selectors as household_selectors
 from households.models import Person
+from referrals.choices import ReferralStatus
+from referrals.models import Referral
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="EXPLAIN checks need PostgreSQL"
@@ -97,6 +99,18 @@ def test_the_city_was_built(city):
     # bulk rows carry the fields save() would compute
     assert person.name_kana == person.family_name_kana + person.given_name_kana
     assert AccessLog.objects.count() == 3000
+    # Nothing happened after the seeding, and what the daily task marks is marked.
+    assert not SupportRecord.objects.filter(occurred_at__gt=timezone.now()).exists()
+    unanswered = Referral.objects.filter(
+        status=ReferralStatus.SENT, answer_due_on__lt=timezone.localdate()
+    )
+    assert unanswered.exists()
+    assert not unanswered.filter(overdue_since__isnull=True).exists()
+    assert (
+        not Referral.objects.exclude(status=ReferralStatus.SENT)
+        .filter(overdue_since__isnull=False)
+        .exists()
+    )
 
 
 @pytest.mark.django_db
