@@ -4,12 +4,13 @@ home view logs each read (cases.views.home)."""
 
 import datetime as dt
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.choices import OPEN_STATUSES, PlanStatus
 from cases.models import SupportPlan
-from cases.registry import register_home
+from cases.registry import first_rows, register_home
 from cases.sharing import cases_visible_to
 from households.models import Consent
 from intake.choices import SheetStatus
@@ -29,7 +30,7 @@ def my_open_cases(request):
         .select_related("household", "lead_agency")
         .order_by("-opened_on", "-pk")
     )
-    rows = list(qs[:LIMIT])
+    rows, more = first_rows(qs, LIMIT)
     if not rows and not user.is_desk_staff:
         return None
     return {
@@ -37,6 +38,8 @@ def my_open_cases(request):
         "template": "cases/home/cases.html",
         "context": {"cases": rows},
         "count": len(rows),
+        "more": more,
+        "more_url": reverse("cases:case_list") + "?status=open&mine=on",
         "order": 10,
         "reads": rows,
     }
@@ -48,14 +51,15 @@ def plan_reviews_due(request):
     if not user.works_on_cases:
         return None
     limit = timezone.localdate() + dt.timedelta(days=14)
-    plans = list(
+    plans, more = first_rows(
         SupportPlan.objects.filter(
             case__in=cases_visible_to(user, action="change").values("pk"),
             status__in=[PlanStatus.ACTIVE, PlanStatus.REVIEWED],
             review_on__lte=limit,
         )
         .select_related("case")
-        .order_by("review_on")[:LIMIT]
+        .order_by("review_on"),
+        LIMIT,
     )
     if not plans:
         return None
@@ -64,6 +68,7 @@ def plan_reviews_due(request):
         "template": "cases/home/plans.html",
         "context": {"plans": plans, "today": timezone.localdate()},
         "count": len(plans),
+        "more": more,
         "order": 20,
         "reads": [p.case for p in plans],
     }
@@ -76,7 +81,7 @@ def consents_expiring(request):
         return None
     today = timezone.localdate()
     lead_cases = cases_visible_to(user, action="change").filter(status__in=OPEN_STATUSES)
-    consents = list(
+    consents, more = first_rows(
         Consent.objects.valid_on(today)
         .filter(
             expires_on__lte=today + dt.timedelta(days=30),
@@ -85,7 +90,8 @@ def consents_expiring(request):
         )
         .distinct()
         .select_related("person")
-        .order_by("expires_on")[:LIMIT]
+        .order_by("expires_on"),
+        LIMIT,
     )
     if not consents:
         return None
@@ -94,6 +100,7 @@ def consents_expiring(request):
         "template": "cases/home/consents.html",
         "context": {"consents": consents},
         "count": len(consents),
+        "more": more,
         "order": 30,
         "reads": [c.person for c in consents],
     }
@@ -104,24 +111,36 @@ def intake_waiting(request):
     user = request.user
     if not user.is_desk_staff:
         return None
-    consultations = list(
+    consultations, more_consultations = first_rows(
         Consultation.objects.awaiting_case()
         .filter(agency_id__in=user.agency_ids)
         .select_related("household")
-        .order_by("received_at")[:LIMIT]
+        .order_by("received_at"),
+        LIMIT,
     )
-    sheets = list(
+    sheets, more_sheets = first_rows(
         ConnectSheet.objects.filter(status=SheetStatus.SENT)
         .select_related("sender_agency")
-        .order_by("sent_at")[:LIMIT]
+        .order_by("sent_at"),
+        LIMIT,
     )
     if not consultations and not sheets:
         return None
     return {
         "title": _("受付の対応待ち"),
         "template": "cases/home/intake.html",
-        "context": {"consultations": consultations, "sheets": sheets},
+        "context": {
+            "consultations": consultations,
+            "sheets": sheets,
+            # Each list says where the rest are; the badge counts both.
+            "more_consultations": more_consultations,
+            "consultations_url": reverse("intake:consultation_list") + "?show=awaiting",
+            "more_sheets": more_sheets,
+            "sheets_url": reverse("intake:sheet_list"),
+        },
         "count": len(consultations) + len(sheets),
+        "more": more_consultations or more_sheets,
+        "more_inline": True,  # each list links to the rest itself
         "order": 5,
         # The sheets are listed by date and sender only.
         "reads": consultations,

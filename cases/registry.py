@@ -6,7 +6,10 @@ cases app importing them (DESIGN: nothing imports upwards).
   timeline a page at a time (cases.selectors.case_timeline_page): providers return all
   their entries (they are few next to the support records) and the page keeps those
   before its cursor.
-- Home providers: callable(request) -> dict(title, template, context, count, order) | None.
+- Home providers: callable(request) -> dict(title, template, context, count, order) | None;
+  a list read with first_rows() adds more=True when rows beyond `count` exist, and
+  more_url, the page that lists them all (the badge then reads "20+", not "20"), or
+  more_inline when its own template links to the rest.
 - Case panels: callable(request, case) -> dict(title, template, context, order) | None,
   shown on the case page; links: callable(request, case) -> list of dict(label, url)
   shown as buttons. Both must check what the user may see through cases.sharing.
@@ -20,6 +23,13 @@ Apps register from their AppConfig.ready().
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+
+
+def first_rows(queryset, limit: int) -> tuple[list, bool]:
+    """The first `limit` rows of a home list, and whether there are more: one row more
+    is read, so the badge never passes a capped list off as the whole (no COUNT)."""
+    rows = list(queryset[: limit + 1])
+    return rows[:limit], len(rows) > limit
 
 
 @dataclass

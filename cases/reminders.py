@@ -30,7 +30,7 @@ from cases.models import (
     SupportPlan,
     SupportRecord,
 )
-from cases.registry import register_home
+from cases.registry import first_rows, register_home
 from households.models import Consent
 
 STALE_AFTER_DAYS = 60  # when the agency set nothing
@@ -251,7 +251,7 @@ def home_reminders(request):
     user = request.user
     if not user.works_on_cases:
         return None
-    rows = list(reminders_for(user)[:50])
+    rows, more = first_rows(reminders_for(user), 50)
     if not rows:
         return None
     return {
@@ -259,5 +259,6 @@ def home_reminders(request):
         "template": "cases/home/reminders.html",
         "context": {"reminders": rows, "settings_url": reverse("cases:reminder_settings")},
         "count": len(rows),
+        "more": more,
         "order": 1,
     }

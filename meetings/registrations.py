@@ -9,7 +9,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.registry import TimelineEntry, register_case_panel, register_home, register_timeline
+from cases.registry import (
+    TimelineEntry,
+    first_rows,
+    register_case_panel,
+    register_home,
+    register_timeline,
+)
 from meetings import selectors
 
 HOME_LIMIT = 30
@@ -77,7 +83,7 @@ def my_agency_tasks(request):
     user = request.user
     if not user.is_authenticated or not user.agency_ids:
         return None
-    tasks = list(selectors.open_tasks_for(user)[:HOME_LIMIT])
+    tasks, more = first_rows(selectors.open_tasks_for(user), HOME_LIMIT)
     if not tasks:
         return None
     return {
@@ -85,6 +91,7 @@ def my_agency_tasks(request):
         "template": "meetings/home/tasks.html",
         "context": {"tasks": tasks, "today": timezone.localdate()},
         "count": len(tasks),
+        "more": more,
         "order": 15,
         # A task names its case (by title) only where the user may see it.
         "reads": [t.item.case for t in tasks if t.item.case_id and t.case_named],
@@ -96,7 +103,7 @@ def upcoming_meetings(request):
     user = request.user
     if not user.is_authenticated or not user.agency_ids:
         return None
-    meetings = list(selectors.upcoming_meetings_for(user)[:HOME_LIMIT])
+    meetings, more = first_rows(selectors.upcoming_meetings_for(user), HOME_LIMIT)
     can_create = selectors.can_create_meetings(user)
     if not meetings and not can_create:
         return None
@@ -105,5 +112,7 @@ def upcoming_meetings(request):
         "template": "meetings/home/meetings.html",
         "context": {"meetings": meetings, "can_create": can_create},
         "count": len(meetings),
+        "more": more,
+        "more_url": reverse("meetings:meeting_list"),
         "order": 25,
     }

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from cases import sharing
 from cases.registry import (
     TimelineEntry,
+    first_rows,
     register_case_links,
     register_case_panel,
     register_home,
@@ -88,7 +89,7 @@ def _home_list(request, rows_for, title, order):
     user = request.user
     if not user.works_on_cases:
         return None
-    rows = list(rows_for(user)[:HOME_LIMIT])
+    rows, more = first_rows(rows_for(user), HOME_LIMIT)
     if not rows:
         return None
     return {
@@ -96,6 +97,9 @@ def _home_list(request, rows_for, title, order):
         "template": "referrals/home/referrals.html",
         "context": {"referrals": rows},
         "count": len(rows),
+        "more": more,
+        # The received tab lists the unanswered first, the overdue at their head.
+        "more_url": reverse("referrals:inbox"),
         "order": order,
     }
 

@@ -21,8 +21,10 @@ from accounts.audit import log_access
 from accounts.choices import Role
 from accounts.models import AccessLog, Agency
 from common.forms import PhoneField, WarekiDateField
+from intake.choices import Outcome
 from meetings.models import RoleAssignment
 from tests.factories import staff
+from tests.factories_intake import ConsultationFactory
 from tests.factories_meetings import MeetingFactory, add_case_item, open_case
 
 pytestmark = pytest.mark.django_db
@@ -103,6 +105,52 @@ def test_the_desk_home_starts_a_consultation(client_for, desk):
     html = _home(client_for, desk)
     assert f'href="{reverse("intake:consultation_new")}">相談を受け付ける</a>' in html
     assert '<span class="badge">0</span>' not in html  # 担当中のケース: none, no red 0
+
+
+def _badge(html, title):
+    """The badge beside a home section's title, and what a screen reader hears after it."""
+    found = re.search(
+        re.escape(title) + r' <span class="badge">([^<]*)</span>'
+        r'<span class="visually-hidden">([^<]*)</span>',
+        html,
+    )
+    return found.groups() if found else None
+
+
+def test_a_capped_home_list_says_there_are_more_and_links_to_them_all(
+    client_for, desk, desk_agency
+):
+    for hour in range(20):
+        ConsultationFactory(
+            agency=desk_agency,
+            received_by=desk,
+            outcome=Outcome.ONGOING,
+            received_at=timezone.now() - dt.timedelta(hours=30 - hour),
+        )
+    html = _home(client_for, desk)
+    assert _badge(html, "受付の対応待ち") == ("20", "件")  # all of them: no "+"
+    assert "ケース化を待つ相談をすべて表示" not in html
+
+    latest = ConsultationFactory(
+        agency=desk_agency, received_by=desk, outcome=Outcome.ONGOING, summary="21件目の相談"
+    )
+    html = _home(client_for, desk)
+    assert _badge(html, "受付の対応待ち") == ("20+", "件以上")
+    assert "21件目の相談" not in html  # the oldest twenty are listed
+    link = reverse("intake:consultation_list") + "?show=awaiting"
+    assert f'href="{link}">ケース化を待つ相談をすべて表示</a>' in html
+    listed = client_for(desk).get(link).content.decode()
+    assert reverse("intake:consultation_detail", args=[latest.pk]) in listed
+
+
+def test_my_cases_on_home_link_to_the_whole_list_when_capped(client_for, desk, desk_agency):
+    cases = [open_case(agency=desk_agency, actor=desk, title=f"ケース{n:02d}") for n in range(21)]
+    html = _home(client_for, desk)
+    assert _badge(html, "担当中のケース") == ("20+", "件以上")
+    link = reverse("cases:case_list") + "?status=open&amp;mine=on"
+    assert f'<a href="{link}">すべて表示（ホームには20件まで）</a>' in html
+    listed = client_for(desk).get(link.replace("&amp;", "&")).content.decode()
+    assert all(reverse("cases:case_detail", args=[c.pk]) in listed for c in cases)
 
 
 def test_the_municipal_home_sends_a_sheet(client_for, municipal):
