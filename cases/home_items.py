@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases import selectors
 from cases.choices import OPEN_STATUSES, PlanStatus
 from cases.models import SupportPlan
 from cases.registry import first_rows, register_home
@@ -24,13 +25,7 @@ def my_open_cases(request):
     user = request.user
     if not user.works_on_cases:
         return None
-    qs = (
-        cases_visible_to(user, action="change")
-        .filter(lead_staff=user, status__in=OPEN_STATUSES)
-        .select_related("household", "lead_agency")
-        .order_by("-opened_on", "-pk")
-    )
-    rows, more = first_rows(qs, LIMIT)
+    rows, more = first_rows(selectors.lead_open_cases(user), LIMIT)
     if not rows and not user.is_desk_staff:
         return None
     return {

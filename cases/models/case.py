@@ -88,7 +88,11 @@ class Case(Versioned):
             ("view_case_confidential", _("秘匿情報を見る")),
             ("view_case_brief", _("会議資料を見る")),
         ]
-        indexes = [models.Index(fields=["lead_agency", "status", "-opened_on"])]
+        indexes = [
+            models.Index(fields=["lead_agency", "status", "-opened_on"]),
+            # A counsellor's own cases newest first (ホーム, the list's 自分が主担当).
+            models.Index(fields=["lead_staff", "-opened_on", "-id"], name="case_lead_staff_opened"),
+        ]
 
     def __str__(self):
         return self.title
