@@ -79,6 +79,7 @@ from cases.sharing.visibility import (
     grants_for_case,
     held_on_case,
     outreach_targets_visible_q,
+    sees_many_cases,
     user_scope,
     with_access,
 )
@@ -107,6 +108,7 @@ __all__ = [
     "case_opening_refusal",
     "set_lead",
     "cases_visible_to",
+    "sees_many_cases",
     "case_ids_visible_q",
     "case_visible_expr",
     "with_access",

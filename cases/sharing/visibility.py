@@ -1,6 +1,8 @@
 """The ledger's reads: which cases a user may see, and at what level, filtered in SQL
 through django-guardian's permission tables."""
 
+import time
+
 from django.contrib.auth.models import Permission
 from django.db.models import BooleanField, Q, QuerySet, Value
 from django.http import Http404
@@ -64,6 +66,38 @@ def _held_sql(user, codename: str, *, probe: bool = False) -> tuple[str, list]:
     )
     params += [user.pk, *permission_params]
     return "(" + " OR ".join(branches) + ")", params
+
+
+# Above this many cases held through the user's agencies, a page of cases walked in
+# the list's order is faster probed case by case than tested against a hash of every
+# case held. At 100,000 households (30,000 cases) the desk's page 1: hash 5 ms, probes
+# 0.5 ms; a partner holding ~1,000: hash 2.5 ms, probes 8 ms (walking 30 visible cases
+# out of thousands). The crossover there is near 5,000.
+MANY_CASES = 5000
+MANY_CASES_SECONDS = 600
+_many_cases: dict[tuple[int, ...], tuple[float, bool]] = {}
+_clock = time.monotonic
+
+
+def sees_many_cases(user) -> bool:
+    """Whether the user's agencies hold more than MANY_CASES cases (read up to that
+    bound only: one short index range). The answer only chooses how a page's SQL tests each
+    case (probe or hash), never which cases it returns, so this process remembers it
+    per set of agency groups for MANY_CASES_SECONDS: a grant made meanwhile changes a
+    page's speed for a while, not what it shows."""
+    groups = tuple(user.agency_group_ids) if _is_case_worker(user) else ()
+    if not groups:
+        return False
+    now = _clock()
+    remembered = _many_cases.get(groups)
+    if remembered is None or remembered[0] < now:
+        held = CaseGroupObjectPermission.objects.filter(
+            group_id__in=groups, permission__codename=ACTION_PERM["summary"]
+        ).values_list("content_object_id", flat=True)
+        # Whether a row lies past the bound: LIMIT 1 OFFSET MANY_CASES, no COUNT.
+        remembered = (now + MANY_CASES_SECONDS, bool(held[MANY_CASES : MANY_CASES + 1]))
+        _many_cases[groups] = remembered
+    return remembered[1]
 
 
 def _perm_q(user, codename: str, case_ref="pk", *, probe: bool = False) -> _Held:
