@@ -49,22 +49,25 @@ def referrals_visible_to(user) -> QuerySet[Referral]:
     return Referral.objects.filter(Q(from_agency_id__in=ids) | Q(to_agency_id__in=ids))
 
 
-def _for_list(qs: QuerySet[Referral]) -> QuerySet[Referral]:
+def _for_list(qs: QuerySet[Referral], *, contents: bool = True) -> QuerySet[Referral]:
     """What the lists show, in a constant number of queries: unanswered first (overdue
     ones on top), then those in work, then the ended; newest first within each. The
     lists name no case, so its row is not joined (30 Case instances a page unused); of
     the persons they show the name alone, so only its columns are read, into a list
-    (listed_persons: no related manager and queryset made per row to read them)."""
-    return (
-        qs.with_basis_state()
-        .select_related("from_agency", "to_agency", "from_staff")
-        .prefetch_related(
+    (listed_persons: no related manager and queryset made per row to read them).
+
+    contents=False: a list that shows neither persons nor the request (ホーム's) reads
+    neither the persons nor whether the basis still holds (which decides showing them)."""
+    if contents:
+        qs = qs.with_basis_state().prefetch_related(
             Prefetch(
                 "persons",
                 queryset=Person.objects.only("pk", "family_name", "given_name").order_by("pk"),
                 to_attr="listed_persons",
             )
         )
+    return (
+        qs.select_related("from_agency", "to_agency", "from_staff")
         .annotate(
             priority=Case(
                 When(status=ReferralStatus.SENT, overdue_since__isnull=False, then=Value(0)),
@@ -183,15 +186,18 @@ def ended_referral_grants(case) -> list:
 
 
 def awaiting_answer(user) -> QuerySet[Referral]:
-    """Unanswered referrals to the user's agencies (home page)."""
+    """Unanswered referrals to the user's agencies (home page: no persons, no request)."""
     if not _is_case_worker(user):
         return Referral.objects.none()
-    return _for_list(Referral.objects.unanswered().filter(to_agency_id__in=user.agency_ids))
+    return _for_list(
+        Referral.objects.unanswered().filter(to_agency_id__in=user.agency_ids), contents=False
+    )
 
 
 def overdue_for(user) -> QuerySet[Referral]:
-    """Overdue unanswered referrals, sent or received by the user's agencies."""
-    return _for_list(referrals_visible_to(user).overdue())
+    """Overdue unanswered referrals, sent or received by the user's agencies (home page:
+    no persons, no request)."""
+    return _for_list(referrals_visible_to(user).overdue(), contents=False)
 
 
 # ---------------------------------------------------------------- notifications
