@@ -17,6 +17,7 @@ from cases.registry import (
     register_timeline,
 )
 from meetings import selectors
+from meetings.models import AgendaItem
 
 HOME_LIMIT = 30
 
@@ -36,7 +37,10 @@ def _case_items(case, user) -> list:
     asks for the timeline and for the panel in the same request."""
     cache = case.__dict__.setdefault("_meeting_items_for", {})
     if user.pk not in cache:
-        cache[user.pk] = list(selectors.case_meeting_items(case, user))
+        # Most cases were never on an agenda: one probe of the items' case index spares
+        # them the access-filtered query, whose building alone costs a few milliseconds.
+        on_agenda = AgendaItem.objects.filter(case_id=case.pk).exists()
+        cache[user.pk] = list(selectors.case_meeting_items(case, user)) if on_agenda else []
     return cache[user.pk]
 
 

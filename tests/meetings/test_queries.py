@@ -85,6 +85,33 @@ def test_case_page_panel_and_timeline_constant_queries(client_for, desk, desk_ag
     assert two == twenty
 
 
+def test_a_case_never_on_an_agenda_skips_the_access_filtered_agenda_query(
+    client_for, desk, desk_agency, partner
+):
+    """One probe of the items' case index; the query that tests who may read which
+    meeting runs only for a case that was on an agenda, and then shows its entries."""
+    from tests.factories_meetings import open_case
+
+    case = open_case(agency=desk_agency, actor=desk)
+    consent_for(case, [desk_agency, partner.primary_agency], actor=desk)
+    client = client_for(desk)
+    url = reverse("cases:case_detail", args=[case.pk])
+
+    def agenda_queries():
+        client.get(url)
+        with CaptureQueriesContext(connection) as ctx:
+            html = client.get(url).content.decode()
+        sql = [q["sql"] for q in ctx.captured_queries if "meetings_agendaitem" in q["sql"]]
+        return sql, html
+
+    sql, html = agenda_queries()
+    assert len(sql) == 1 and "meetings_meetingmember" not in sql[0]
+    _meetings(1, desk=desk, desk_agency=desk_agency, partner=partner, case=case)
+    sql, html = agenda_queries()
+    assert len(sql) == 2 and "meetings_meetingmember" in sql[1]
+    assert "決定0" in html
+
+
 def test_home_tasks_constant_queries(client_for, desk, desk_agency, partner, partner_agency):
     """「自機関の担当」: one query for the open tasks with their meeting, item and case
     (meeting visibility and case naming as EXISTS subqueries)."""
