@@ -8,8 +8,8 @@ from benchmarks.city.base import NARRATIVES
 from benchmarks.seeding import Picker
 from cases.choices import GrantScope, Project, RecordKind
 from cases.models import SupportRecord
-from meetings.choices import MeetingKind, MeetingStatus
-from meetings.models import Meeting, MeetingMember
+from meetings.choices import MeetingKind, MeetingStatus, Topic
+from meetings.models import AgendaItem, Meeting, MeetingMember
 from referrals.choices import ReferralStatus
 from referrals.models import Referral
 
@@ -68,8 +68,11 @@ def seed_meetings(city):
     now = timezone.now()
     desk_staff = city.staff[city.desk.pk]
     m0, mm0 = city.next_id(Meeting), city.next_id(MeetingMember)
-    rows, members = [], []
+    rows, members, items = [], [], []
     mm = mm0
+    # Each meeting discusses up to three cases opened before it; the timeline bench's
+    # case is on every 300th meeting of its time (its page then shows meeting entries).
+    heavy = city.cases[0]
     for i in range(n):
         mid = m0 + i
         day = city.today - dt.timedelta(days=int(i * 365 * 3 / n))
@@ -90,6 +93,15 @@ def seed_meetings(city):
             agency = next(a for a, users in city.staff.items() if user in users)
             members.append((mm, mid, user, agency, starts, None, chair, now))
             mm += 1
+        discussed = [c for c in rng.sample(city.cases[1:], 3) if c[3] <= day]
+        if i % 300 == 0 and heavy[3] <= day:
+            discussed.append(heavy)
+        for order, (cid, _lead, _staff, _opened) in enumerate(discussed):
+            items.append((
+                mid, order, Topic.CASE, cid, "", "本人・家族の状況と支援の方向性を確認する。",
+                "関係機関の役割分担を確認した。" if past else "",
+                "次回まで訪問を継続する。" if past else "", chair,
+            ))  # fmt: skip
     city.copy(
         Meeting,
         ["id", "version", "kind", "title", "starts_at", "ends_at", "place", "chair_id",
@@ -103,6 +115,13 @@ def seed_meetings(city):
         ["id", "meeting_id", "user_id", "agency_id", "acknowledged_at",
          "acknowledgement_recorded_by_id", "added_by_id", "added_at"],
         members,
+    )  # fmt: skip
+    a0 = city.next_id(AgendaItem)
+    city.copy(
+        AgendaItem,
+        ["id", "meeting_id", "order", "topic", "case_id", "title", "brief", "discussion",
+         "decisions", "created_by_id"],
+        [(a0 + k, *item) for k, item in enumerate(items)],
     )  # fmt: skip
 
 

@@ -100,7 +100,8 @@ class City:
             fields = fields + list(constants)
             tail = tuple(constants.values())
             rows = (row + tail for row in rows)
-        columns = ", ".join(model._meta.get_field(f).column for f in fields)
+        quote = connection.ops.quote_name  # a column may be a reserved word ("order")
+        columns = ", ".join(quote(model._meta.get_field(f).column) for f in fields)
         started = time.perf_counter()
         count = 0
         with transaction.atomic(), connection.cursor() as cursor:

@@ -24,6 +24,7 @@ from common.paging import decode_cursor, keyset_filter, keyset_page
 from households import access
 from households import selectors as household_selectors
 from households.models import Person
+from meetings.models import AgendaItem, Meeting
 from referrals.choices import ReferralStatus
 from referrals.models import Referral
 
@@ -103,6 +104,8 @@ def test_the_city_was_built(city):
     # bulk rows carry the fields save() would compute
     assert person.name_kana == person.family_name_kana + person.given_name_kana
     assert AccessLog.objects.count() == 3000
+    # Meetings discuss cases (the case page and the meeting list have items to show).
+    assert AgendaItem.objects.filter(case__isnull=False).count() > Meeting.objects.count()
     # Nothing happened after the seeding, and what the daily task marks is marked.
     assert not SupportRecord.objects.filter(occurred_at__gt=timezone.now()).exists()
     unanswered = Referral.objects.filter(
