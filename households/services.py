@@ -3,8 +3,10 @@ so simple-history and the action log record who did it."""
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.audit import log_action
 from common.services import bump_version, check_version, save_as
@@ -138,6 +140,47 @@ def membership_create(*, actor, household, person, relationship, since=None) -> 
         save_as(current, actor)
     membership = HouseholdMembership(
         household=household, person=person, relationship=relationship, since=since
+    )
+    save_as(membership, actor)
+    return membership
+
+
+def _surely_covers(since, until) -> tuple[dt.date, dt.date]:
+    """The days a membership certainly covers: an unknown start counts from its end
+    (or, for a current one, from today), a current one runs on."""
+    start = since or until or timezone.localdate()
+    return start, until or dt.date.max
+
+
+@transaction.atomic
+def membership_add_past(
+    *, actor, household, person, relationship, since, until
+) -> HouseholdMembership:
+    """Record a membership that has already ended (a household the person lived in
+    before), leaving their current membership where it is. Refused with a Japanese
+    ValidationError, nothing saved, when it ends before it begins or overlaps another
+    of their memberships by more than a move day (no day counts them in two households
+    but that one)."""
+    if since and until < since:
+        raise ValidationError(_("離脱日は加入日より後にしてください。"))
+    start, end = _surely_covers(since, until)
+    for other in HouseholdMembership.objects.filter(person=person).select_related("household"):
+        other_start, other_end = _surely_covers(other.since, other.until)
+        # A move day may close one and open the other (a ledger's 離脱日 = 加入日).
+        if start < other_end and other_start < end:
+            raise ValidationError(
+                _(
+                    "%(name)sさんは、この期間（%(since)s〜%(until)s）にほかの世帯の"
+                    "世帯員として登録されています。加入日・離脱日を確かめてください。"
+                )
+                % {
+                    "name": person.full_name,
+                    "since": since.isoformat() if since else "",
+                    "until": until.isoformat(),
+                }
+            )
+    membership = HouseholdMembership(
+        household=household, person=person, relationship=relationship, since=since, until=until
     )
     save_as(membership, actor)
     return membership
@@ -292,8 +335,6 @@ def person_merge(
     Refused (MergeRefused, nothing changed): the same row twice, or both currently in
     different households (move one first, so no household loses a member unseen).
     A stale version raises StaleEdit."""
-    from django.utils.translation import gettext as _
-
     if survivor.pk == merged.pk:
         raise MergeRefused(_("同じ人を統合することはできません。"))
     check_version(survivor, survivor_version)

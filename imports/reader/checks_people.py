@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from common import kana
 from common.wareki import WarekiError, format_date
 from households.access import households_visible_to
-from households.models import Person
+from households.models import HouseholdMembership, Person
 from imports.reader.rows import Checked, SheetRows
 from imports.reader.values import parse_moment, split_list, split_names
 
@@ -44,6 +44,14 @@ class PeopleChecks:
             )
             for person in persons:
                 self.candidates.setdefault((person.name_kana, person.birth_date), person)
+        # Candidates living in a household: "the same person" does not move them
+        # (imports.writer.households), and the preview says so.
+        self.living = set(
+            HouseholdMembership.objects.filter(
+                person__in=[p.pk for p in self.candidates.values()], until__isnull=True
+            ).values_list("person_id", flat=True)
+        )
+        self.file_living: set[str] = set()  # keys of this file's persons with a current row
         self.file_persons: dict[tuple[str, dt.date], str] = {}
 
     def _check_households(self, row: Checked, get) -> None:
@@ -122,14 +130,24 @@ class PeopleChecks:
                     "name": match.full_name,
                     "birth": format_date(match.birth_date),
                 }
+                stays = match.pk in self.living
             elif (name_kana, birth) in self.file_persons:
                 other = self.file_persons[(name_kana, birth)]
                 row.candidate_key = other
                 row.candidate_label = _("世帯員キー「%(key)s」の人（このファイルの前の行）") % {
                     "key": other
                 }
+                stays = other in self.file_living
             else:
                 self.file_persons[(name_kana, birth)] = pkey
+                stays = False
+            if stays and not get("離脱日"):
+                row.candidate_label += _(
+                    "。同一人物とすると、いまの世帯に登録されたままで、この台帳の世帯には"
+                    "加えません（世帯を移すときは世帯のページで）"
+                )
+        if pkey and not row.errors and not get("離脱日"):
+            self.file_living.add(pkey)
 
     # consultations
 

@@ -26,50 +26,77 @@ class HouseholdWrites(KeyedWriter):
         relationship = self.code("relationship", get("続柄"))
         since = day_or_none(get, "加入日")
         membership = None
-        if not self.known("person", pkey):
-            if row.decision == Decision.SAME and row.candidate_person_id:
-                person = Person.objects.get(pk=row.candidate_person_id)
-                self.remember("person", pkey, person)
-            elif row.decision == Decision.SAME and row.candidate_key:
-                person = self.get("person", row.candidate_key)
-                self.remember("person", pkey, person)
-            else:
-                person = household_services.person_add_to_household(
-                    actor=self.actor,
-                    agency=self.agency,
-                    household=household,
-                    relationship=relationship,
-                    since=since,
-                    **self._person_fields(get),
-                )
-                self.remember("person", pkey, person)
-                membership = person.household_memberships.get(
-                    household=household, until__isnull=True
-                )
-        else:
-            person = self.get("person", pkey)
-            if person.household_memberships.filter(
-                household=household, until__isnull=True
-            ).exists():
-                membership = None  # "same person" already living there: nothing to join
-            else:
-                membership = household_services.membership_create(
-                    actor=self.actor,
-                    household=household,
-                    person=person,
-                    relationship=relationship,
-                    since=since,
-                )
-        if membership is not None:
+        if not self.known("person", pkey) and not self._judged_same(row):
+            person = household_services.person_add_to_household(
+                actor=self.actor,
+                agency=self.agency,
+                household=household,
+                relationship=relationship,
+                since=since,
+                **self._person_fields(get),
+            )
+            self.remember("person", pkey, person)
+            membership = person.household_memberships.get(household=household, until__isnull=True)
             if get("離脱日"):
                 membership = household_services.membership_update(
                     actor=self.actor, membership=membership, until=parse_day(get("離脱日"))
                 )
+        else:
+            judged_same = not self.known("person", pkey)
+            if judged_same:
+                person = self._same_person(row)
+                self.remember("person", pkey, person)
+            else:
+                person = self.get("person", pkey)
+            membership = self._join(
+                get, person, household, relationship, since, judged_same=judged_same
+            )
+        if membership is not None:
             self.remember("membership", row.key, membership)
         else:
             self.remember_id("membership", row.key, 0)
         self._write_consent(get, pkey, person)
         return True
+
+    @staticmethod
+    def _judged_same(row) -> bool:
+        return row.decision == Decision.SAME and bool(row.candidate_person_id or row.candidate_key)
+
+    def _same_person(self, row) -> Person:
+        if row.candidate_person_id:
+            return Person.objects.get(pk=row.candidate_person_id)
+        return self.get("person", row.candidate_key)
+
+    def _join(self, get, person, household, relationship, since, *, judged_same: bool):
+        """A row about a person the import already holds joins the ledger's household as
+        the row says, in any row order. A row with 離脱日 is a household they lived in
+        before: recorded beside their current one, which stays. Otherwise a repeated
+        世帯員キー moves them in (membership_create: the file says so by its key), while a
+        row judged the same person (a registered one, or an earlier row under another
+        key) never moves them out of a household they live in: it joins only a person
+        living nowhere (the preview says so; a move is made on the household page).
+        None when no membership is written."""
+        current = list(person.household_memberships.filter(until__isnull=True))
+        if any(m.household_id == household.pk for m in current):
+            return None  # already living there
+        if get("離脱日"):
+            return household_services.membership_add_past(
+                actor=self.actor,
+                household=household,
+                person=person,
+                relationship=relationship,
+                since=since,
+                until=parse_day(get("離脱日")),
+            )
+        if current and judged_same:
+            return None  # the same person stays where they live
+        return household_services.membership_create(
+            actor=self.actor,
+            household=household,
+            person=person,
+            relationship=relationship,
+            since=since,
+        )
 
     def _household_fields(self, get) -> dict:
         return {
