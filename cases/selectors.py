@@ -20,10 +20,18 @@ from cases.choices import (
     Project,
     RecordKind,
 )
-from cases.models import Case, CasePerson, CaseStatusChange, SupportPlan, SupportRecord
+from cases.models import (
+    Case,
+    CaseAttachment,
+    CasePerson,
+    CaseStatusChange,
+    SupportPlan,
+    SupportRecord,
+)
 from cases.registry import TimelineEntry, timeline_providers
 from common import kana, paging, textsearch
 from common.row_urls import row_url
+from households.access import attachments_withheld
 from households.models import Household, Person
 from intake.models import Consultation
 
@@ -279,6 +287,27 @@ def _record_entries(records) -> list[TimelineEntry]:
     return entries
 
 
+def _attachment_entries(case: Case, user) -> list[TimelineEntry]:
+    """The case file's attachments, on the day they were added, for a reader of its
+    records; none under 住所秘匿 for whoever may not open them (as the 添付ファイル
+    section: households.access.attachments_withheld)."""
+    if attachments_withheld(user, case.household):
+        return []
+    return [
+        TimelineEntry(
+            at=a.uploaded_at,
+            kind="attachment",
+            label=_("添付ファイル"),
+            title=f"{a.original_name}（{a.title}）" if a.title else a.original_name,
+            body=f"{a.kind_label}・{a.size_label}",
+            url=reverse("cases:attachment_download", args=[case.pk, a.pk]),
+            by=str(a.uploaded_by),
+            key=f"attachment:{a.pk:020d}",
+        )
+        for a in CaseAttachment.objects.filter(owner=case).select_related("uploaded_by")
+    ]
+
+
 def case_timeline_page(
     case: Case, user, *, before: str = "", per_page: int = TIMELINE_PAGE
 ) -> TimelinePage:
@@ -338,6 +367,7 @@ def case_timeline_page(
                     key=f"plan:{plan.pk:020d}",
                 )
             )
+        entries.extend(_attachment_entries(case, user))
     if can_full:
         consultations = Consultation.objects.filter(case_link__case=case).select_related(
             "received_by"

@@ -235,6 +235,27 @@ def test_a_shared_partner_reads_but_does_not_add(world, client_for, desk, coordi
     assert CaseAttachment.objects.count() == 1
 
 
+def _timeline(client, case) -> str:
+    page = client.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
+    start = page.index('id="timeline"')
+    return page[start : page.index("</ul>", start)]
+
+
+def test_the_case_timeline_lists_its_attachments_for_readers_of_its_records(
+    world, client_for, desk, coordinator, partner
+):
+    """A scanned letter added to the case file shows on the case's timeline on the day
+    it was added, linked to its download, for whoever reads the case's records (the
+    lead desk, the partner's RECORDS share); the meeting's own papers do not."""
+    urls = _seed_all(world, desk, coordinator, client_for)
+    for user in (desk, partner):
+        timeline = _timeline(client_for(user), world.case)
+        assert 'class="tl-attachment"' in timeline, user
+        assert "同意書 2024年4月.pdf（同意書のスキャン）" in timeline
+        assert urls["case"] in timeline
+        assert urls["meeting"] not in timeline
+
+
 def test_a_partner_whose_case_share_ended_gets_404(world, client_for, desk, coordinator, partner):
     from cases import services as case_services
 
@@ -545,7 +566,8 @@ def test_under_jusho_hitoku_only_those_who_may_see_the_address_open_the_papers(
     assert client.get(urls["case"]).status_code == 404
     case_page = client.get(reverse("cases:case_detail", args=[world.case.pk])).content.decode()
     assert "住所秘匿の世帯のため、添付ファイルは住所を見られる機関" in case_page
-    assert "同意書 2024年4月.pdf" not in case_page
+    assert "同意書 2024年4月.pdf" not in case_page  # neither in 添付ファイル nor the timeline
+    assert 'class="tl-attachment"' in _timeline(client_for(desk), world.case)
     assert AccessLog.objects.filter(
         user=partner, object_type="cases.case", outcome=AccessLog.Outcome.DENIED
     ).exists()
