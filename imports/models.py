@@ -30,6 +30,11 @@ class Decision(models.TextChoices):
     NEW = "new", _("別の人として新しく登録する")
 
 
+class HouseholdDecision(models.TextChoices):
+    SAME = "same", _("登録済みの世帯として扱う")
+    NEW = "new", _("別の世帯として新しく登録する")
+
+
 class TaskRun(models.Model):
     """What a row run by a Celery task shows while it runs and after: how far it got,
     the Japanese error it failed with, and when it finished."""
@@ -106,6 +111,15 @@ class ImportRow(models.Model):
     candidate_key = models.CharField(max_length=100, blank=True)
     candidate_label = models.CharField(max_length=300, blank=True)
     decision = models.CharField(max_length=10, choices=Decision.choices, blank=True)
+    # On the row that brings a ledger household in: a household registered here whose
+    # members its matched persons are (imports.reader.checks_people); the manager
+    # decides "the same household" (nothing new is registered) or "new".
+    candidate_household = models.ForeignKey(
+        "households.Household", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    household_decision = models.CharField(
+        max_length=10, choices=HouseholdDecision.choices, blank=True
+    )
     state = models.CharField(max_length=10, choices=RowState.choices, default=RowState.PENDING)
     message = models.TextField(blank=True)
 
@@ -116,6 +130,12 @@ class ImportRow(models.Model):
     @property
     def has_candidate(self) -> bool:
         return bool(self.candidate_person_id or self.candidate_key)
+
+    @property
+    def same_household(self) -> bool:
+        return (
+            bool(self.candidate_household_id) and self.household_decision == HouseholdDecision.SAME
+        )
 
 
 class SourceKey(models.Model):

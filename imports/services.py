@@ -115,6 +115,8 @@ def batch_preview(*, actor, upload) -> ImportBatch:
                 candidate_key=c.candidate_key[:100],
                 candidate_label=c.candidate_label[:300],
                 decision="same" if (c.candidate_person or c.candidate_key) else "",
+                candidate_household=c.candidate_household,
+                household_decision="same" if c.candidate_household else "",
             )
             for c in checked
         ],
@@ -131,19 +133,32 @@ def batch_preview(*, actor, upload) -> ImportBatch:
 
 
 @transaction.atomic
-def batch_decide(*, actor, batch: ImportBatch, decisions: dict[int, str]) -> int:
-    """Same person or new, for rows offered a match. Only while previewing."""
+def batch_decide(
+    *, actor, batch: ImportBatch, decisions: dict[int, str], households: dict[int, str] = None
+) -> int:
+    """Same person or new, for rows offered a match (decisions), and same household or
+    new, for rows offered a registered household (households). Only while previewing."""
     if batch.uploaded_by_id != actor.pk or batch.status != BatchStatus.PREVIEW:
         raise ImportActionRefused(_("この取込はもう変更できません。"))
-    rows = batch.rows.filter(pk__in=list(decisions)).exclude(
-        candidate_person__isnull=True, candidate_key=""
-    )
+    households = households or {}
+    rows = batch.rows.filter(pk__in=[*decisions, *households])
     changed = 0
     for row in rows:
-        value = decisions[row.pk]
-        if value in ("same", "new") and row.decision != value:
+        fields = []
+        value = decisions.get(row.pk)
+        if row.has_candidate and value in ("same", "new") and row.decision != value:
             row.decision = value
-            row.save(update_fields=["decision"])
+            fields.append("decision")
+        value = households.get(row.pk)
+        if (
+            row.candidate_household_id
+            and value in ("same", "new")
+            and row.household_decision != value
+        ):
+            row.household_decision = value
+            fields.append("household_decision")
+        if fields:
+            row.save(update_fields=fields)
             changed += 1
     return changed
 

@@ -94,7 +94,10 @@ def template_download(request, code):
 
 FILTERS = {
     "problems": lambda rows: rows.exclude(
-        errors=[], candidate_person__isnull=True, candidate_key=""
+        errors=[],
+        candidate_person__isnull=True,
+        candidate_key="",
+        candidate_household__isnull=True,
     ),
     "errors": lambda rows: rows.exclude(errors=[]),
     "all": lambda rows: rows,
@@ -106,7 +109,11 @@ def _rows_page(request, batch):
     if show not in FILTERS:
         problems = FILTERS["problems"](batch.rows.all()).exists()
         show = "problems" if problems and batch.is_preview else "all"
-    rows = FILTERS[show](batch.rows.all()).select_related("candidate_person").order_by("pk")
+    rows = (
+        FILTERS[show](batch.rows.all())
+        .select_related("candidate_person", "candidate_household")
+        .order_by("pk")
+    )
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     for row in page.object_list:
         ledger = BY_CODE[row.ledger]
@@ -134,7 +141,7 @@ def batch_detail(request, pk):
     # The batch's rows (persons' data), and each registered person a row may be: reads.
     candidates = [
         row.candidate_person for row in page.object_list if row.candidate_person and not row.errors
-    ]
+    ] + [row.candidate_household for row in page.object_list if row.candidate_household]
     log_reads(
         user=request.user, objects=[batch, *candidates], request=request, detail="import_preview"
     )
@@ -155,20 +162,21 @@ def batch_detail(request, pk):
 @require_POST
 def batch_decide(request, pk):
     batch = _batch(request, pk)
-    decisions = {}
+    decisions, households = {}, {}
     for name, value in request.POST.items():
-        if name.startswith("decision-"):
-            try:
-                decisions[int(name.removeprefix("decision-"))] = value
-            except ValueError:
-                continue
+        for prefix, into in (("decision-", decisions), ("household-", households)):
+            if name.startswith(prefix) and name.removeprefix(prefix).isdecimal():
+                into[int(name.removeprefix(prefix))] = value
     try:
-        changed = services.batch_decide(actor=request.user, batch=batch, decisions=decisions)
+        changed = services.batch_decide(
+            actor=request.user, batch=batch, decisions=decisions, households=households
+        )
     except services.ImportActionRefused as exc:
         messages.error(request, exc.messages[0])
     else:
         messages.success(
-            request, _("同一人物かどうかの選択を保存しました（%(n)s 件）。") % {"n": changed}
+            request,
+            _("同一人物・同じ世帯かどうかの選択を保存しました（%(n)s 件）。") % {"n": changed},
         )
     query = urlencode(
         {k: request.POST[k] for k in ("show", "page") if request.POST.get(k, "").isalnum()}

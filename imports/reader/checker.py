@@ -183,6 +183,8 @@ class Checker(PeopleChecks, CaseworkChecks):
                     row.candidate_person, row.candidate_key = None, ""
                 self._after(row)
                 out.append(row)
+            if sheet.ledger.code == ledgers.HOUSEHOLDS:
+                self.offer_households([r for r in out if r.ledger == ledgers.HOUSEHOLDS])
         return out
 
     def _after(self, row: Checked) -> None:

@@ -7,8 +7,8 @@ from django.utils.translation import gettext as _
 
 from common import kana
 from common.wareki import WarekiError, format_date
-from households.access import households_visible_to
-from households.models import HouseholdMembership, Person
+from households.access import households_visible_to, with_access_flags
+from households.models import Household, HouseholdMembership, Person
 from imports.reader.rows import Checked, SheetRows
 from imports.reader.values import parse_moment, split_list, split_names
 
@@ -141,13 +141,66 @@ class PeopleChecks:
             else:
                 self.file_persons[(name_kana, birth)] = pkey
                 stays = False
-            if stays and not get("離脱日"):
-                row.candidate_label += _(
-                    "。同一人物とすると、いまの世帯に登録されたままで、この台帳の世帯には"
-                    "加えません（世帯を移すときは世帯のページで）"
-                )
+            row._stays = stays and not get("離脱日")  # noted by offer_households
         if pkey and not row.errors and not get("離脱日"):
             self.file_living.add(pkey)
+        row._hkey = hkey
+        row._brings_household = bool(household_new)
+
+    def offer_households(self, rows: list[Checked]) -> None:
+        """After the 世帯 sheet: a ledger household whose matched persons (rows offered
+        a registered person) all live in one household registered here, which the actor
+        may change, is offered as that household on the row that brings it in; no
+        household is offered twice. A matched person of a household not offered stays
+        where they live, and their row says so."""
+        by_hkey: dict[str, list[Checked]] = {}
+        for row in rows:
+            if getattr(row, "_hkey", ""):
+                by_hkey.setdefault(row._hkey, []).append(row)
+        matched = {
+            row.candidate_person.pk
+            for row in rows
+            if row.candidate_person is not None and getattr(row, "_stays", False)
+        }
+        living: dict[int, int] = dict(
+            HouseholdMembership.objects.filter(
+                person__in=matched,
+                until__isnull=True,
+                household__in=with_access_flags(
+                    households_visible_to(self.actor), self.actor
+                ).filter(can_change=True),
+            ).values_list("person_id", "household_id")
+        )
+        offered: dict[int, Checked] = {}
+        for group in by_hkey.values():
+            bringing = next((r for r in group if r._brings_household and not r.errors), None)
+            persons = [
+                r.candidate_person.pk
+                for r in group
+                if r.candidate_person is not None and getattr(r, "_stays", False)
+            ]
+            homes = {living.get(pk) for pk in persons}
+            if bringing is None or not persons or len(homes) != 1 or None in homes:
+                continue
+            (home,) = homes
+            if home in offered:  # two ledger households point at one: offer neither
+                offered[home].candidate_household = None
+                continue
+            offered[home] = bringing
+            bringing.candidate_household = home
+        households = Household.objects.in_bulk(list(offered))
+        for row in offered.values():
+            if row.candidate_household is not None:
+                row.candidate_household = households[row.candidate_household]
+        for group in by_hkey.values():
+            if any(r.candidate_household is not None for r in group):
+                continue
+            for row in group:
+                if getattr(row, "_stays", False):
+                    row.candidate_label += _(
+                        "。同一人物とすると、いまの世帯に登録されたままで、この台帳の世帯には"
+                        "加えません（世帯を移すときは世帯のページで）"
+                    )
 
     # consultations
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from households.models import Person
+from households.models import Household, Person
 from imports import ledgers
 from imports.ledgers import BY_SHEET, LEDGERS
 from imports.models import RowState
@@ -110,3 +110,4 @@ class Checked:
     candidate_person: Person | None = None
     candidate_key: str = ""
     candidate_label: str = ""
+    candidate_household: Household | None = None

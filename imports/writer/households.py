@@ -5,11 +5,12 @@ from django.utils.translation import gettext as _
 
 from households import services as household_services
 from households import services_bulk
+from households.access import households_visible_to, with_access_flags
 from households.models import Household, Person
 from imports import ledgers
 from imports.models import Decision
 from imports.reader import parse_day, split_names
-from imports.writer.keys import KeyedWriter, day_or_none, row_getter
+from imports.writer.keys import KeyedWriter, RowFailed, day_or_none, row_getter
 
 
 class HouseholdWrites(KeyedWriter):
@@ -18,9 +19,12 @@ class HouseholdWrites(KeyedWriter):
         if self.known("membership", row.key):
             return False
         if not self.known("household", hkey):
-            household = household_services.household_create(
-                actor=self.actor, agency=self.agency, **self._household_fields(get)
-            )
+            if row.same_household:
+                household = self._registered_household(row)
+            else:
+                household = household_services.household_create(
+                    actor=self.actor, agency=self.agency, **self._household_fields(get)
+                )
             self.remember("household", hkey, household)
         household = self.get("household", hkey)
         relationship = self.code("relationship", get("続柄"))
@@ -57,6 +61,21 @@ class HouseholdWrites(KeyedWriter):
             self.remember_id("membership", row.key, 0)
         self._write_consent(get, pkey, person)
         return True
+
+    def _registered_household(self, row) -> Household:
+        """The registered household the manager judged the ledger's to be: its members
+        join it, nothing about it changes. Refused by row when the importer may no
+        longer change it."""
+        household = (
+            with_access_flags(households_visible_to(self.actor), self.actor)
+            .filter(pk=row.candidate_household_id, can_change=True)
+            .first()
+        )
+        if household is None:
+            raise RowFailed(
+                _("登録済みの世帯（同じ世帯として選んだ世帯）を変更する権限がありません。")
+            )
+        return household
 
     @staticmethod
     def _judged_same(row) -> bool:
@@ -150,7 +169,9 @@ class HouseholdWrites(KeyedWriter):
             hkey = get("世帯キー")
             if self.known("membership", row.key) or self.known("household", hkey):
                 continue
-            if hkey not in households:
+            if row.same_household and hkey not in households:
+                self.remember("household", hkey, self._registered_household(row))
+            elif hkey not in households:
                 households[hkey] = Household(**self._household_fields(get))
         if households:
             services_bulk.household_create_bulk(

@@ -5,8 +5,9 @@ same as a registered one (or an earlier row's) is never moved out of where they 
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 
-from households.models import HouseholdMembership, Person
+from households.models import Household, HouseholdMembership, Person
 from imports import services
 from imports.models import BatchStatus, SourceKey
 from tests.factories import HouseholdFactory, PersonFactory
@@ -120,8 +121,8 @@ def test_a_registered_person_is_not_moved_out_of_their_household_by_an_import(
     rows = [member("H1", "台帳の世帯", "P1", 加入日="2020-01-01")]
     batch = services.batch_preview(actor=manager, upload=upload(book_bytes({"households": rows})))
     row = batch.rows.get()
-    # The preview says what "the same person" will do.
-    assert "いまの世帯に登録されたままで、この台帳の世帯には加えません" in row.candidate_label
+    assert row.candidate_household == registered  # offered, and judged another here
+    services.batch_decide(actor=manager, batch=batch, decisions={}, households={row.pk: "new"})
     batch = commit(batch, manager, django_capture_on_commit_callbacks)
     assert batch.status == BatchStatus.DONE
     assert memberships(known) == [("窓口の世帯", None, None)]
@@ -185,3 +186,130 @@ def test_a_move_day_may_close_one_household_and_open_the_next(
     batch = import_rows(rows, manager, django_capture_on_commit_callbacks)
     assert batch.status == BatchStatus.DONE
     assert [m[0] for m in memberships(Person.objects.get())] == ["前の世帯", "いまの世帯"]
+
+
+def registered_family(desk, desk_agency, **household):
+    home = HouseholdFactory(
+        registered_by_agency=desk_agency,
+        actor=desk,
+        name="窓口で登録した世帯",
+        address="本町5-5",
+        **household,
+    )
+    hanako = PersonFactory(
+        household=home,
+        actor=desk,
+        family_name="山田",
+        given_name="花子",
+        family_name_kana="ヤマダ",
+        given_name_kana="ハナコ",
+        birth_date=dt.date(1960, 6, 1),
+    )
+    return home, hanako
+
+
+def family_rows():
+    return [
+        member("H1", "台帳の山田さん世帯", "P1", 住所="本町1-1"),
+        member("H1", "", "P2", 名="太郎", **{"めい（ふりがな）": "たろう"}, 続柄="子"),
+    ]
+
+
+def test_a_ledger_household_living_in_a_registered_one_is_offered_as_it(
+    setup, manager, desk, desk_agency, client_for, django_capture_on_commit_callbacks
+):
+    home, hanako = registered_family(desk, desk_agency)
+    batch = services.batch_preview(
+        actor=manager, upload=upload(book_bytes({"households": family_rows()}))
+    )
+    bringing = batch.rows.get(key="H1/P1")
+    assert bringing.candidate_person == hanako and bringing.candidate_household == home
+    assert bringing.household_decision == "same"
+    assert "加えません" not in bringing.candidate_label
+    page = client_for(manager).get(reverse("imports:batch_detail", args=[batch.pk]))
+    html = page.content.decode()
+    assert "登録済みの世帯「窓口で登録した世帯」" in html
+    assert f'name="household-{bringing.pk}" value="same" checked' in html
+
+    batch = commit(batch, manager, django_capture_on_commit_callbacks)
+    assert batch.status == BatchStatus.DONE
+    assert Household.objects.count() == 1  # nothing new registered
+    home.refresh_from_db()
+    assert (home.name, home.address) == ("窓口で登録した世帯", "本町5-5")  # unchanged
+    taro = Person.objects.get(given_name="太郎")
+    assert memberships(taro) == [("窓口で登録した世帯", None, None)]
+    assert memberships(hanako) == [("窓口で登録した世帯", None, None)]
+    assert SourceKey.objects.get(kind="household", key="H1").object_id == home.pk
+
+
+def test_a_registered_household_judged_another_leaves_the_matched_person_where_they_live(
+    setup, manager, desk, desk_agency, client_for, django_capture_on_commit_callbacks
+):
+    home, hanako = registered_family(desk, desk_agency)
+    batch = services.batch_preview(
+        actor=manager, upload=upload(book_bytes({"households": family_rows()}))
+    )
+    bringing = batch.rows.get(key="H1/P1")
+    response = client_for(manager).post(
+        reverse("imports:batch_decide", args=[batch.pk]), {f"household-{bringing.pk}": "new"}
+    )
+    assert response.status_code == 302
+    bringing.refresh_from_db()
+    assert bringing.household_decision == "new" and bringing.decision == "same"
+    batch = commit(batch, manager, django_capture_on_commit_callbacks)
+    assert batch.status == BatchStatus.DONE
+    assert Household.objects.count() == 2
+    taro = Person.objects.get(given_name="太郎")
+    assert memberships(taro) == [("台帳の山田さん世帯", None, None)]
+    assert memberships(hanako) == [("窓口で登録した世帯", None, None)]
+
+
+def test_a_household_the_importer_may_not_change_is_not_offered(
+    setup, manager, desk, partner, desk_agency, partner_agency
+):
+    from households import access
+
+    home, hanako = registered_family(partner, partner_agency)
+    access.grant_household(agency=desk_agency, household=home)  # the desk may only look
+    batch = services.batch_preview(
+        actor=manager, upload=upload(book_bytes({"households": family_rows()}))
+    )
+    bringing = batch.rows.get(key="H1/P1")
+    assert bringing.candidate_person == hanako and bringing.candidate_household is None
+    assert "この台帳の世帯には加えません" in bringing.candidate_label
+
+
+def test_the_registered_household_is_used_row_by_row_too(
+    setup, manager, desk, desk_agency, django_capture_on_commit_callbacks
+):
+    """A refused row sends its chunk back to row-by-row writing (only the good rows):
+    the judged household is used there as well."""
+    home, hanako = registered_family(desk, desk_agency)
+    rows = family_rows() + [
+        member(
+            "H9",
+            "重なる世帯",
+            "P9",
+            名="次郎",
+            **{"めい（ふりがな）": "じろう"},
+            加入日="2020-01-01",
+        ),
+        member(
+            "H8",
+            "前の世帯",
+            "P9",
+            名="次郎",
+            **{"めい（ふりがな）": "じろう"},
+            加入日="2015-01-01",
+            離脱日="2022-03-31",
+        ),
+    ]
+    batch = services.batch_preview(actor=manager, upload=upload(book_bytes({"households": rows})))
+    assert batch.rows.get(key="H1/P1").candidate_household == home
+    batch = commit(batch, manager, django_capture_on_commit_callbacks, only_good=True)
+    assert batch.status == BatchStatus.DONE
+    assert batch.rows.get(key="H8/P9").state == "failed"
+    assert memberships(Person.objects.get(given_name="太郎")) == [
+        ("窓口で登録した世帯", None, None)
+    ]
+    assert not Household.objects.filter(name="台帳の山田さん世帯").exists()
