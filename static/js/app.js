@@ -77,3 +77,26 @@ document.addEventListener("click", function (event) {
     target.scrollIntoView({ block: "center" });
   }
 });
+
+// A table or drawing wider than the screen scrolls in its own box (app.css, narrow
+// screens): such a box takes the keyboard focus, so the arrow keys scroll it too
+// (WCAG 2.1.1). Checked again when the window is resized and after htmx swaps.
+function markScrollRegions() {
+  document.querySelectorAll("main table, .svg-scroll").forEach(function (box) {
+    const scrolls = box.scrollWidth > box.clientWidth + 1;
+    if (scrolls && !box.hasAttribute("tabindex")) {
+      box.tabIndex = 0;
+      box.dataset.scrollFocus = "1";
+    } else if (!scrolls && box.dataset.scrollFocus) {
+      box.removeAttribute("tabindex");
+      delete box.dataset.scrollFocus;
+    }
+  });
+}
+document.addEventListener("DOMContentLoaded", markScrollRegions);
+document.addEventListener("htmx:afterSettle", markScrollRegions);
+let scrollRegionTimer = null;
+window.addEventListener("resize", function () {
+  clearTimeout(scrollRegionTimer);
+  scrollRegionTimer = setTimeout(markScrollRegions, 150);
+});

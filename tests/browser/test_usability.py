@@ -74,6 +74,32 @@ def test_a_long_name_and_agency_leave_the_account_links_on_screen(
     page.locator(".topbar").screenshot(path=f"{SHOTS}/header-long-name.png")
 
 
+@pytest.mark.parametrize("width,height", [(390, 844), (768, 1024)])
+def test_on_a_phone_or_a_tablet_no_page_scrolls_sideways(
+    page, live_url, login, manager, desk_agency, width, height
+):
+    """On a home visit with a tablet or a phone: the header wraps (the pillars scroll
+    within it), wide tables and the genogram scroll in their own boxes, and nothing
+    makes the page itself scroll sideways; ログアウト stays on screen."""
+    household = HouseholdFactory(
+        registered_by_agency=desk_agency, actor=manager, name="高橋さん世帯"
+    )
+    for given in ("トメ", "健一", "美咲"):
+        PersonFactory(household=household, actor=manager, family_name="高橋", given_name=given)
+    case = open_case(
+        agency=desk_agency, actor=manager, title="高橋さん世帯（8050）の支援", household=household
+    )
+    page.set_viewport_size({"width": width, "height": height})
+    login(page, live_url, "manager", PASSWORD)
+    for path in ("/", "/cases/", f"/cases/{case.pk}/", f"/households/{household.pk}/"):
+        page.goto(f"{live_url}{path}")
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll_width <= width, (path, scroll_width)
+        logout = page.locator(".topbar").get_by_role("button", name="ログアウト").bounding_box()
+        assert logout["x"] >= 0 and logout["x"] + logout["width"] <= width, (path, logout)
+    shot(page, f"household-{width}", full_page=True)
+
+
 def test_a_checkbox_group_caption_is_a_legend_above_that_ticks_nothing(
     page, live_url, login, desk, desk_agency, partner_agency
 ):
