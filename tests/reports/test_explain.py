@@ -14,11 +14,12 @@ import re
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import AccessLog, User
 from cases import selectors as case_selectors
-from cases.choices import OPEN_STATUSES
+from cases.choices import OPEN_STATUSES, CaseStatus
 from cases.models import Case, SupportRecord
 from common.paging import decode_cursor, keyset_filter, keyset_page
 from households import access
@@ -104,6 +105,10 @@ def test_the_city_was_built(city):
     # bulk rows carry the fields save() would compute
     assert person.name_kana == person.family_name_kana + person.given_name_kana
     assert AccessLog.objects.count() == 3000
+    # The timeline bench's case is one the desk is still supporting.
+    heavy = Case.objects.annotate(n=Count("records")).order_by("-n").first()
+    assert heavy.n == 300 and heavy.lead_agency.is_desk
+    assert (heavy.status, heavy.closed_on) == (CaseStatus.SUPPORTING, None)
     # Meetings discuss cases (the case page and the meeting list have items to show).
     assert AgendaItem.objects.filter(case__isnull=False).count() > Meeting.objects.count()
     # Nothing happened after the seeding, and what the daily task marks is marked.
