@@ -98,24 +98,18 @@ class HouseholdWrites(KeyedWriter):
         current = list(person.household_memberships.filter(until__isnull=True))
         if any(m.household_id == household.pk for m in current):
             return None  # already living there
+        joining = {
+            "actor": self.actor,
+            "household": household,
+            "person": person,
+            "relationship": relationship,
+            "since": since,
+        }
         if get("離脱日"):
-            return household_services.membership_add_past(
-                actor=self.actor,
-                household=household,
-                person=person,
-                relationship=relationship,
-                since=since,
-                until=parse_day(get("離脱日")),
-            )
+            return household_services.membership_add_past(**joining, until=parse_day(get("離脱日")))
         if current and judged_same:
             return None  # the same person stays where they live
-        return household_services.membership_create(
-            actor=self.actor,
-            household=household,
-            person=person,
-            relationship=relationship,
-            since=since,
-        )
+        return household_services.membership_create(**joining)
 
     def _household_fields(self, get) -> dict:
         return {

@@ -59,6 +59,26 @@ def import_rows(rows, manager, capture, decisions=None):
     return commit(batch, manager, capture)
 
 
+def registered_family(desk, desk_agency, **household):
+    home = HouseholdFactory(
+        registered_by_agency=desk_agency,
+        actor=desk,
+        name="窓口で登録した世帯",
+        address="本町5-5",
+        **household,
+    )
+    hanako = PersonFactory(
+        household=home,
+        actor=desk,
+        family_name="山田",
+        given_name="花子",
+        family_name_kana="ヤマダ",
+        given_name_kana="ハナコ",
+        birth_date=dt.date(1960, 6, 1),
+    )
+    return home, hanako
+
+
 @pytest.mark.parametrize("current_first", [True, False])
 def test_a_household_the_person_left_is_recorded_in_either_row_order(
     setup, manager, django_capture_on_commit_callbacks, current_first
@@ -80,16 +100,7 @@ def test_a_household_the_person_left_is_recorded_in_either_row_order(
 def test_a_person_judged_the_same_as_a_registered_one_joins_a_household_they_left(
     setup, manager, desk, desk_agency, django_capture_on_commit_callbacks
 ):
-    registered = HouseholdFactory(registered_by_agency=desk_agency, actor=desk, name="窓口の世帯")
-    known = PersonFactory(
-        household=registered,
-        actor=desk,
-        family_name="山田",
-        given_name="花子",
-        family_name_kana="ヤマダ",
-        given_name_kana="ハナコ",
-        birth_date=dt.date(1960, 6, 1),
-    )
+    registered, known = registered_family(desk, desk_agency)
     HouseholdMembership.objects.filter(person=known).update(since=dt.date(2022, 1, 1))
     rows = [member("H1", "前の世帯", "P1", 加入日="2015-05-01", 離脱日="2021-12-31")]
     batch = services.batch_preview(actor=manager, upload=upload(book_bytes({"households": rows})))
@@ -101,23 +112,14 @@ def test_a_person_judged_the_same_as_a_registered_one_joins_a_household_they_lef
     assert Person.objects.count() == 1
     assert memberships(known) == [
         ("前の世帯", dt.date(2015, 5, 1), dt.date(2021, 12, 31)),
-        ("窓口の世帯", dt.date(2022, 1, 1), None),
+        ("窓口で登録した世帯", dt.date(2022, 1, 1), None),
     ]
 
 
 def test_a_registered_person_is_not_moved_out_of_their_household_by_an_import(
     setup, manager, desk, desk_agency, django_capture_on_commit_callbacks
 ):
-    registered = HouseholdFactory(registered_by_agency=desk_agency, actor=desk, name="窓口の世帯")
-    known = PersonFactory(
-        household=registered,
-        actor=desk,
-        family_name="山田",
-        given_name="花子",
-        family_name_kana="ヤマダ",
-        given_name_kana="ハナコ",
-        birth_date=dt.date(1960, 6, 1),
-    )
+    registered, known = registered_family(desk, desk_agency)
     rows = [member("H1", "台帳の世帯", "P1", 加入日="2020-01-01")]
     batch = services.batch_preview(actor=manager, upload=upload(book_bytes({"households": rows})))
     row = batch.rows.get()
@@ -125,7 +127,7 @@ def test_a_registered_person_is_not_moved_out_of_their_household_by_an_import(
     services.batch_decide(actor=manager, batch=batch, decisions={}, households={row.pk: "new"})
     batch = commit(batch, manager, django_capture_on_commit_callbacks)
     assert batch.status == BatchStatus.DONE
-    assert memberships(known) == [("窓口の世帯", None, None)]
+    assert memberships(known) == [("窓口で登録した世帯", None, None)]
     assert SourceKey.objects.get(kind="person", key="P1").object_id == known.pk
     assert SourceKey.objects.get(kind="membership", key="H1/P1").object_id == 0
 
@@ -186,26 +188,6 @@ def test_a_move_day_may_close_one_household_and_open_the_next(
     batch = import_rows(rows, manager, django_capture_on_commit_callbacks)
     assert batch.status == BatchStatus.DONE
     assert [m[0] for m in memberships(Person.objects.get())] == ["前の世帯", "いまの世帯"]
-
-
-def registered_family(desk, desk_agency, **household):
-    home = HouseholdFactory(
-        registered_by_agency=desk_agency,
-        actor=desk,
-        name="窓口で登録した世帯",
-        address="本町5-5",
-        **household,
-    )
-    hanako = PersonFactory(
-        household=home,
-        actor=desk,
-        family_name="山田",
-        given_name="花子",
-        family_name_kana="ヤマダ",
-        given_name_kana="ハナコ",
-        birth_date=dt.date(1960, 6, 1),
-    )
-    return home, hanako
 
 
 def family_rows():
