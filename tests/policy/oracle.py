@@ -86,6 +86,7 @@ class Case:
     household: str
     lead: str
     open: bool = True
+    staff: str = ""  # the persona who is its lead staff (主担当)
 
 
 @dataclass
@@ -314,15 +315,27 @@ class World:
     def _at_table(self, case: str, agency: str) -> bool:
         return agency == self.cases[case].lead or self.any_consent_covers(case, agency)
 
-    def may_change_membership(self, actor: str, user: str, agency: str) -> bool:
+    def may_change_membership(
+        self, actor: str, user: str, agency: str, *, ending: bool = False
+    ) -> bool:
         """Nobody grants themselves access: memberships are given by the agency's manager
         in the app, never by the user concerned; administrators read no case, so their
-        accounts hold none."""
+        accounts hold none. A membership ends only once its holder leads no open case
+        there (the cases are handed over first: daily work, 引継ぎ)."""
         if actor == user or self.users[user].administrator:
             return False
         if agency not in self.agencies_of(actor):
             return False
+        if ending and self.leads_open_case(user, agency):
+            return False
         return self.users[actor].memberships[agency] == "manager"
+
+    def leads_open_case(self, user: str, agency: str | None = None) -> bool:
+        """Whether the user is the lead staff of an open case (of the agency's)."""
+        return any(
+            c.open and c.staff == user and (agency is None or c.lead == agency)
+            for c in self.cases.values()
+        )
 
     # ------------------------------------------------------------ consequences
 

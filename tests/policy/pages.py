@@ -26,7 +26,13 @@ class Spec:
 
 
 def _marker_kind(m: str) -> str:
-    kinds = {"ADR": "address", "TEL": "phone", "TTL": "case title", "REC": "support record"}
+    kinds = {
+        "ADR": "address",
+        "TEL": "phone",
+        "TTL": "case title",
+        "REC": "support record",
+        "ATT": "case attachment",
+    }
     return kinds.get(m[2:5], "agenda brief")
 
 
@@ -41,17 +47,28 @@ class PageChecks:
             hh = w.cases[key].household
             tags = frozenset({key, hh})
             title, rec = marker("TTL", key[1:]), marker("REC", key[1:])
+            att = marker("ATT", key[1:])
             adr, tel = marker("ADR", hh[1:]), marker("TEL", hh[1:])
 
-            def case_page(user, key=key, title=title, rec=rec, adr=adr, tel=tel):
+            def case_page(user, key=key, title=title, rec=rec, att=att, adr=adr, tel=tel):
                 v = w.case_page(user, key)
                 where = "whereabouts" in v.shows
                 records = "records" in v.shows
-                return v.visible, {title: v.visible, rec: records, adr: where, tel: where}
+                # The case file's papers (the 添付ファイル section and the timeline): read
+                # with the records, and under 住所秘匿 only by those who see the address.
+                papers = records and where
+                return v.visible, {
+                    title: v.visible,
+                    rec: records,
+                    att: papers,
+                    adr: where,
+                    tel: where,
+                }
 
-            def timeline(user, key=key, rec=rec):
+            def timeline(user, key=key, rec=rec, att=att):
                 v = w.case_page(user, key)
-                return v.visible, {rec: "records" in v.shows}
+                records = "records" in v.shows
+                return v.visible, {rec: records, att: records and "whereabouts" in v.shows}
 
             def export(user, key=key, title=title, rec=rec, adr=adr, with_records=True):
                 v = w.case_export(user, key)
@@ -133,7 +150,7 @@ class PageChecks:
         for hh in self.households:
             out |= {marker("ADR", hh[1:]), marker("TEL", hh[1:])}
         for c in self.cases:
-            out |= {marker("TTL", c[1:]), marker("REC", c[1:])}
+            out |= {marker("TTL", c[1:]), marker("REC", c[1:]), marker("ATT", c[1:])}
         for m in self.w.meetings:
             out |= {marker("BRF", m + c) for c in self.cases}
         return sorted(out)

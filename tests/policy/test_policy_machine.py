@@ -31,6 +31,7 @@ import time
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, settings
@@ -48,6 +49,7 @@ from hypothesis.stateful import (
 from accounts import services as account_services
 from accounts.choices import AgencyKind, Role
 from accounts.models import Membership, User
+from cases import attachments as case_attachments
 from cases import services as case_services
 from cases import sharing
 from cases.choices import CaseStatus, CloseReason, GrantBasis, RecordKind
@@ -104,6 +106,13 @@ SCOPE_NAMES = ["summary", "records", "full"]
 REFERRAL_MOVES = ["accepted", "declined", "in_progress", "completed", "cancelled"]
 
 pick = st.integers(min_value=0, max_value=7)
+# A one-page PDF as a scanner makes it (common.attachments sniffs the content).
+SCANNED_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 
 class Divergence(AssertionError):
@@ -425,7 +434,7 @@ class PolicyMachine(PageChecks, RuleBasedStateMachine):
             case = Case.objects.get(pk=int(location.strip("/").split("/")[1]))
             self.cases[key] = case
             lead = next(k for k, a in self.agency.items() if a.pk == case.lead_agency_id)
-            self.w.cases[key] = oracle.Case(key, hh, lead)
+            self.w.cases[key] = oracle.Case(key, hh, lead, staff=who)
             case_services.record_create(
                 actor=self.fresh(who),
                 case=case,
@@ -433,6 +442,15 @@ class PolicyMachine(PageChecks, RuleBasedStateMachine):
                 occurred_at=timezone.now(),
                 kind=RecordKind.PHONE,
                 narrative=f"電話で相談 {marker('REC', n)}",
+            )
+            # A scanned paper on the case file: its name is shown in the 添付ファイル
+            # section and on the timeline, to readers of the records who may see the
+            # household's whereabouts (住所秘匿: households.access.attachments_withheld).
+            case_attachments.case_attachment_add(
+                actor=self.fresh(who),
+                case=case,
+                uploaded=SimpleUploadedFile(f"{marker('ATT', n)}.pdf", SCANNED_PDF),
+                content_type="application/pdf",
             )
         self.did(f"{who} opens case {key} on {hh}" + ("" if done else " (refused)"), hh, key)
 
@@ -453,7 +471,7 @@ class PolicyMachine(PageChecks, RuleBasedStateMachine):
             lead_agency=self.agency[to],
             lead_staff=self.fresh(staff_of_to),
         )
-        c.lead = to
+        c.lead, c.staff = to, staff_of_to
         self.did(f"lead of {key} moves to {to}", key, c.household)
 
     @precondition(lambda self: any(c.open for c in self.w.cases.values()))
@@ -961,7 +979,7 @@ class PolicyMachine(PageChecks, RuleBasedStateMachine):
         if not saved:
             # Refused only when deactivating someone who still leads open cases (they
             # are handed over first); the account is then unchanged.
-            leads_open = Case.objects.open().filter(lead_staff=user).exists()
+            leads_open = self.w.leads_open_case(who)
             assert not active and leads_open, f"the admin site did not save {who}"
             user.refresh_from_db()
             assert user.is_active, f"{who} was refused but deactivated"
@@ -993,7 +1011,7 @@ class PolicyMachine(PageChecks, RuleBasedStateMachine):
         if not self.w.users[actor].active:
             return self.did(f"{actor} cannot log in to change memberships")
         agency, role = PERSONAS[who]
-        expected = self.w.may_change_membership(actor, who, agency)
+        expected = self.w.may_change_membership(actor, who, agency, ending=not active)
         try:
             if active:
                 account_services.membership_add(
@@ -1274,6 +1292,21 @@ REGRESSIONS: dict[str, list[tuple[str, dict, list]]] = {
         call("create_meeting", {"support": False}),
         call("put_on_agenda", {"i": 0, "j": 0}, ["m1", "c1"]),
         call("change_lead", {"i": 0, "to": "PARTNER"}, ["c1"]),
+    ],
+    # Found by the soak: the oracle let a manager end the membership of a worker who
+    # still leads an open case (the product refuses until the case is handed over).
+    "a lead of an open case keeps the membership until the case is handed over": [
+        call("open_case", {"i": 0, "who": "desk"}, ["h1"]),
+        call("membership_changes", {"actor": "manager", "who": "desk", "active": False}),
+        call("change_lead", {"i": 0, "to": "PARTNER"}, ["c1"]),
+        call("membership_changes", {"actor": "manager", "who": "desk", "active": False}),
+    ],
+    # The case file's papers follow the records and, under 住所秘匿, the address.
+    "a case's attachment shows with its records, and not to a reader hidden from the address": [
+        call("open_case", {"i": 0, "who": "desk"}, ["h1"]),
+        call("record_consent", {"i": 0, "agencies": {"PARTNER"}, "expires_in": None}, ["h1"]),
+        call("share", {"i": 0, "to": "PARTNER", "scope": "records", "b": 1}, ["c1", "k1"]),
+        call("mark_secret", {"i": 0, "secret": True}, ["h1"]),
     ],
 }
 
