@@ -145,7 +145,8 @@ bench: install
 # divergences: M" and each divergence's minimal sequence. POLICY_PDF=pdf reads the PDFs
 # made by WeasyPrint through pdftotext instead of their rendered templates.
 # POLICY_SHARDS=N splits the steps over N processes with independent random seeds
-# (one per core; each prints its own summary, and the run fails if any shard does).
+# (one per core; each prints its own summary, and the run fails if any shard does; on
+# PostgreSQL each shard has a test database of its own, <name>_soakN).
 POLICY_STEPS ?= 10000
 POLICY_SHARDS ?= 1
 policy-soak: install
@@ -154,7 +155,9 @@ policy-soak: install
 	else \
 		per=$$(( ($(POLICY_STEPS) + $(POLICY_SHARDS) - 1) / $(POLICY_SHARDS) )); pids=""; \
 		for n in $$(seq 1 $(POLICY_SHARDS)); do \
-			POLICY_STEPS=$$per POLICY_EXAMPLES=3 $(PY) -m pytest tests/policy/test_policy_machine.py \
+			url="$${DATABASE_URL:-}"; \
+			if [ -n "$$url" ]; then base="$${url%%\?*}"; url="$${base}_soak$$n$${url#"$$base"}"; fi; \
+			env $${url:+DATABASE_URL="$$url"} POLICY_STEPS=$$per POLICY_EXAMPLES=3 $(PY) -m pytest tests/policy/test_policy_machine.py \
 				-k policy_machine -p no:cacheprovider $(PYTEST_ARGS) > var/policy-soak-$$n.log 2>&1 & pids="$$pids $$!"; \
 		done; \
 		status=0; for p in $$pids; do wait $$p || status=1; done; \
