@@ -4,6 +4,11 @@ Playwright cannot download its own browser builds here, so the tests launch the
 system Chromium (``/usr/bin/chromium`` or ``$CHROMIUM_PATH``) through
 ``executable_path``. Without Chromium the tests fail (SKIP_SYSTEM_TESTS=1 skips them, loudly).
 
+Every response the pages a test drives receive from the live server is watched as well: a
+server error (5xx) anywhere, or a failed static file, script request (htmx) or image
+(4xx), fails the test with its URL, even when nothing on the page shows it; a test that
+provokes one on purpose marks itself ``allow_failed_responses``.
+
 Every page a test visits is checked with axe-core (axe-playwright-python, which ships
 axe.min.js: nothing is fetched at test time): after each ``goto``/``reload``, after any
 other navigation as soon as the test next uses the page, and once more at the end of the
@@ -239,6 +244,40 @@ def write_summary(terminalreporter) -> None:
     (RESULTS_DIR / "axe-summary.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+class ResponseWatch:
+    """The live server's responses a page received that no user should meet: any 5xx,
+    and a 4xx for anything but the page itself (a test may go to a refused page on
+    purpose; a missing stylesheet, icon or htmx fragment is a defect)."""
+
+    def __init__(self, page: Page):
+        self.failures: list[str] = []
+        page.on("response", self._response)
+        page.on("requestfailed", self._request_failed)
+
+    @staticmethod
+    def _ours(url: str) -> bool:
+        return url.startswith(("http://localhost", "http://127.0.0.1"))
+
+    def _response(self, response) -> None:
+        if not self._ours(response.url) or response.status < 400:
+            return
+        request = response.request
+        if response.status >= 500 or request.resource_type != "document":
+            self.failures.append(
+                f"{request.method} {_url_pattern(response.url)} ({request.resource_type}) "
+                f"answered {response.status}"
+            )
+
+    def _request_failed(self, request) -> None:
+        failure = request.failure or ""
+        # A navigation or an htmx request the page itself abandoned is not a failure.
+        if self._ours(request.url) and "ERR_ABORTED" not in failure:
+            self.failures.append(
+                f"{request.method} {_url_pattern(request.url)} ({request.resource_type}) "
+                f"failed: {failure}"
+            )
+
+
 @pytest.fixture
 def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     context = browser.new_context(
@@ -247,8 +286,14 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     new_page = context.new_page()
     audit = AxeAudit(new_page)
+    watch = ResponseWatch(new_page)
     try:
         yield new_page
+        if watch.failures and request.node.get_closest_marker("allow_failed_responses") is None:
+            pytest.fail(
+                "the live server answered requests with errors:\n  " + "\n  ".join(watch.failures),
+                pytrace=False,
+            )
         audit.run()  # the page the test ended on
         if audit.failures:
             pytest.fail(
