@@ -2,10 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from cases.views import home as cases_home
-from common.views import healthz
+from common.views import favicon, healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("accounts/", include("accounts.urls")),
     path("households/", include("households.urls")),
     path("intake/", include("intake.urls")),
