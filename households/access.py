@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.audit import log_denied
+from accounts.choices import Role
 from accounts.services import agency_group
 from households.choices import ExemptionReason
 from households.models import (
@@ -448,3 +449,14 @@ def attachments_withheld(user, household) -> str:
     return _(
         "住所秘匿の世帯のため、添付ファイルは住所を見られる機関（主担当機関など）だけが開けます。"
     )
+
+
+def may_answer_disclosure(user) -> bool:
+    """Whether the user answers a person's request to see their records (開示請求):
+    the desk's manager does, for the municipality whose records the desk holds; nobody
+    else is shown the page or may produce its PDF and JSON."""
+    if not user.is_authenticated or user.is_administrator:
+        return False
+    return user.memberships.filter(
+        is_active=True, agency__is_active=True, agency__is_desk=True, role=Role.MANAGER
+    ).exists()

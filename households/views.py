@@ -12,7 +12,7 @@ from common.paging import Page
 from common.ratelimit import ratelimit
 from common.services import StaleEdit
 from households import contact, services
-from households.access import get_household_for_user, sort_duplicates
+from households.access import get_household_for_user, may_answer_disclosure, sort_duplicates
 from households.forms import (
     ConsentForm,
     HouseholdForm,
@@ -275,6 +275,7 @@ def person_edit(request, pk, membership_pk):
             "mform": mform,
             "household": household,
             "person": person,
+            "can_disclose": may_answer_disclosure(request.user),
         },
     )
 

@@ -14,12 +14,11 @@ from django.utils.translation import gettext as _
 
 from accounts import reauth
 from accounts.audit import log_access, log_denied, log_reads
-from accounts.choices import Role
 from accounts.models import AccessLog
 from common.pdf import pdf_response, render_pdf
 from common.services import StaleEdit
 from households import contact, disclosure, services
-from households.access import get_household_for_user, sort_duplicates
+from households.access import get_household_for_user, may_answer_disclosure, sort_duplicates
 from households.forms_people import DisclosureForm, MergeForm, MoveForm
 from households.models import HouseholdMembership, Person
 
@@ -37,20 +36,9 @@ def _membership_for_user(request, pk, membership_pk, *, action):
 # ---------------------------------------------------------------- disclosure
 
 
-def _may_disclose(user) -> bool:
-    """The desk's manager answers a disclosure request (the desk holds the records
-    for the municipality). households.access has no such question yet."""
-    return (
-        not user.is_administrator
-        and user.memberships.filter(
-            is_active=True, agency__is_active=True, agency__is_desk=True, role=Role.MANAGER
-        ).exists()
-    )
-
-
 def _disclosure_subject(request, pk, membership_pk):
     household, membership = _membership_for_user(request, pk, membership_pk, action="view")
-    if not _may_disclose(request.user):
+    if not may_answer_disclosure(request.user):
         log_denied(
             user=request.user,
             object_type="households.person",

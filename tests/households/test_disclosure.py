@@ -301,3 +301,20 @@ def test_managers_of_other_agencies_may_not(client_for, partner_agency, family):
         403,
         404,
     )
+
+
+def test_the_person_page_offers_the_disclosure_to_whoever_may_answer_it(
+    client_for, manager, desk, family
+):
+    """The 「開示請求への対応」 button shows exactly when the disclosure page opens
+    (households.access.may_answer_disclosure): a counsellor who may edit the person
+    is neither offered it nor let in."""
+    membership = _membership(family["subject"])
+    edit = reverse("households:person_edit", args=[membership.household_id, membership.pk])
+    page = reverse("households:disclosure", args=[membership.household_id, membership.pk])
+    for user, offered in ((desk, False), (manager, True)):
+        client = client_for(user)
+        body = client.get(edit).content.decode()
+        assert client.get(edit).status_code == 200
+        assert (f'href="{page}"' in body) is offered, user
+        assert client.get(page).status_code == (200 if offered else 403), user
