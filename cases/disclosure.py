@@ -311,14 +311,14 @@ def _attachments(ctx) -> list[Section]:
     items = [
         attachment_item(ctx, a, _("相談受付"), "consultationattachment")
         for a in ConsultationAttachment.objects.filter(
-            owner_id__in=subject_consultations(ctx)
+            owner_id__in=subject_consultations(ctx), withdrawn_at=None
         ).order_by("uploaded_at", "pk")
     ]
     items += [
         attachment_item(ctx, a, _("ケース"), "caseattachment")
-        for a in CaseAttachment.objects.filter(owner_id__in=subject_case_ids(ctx)).order_by(
-            "uploaded_at", "pk"
-        )
+        for a in CaseAttachment.objects.filter(
+            owner_id__in=subject_case_ids(ctx), withdrawn_at=None
+        ).order_by("uploaded_at", "pk")
     ]
     return [
         Section(

@@ -290,7 +290,8 @@ def _record_entries(records) -> list[TimelineEntry]:
 def _attachment_entries(case: Case, user) -> list[TimelineEntry]:
     """The case file's attachments, on the day they were added, for a reader of its
     records; none under 住所秘匿 for whoever may not open them (as the 添付ファイル
-    section: households.access.attachments_withheld)."""
+    section: households.access.attachments_withheld). A withdrawn file (取り消し) is
+    not on the timeline: its section lists it, without its name."""
     if attachments_withheld(user, case.household):
         return []
     return [
@@ -304,7 +305,9 @@ def _attachment_entries(case: Case, user) -> list[TimelineEntry]:
             by=str(a.uploaded_by),
             key=f"attachment:{a.pk:020d}",
         )
-        for a in CaseAttachment.objects.filter(owner=case).select_related("uploaded_by")
+        for a in CaseAttachment.objects.filter(owner=case, withdrawn_at=None).select_related(
+            "uploaded_by"
+        )
     ]
 
 

@@ -28,6 +28,11 @@ urlpatterns = [
         views_attachments.case_attachment_download,
         name="attachment_download",
     ),
+    path(
+        "cases/<int:pk>/attachments/<int:attachment_pk>/withdraw/",
+        views_attachments.case_attachment_withdraw,
+        name="attachment_withdraw",
+    ),
     path("cases/<int:pk>/timeline/", views.case_timeline, name="case_timeline"),
     path("cases/<int:pk>/edit/", views.case_edit, name="case_edit"),
     path("cases/<int:pk>/status/", views.case_status, name="case_status"),

@@ -24,6 +24,8 @@ def _owner(request, case) -> attachment_views.AttachmentOwner:
         audit=audit,
         upload_url=reverse("cases:attachments", args=[case.pk]),
         download_url=lambda a: reverse("cases:attachment_download", args=[case.pk, a.pk]),
+        withdraw_url=lambda a: reverse("cases:attachment_withdraw", args=[case.pk, a.pk]),
+        user=request.user,
         add=partial(services.case_attachment_add, case=case),
         can_upload=case.can_change,
         readable=case.can_records,
@@ -53,3 +55,9 @@ def case_attachments(request, pk):
 def case_attachment_download(request, pk, attachment_pk):
     case = sharing.get_case_for_user(request.user, pk, action=READ, request=request)
     return attachment_views.download(request, _owner(request, case), attachment_pk)
+
+
+@reauth.recent_auth_required
+def case_attachment_withdraw(request, pk, attachment_pk):
+    case = sharing.get_case_for_user(request.user, pk, action="change", request=request)
+    return attachment_views.withdraw(request, _owner(request, case), attachment_pk)

@@ -14,12 +14,20 @@ from types import ModuleType
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from common.attachments import AttachmentForm, attachment_response
+from common.attachments import (
+    AlreadyWithdrawn,
+    AttachmentForm,
+    WithdrawForm,
+    attachment_response,
+    attachment_withdraw,
+    may_withdraw,
+)
 from common.exports import log_export
 
 
@@ -32,6 +40,8 @@ class AttachmentOwner:
     upload_url: str
     download_url: Callable[[Any], str]  # attachment -> its download URL
     add: Callable[..., Any]  # the app's service: add(actor=, uploaded=, content_type=, title=)
+    withdraw_url: Callable[[Any], str]  # attachment -> its 取り消し page
+    user: Any  # the reader
     can_upload: bool = False
     readable: bool = True  # False: the owner's page shows no 添付ファイル section at all
     withheld: str = ""  # why this reader may not open them (住所秘匿); "" when they may
@@ -53,13 +63,20 @@ class AttachmentOwner:
         if not self.readable:
             return None
         return panel(
-            self.obj.attachments.select_related("uploaded_by"),
+            self.obj.attachments.select_related("uploaded_by", "withdrawn_by"),
             download_url=self.download_url,
             upload_url=self.upload_url,
             can_upload=self.can_upload,
             form=form,
             withheld=self.withheld,
+            withdraw_url=self._withdraw_url,
         )
+
+    def may_withdraw(self, attachment) -> bool:
+        return may_withdraw(self.user, attachment, may_change_owner=self.can_upload)
+
+    def _withdraw_url(self, attachment) -> str:
+        return self.withdraw_url(attachment) if self.may_withdraw(attachment) else ""
 
     def refuse_if_withheld(self, request) -> None:
         """Opening or adding under 住所秘匿 without the right to see the address: 404."""
@@ -76,15 +93,28 @@ class AttachmentOwner:
         raise Http404
 
 
-def panel(items, *, download_url, upload_url="", can_upload=False, form=None, withheld="") -> dict:
+def panel(
+    items,
+    *,
+    download_url,
+    upload_url="",
+    can_upload=False,
+    form=None,
+    withheld="",
+    withdraw_url=None,
+) -> dict:
     """What templates/_attachments.html shows: the rows with their download links, and
-    the upload form when the user may add to the owner. download_url(attachment) -> URL.
+    the upload form when the user may add to the owner. download_url(attachment) -> URL;
+    withdraw_url(attachment) -> its 取り消し page, "" for those the reader may not
+    withdraw. A withdrawn row is listed without its name or a link.
     withheld: why this reader may not open them (住所秘匿); then nothing is listed."""
     if withheld:
         return {"items": [], "upload_url": "", "form": None, "withheld": withheld}
     items = list(items)
     for item in items:
-        item.download_url = download_url(item)
+        withdrawn = item.withdrawn_at is not None
+        item.download_url = "" if withdrawn else download_url(item)
+        item.withdraw_url = "" if withdrawn or withdraw_url is None else withdraw_url(item)
     return {
         "items": items,
         "upload_url": upload_url,
@@ -144,7 +174,7 @@ def download(request, owner: AttachmentOwner, attachment_pk):
     """One of the owner's files, an 出力 (export) of the attachment, its owner and every
     record it concerns. The caller fetched the owner through its access getter."""
     owner.refuse_if_withheld(request)
-    attachment = get_object_or_404(owner.obj.attachments, pk=attachment_pk)
+    attachment = get_object_or_404(owner.obj.attachments, pk=attachment_pk, withdrawn_at=None)
     detail = f"attachment:{attachment._meta.model_name}:{attachment.pk}"
     log_export(
         owner.audit.log_access,
@@ -155,3 +185,56 @@ def download(request, owner: AttachmentOwner, attachment_pk):
         concerned_detail=owner.concerned_detail + detail,
     )
     return attachment_response(attachment)
+
+
+def withdraw(request, owner: AttachmentOwner, attachment_pk):
+    """取り消し of one of the owner's files: a page naming the file and asking why,
+    and the withdrawal posted to it (common.attachments.attachment_withdraw). The caller
+    fetched the owner through its access getter for a change; who may withdraw which
+    file is AttachmentOwner.may_withdraw. Whoever may not is refused (403, logged) and
+    nothing changes."""
+    owner.refuse_if_withheld(request)
+    attachment = get_object_or_404(
+        owner.obj.attachments.select_related("uploaded_by"), pk=attachment_pk, withdrawn_at=None
+    )
+    if not owner.may_withdraw(attachment):
+        owner.audit.log_denied(
+            user=request.user,
+            object_type=attachment._meta.label_lower,
+            object_id=attachment.pk,
+            request=request,
+            detail="attachment_withdraw",
+        )
+        raise PermissionDenied
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        reason = form.cleaned_data["reason"]
+        try:
+            attachment_withdraw(attachment, actor=request.user, reason=reason)
+        except AlreadyWithdrawn:
+            messages.info(request, _("この添付ファイルは、すでに取り消されています。"))
+        else:
+            owner.audit.log_action(
+                actor=request.user,
+                action=f"{owner.obj._meta.label_lower}.attachment_withdrawn",
+                obj=owner.obj,
+                attachment=attachment.pk,
+                reason=reason,
+            )
+            messages.success(request, _("添付ファイルを取り消しました。ファイルは削除されました。"))
+        return redirect(owner.back_url + "#attachments")
+    # The page names the file: a read of it and of its owner's record.
+    obj, _person_id, _detail = owner.read or (owner.obj, None, "")
+    owner.audit.log_reads(
+        user=request.user, objects=[attachment, obj], request=request, detail="attachment_withdraw"
+    )
+    return render(
+        request,
+        "attachments/withdraw.html",
+        {
+            "title": _("添付ファイルの取り消し"),
+            "owner": owner,
+            "attachment": attachment,
+            "form": form,
+        },
+    )

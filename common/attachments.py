@@ -16,12 +16,15 @@ first. This module decides everything that does not depend on who the owner is:
   CSP, so that nothing is ever rendered inline by the browser.
 """
 
+import datetime as dt
 import hashlib
+import logging
 import re
 import secrets
 import socket
 import struct
 import unicodedata
+from functools import partial
 from pathlib import PurePosixPath
 
 import filetype
@@ -37,7 +40,10 @@ from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _l
 from simple_history.models import HistoricalRecords
 
+from common.context_processors import MANAGER_ROLE
 from common.services import save_as
+
+logger = logging.getLogger(__name__)
 
 # Sniffed MIME type -> (extension of the stored and offered file, what the page calls it).
 # Office files (docx/xlsx) are zip archives that may carry macros or links and that
@@ -259,7 +265,10 @@ class AttachmentForm(forms.Form):
 
 class AttachmentBase(models.Model):
     """One stored file. Concrete models add the owner's foreign key named `owner`.
-    An attachment is never edited; it is not deleted either (it is part of the record)."""
+    An attachment is never edited and its row is never deleted (it is part of the
+    record). A file attached by mistake (another person's letter, the wrong case) is
+    withdrawn (取り消し): its bytes are deleted from the storage, and the row stays
+    with who withdrew it, when and why, listed without its name."""
 
     file = models.FileField(
         _l("ファイル"), storage=attachment_storage, upload_to=stored_name, max_length=200
@@ -276,6 +285,16 @@ class AttachmentBase(models.Model):
         verbose_name=_l("添付した人"),
     )
     uploaded_at = models.DateTimeField(_l("添付日時"), default=timezone.now)
+    withdrawn_at = models.DateTimeField(_l("取り消し日時"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_l("取り消した人"),
+    )
+    withdrawal_reason = models.CharField(_l("取り消しの理由"), max_length=200, blank=True)
     history = HistoricalRecords(inherit=True)
 
     class Meta:
@@ -292,6 +311,78 @@ class AttachmentBase(models.Model):
     @property
     def size_label(self) -> str:
         return human_size(self.size)
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+
+# ---------------------------------------------------------------- withdrawing one
+
+# Whoever added a file may withdraw it for this long; a 管理者 afterwards.
+WITHDRAW_OWN_WINDOW = dt.timedelta(hours=24)
+
+
+def may_withdraw(user, attachment, *, may_change_owner: bool) -> bool:
+    """Whether user may withdraw (取り消し) attachment. may_change_owner is the owner's
+    app's answer (its access getter: the right to add to the owner); on top of it, the
+    one who added the file may withdraw it within WITHDRAW_OWN_WINDOW, and a 管理者 at
+    any time, as long as it is not withdrawn already."""
+    if attachment.withdrawn_at is not None or not may_change_owner:
+        return False
+    if (
+        attachment.uploaded_by_id == user.pk
+        and timezone.now() - attachment.uploaded_at <= WITHDRAW_OWN_WINDOW
+    ):
+        return True
+    return user.has_role(MANAGER_ROLE)
+
+
+class AlreadyWithdrawn(Exception):
+    """Somebody else withdrew the attachment first."""
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("取り消しの理由"),
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy(
+            "例：別の方の書類を誤って添付したため。理由は記録に残り、この添付ファイルの欄に表示されます。"
+        ),
+        error_messages={"required": gettext_lazy("取り消しの理由を入力してください。")},
+    )
+
+    def clean_reason(self):
+        reason = re.sub(r"[\x00-\x1f\x7f]", " ", self.cleaned_data["reason"]).strip()
+        if not reason:
+            raise ValidationError(_("取り消しの理由を入力してください。"), code="required")
+        return reason
+
+
+def attachment_withdraw(attachment, *, actor, reason: str):
+    """Withdraw attachment: the row records who, when and why (its history names the
+    actor) and forgets where the bytes were; once the transaction commits, the file is
+    deleted from the storage. Raises AlreadyWithdrawn when it was withdrawn meanwhile."""
+    with transaction.atomic():
+        row = type(attachment).objects.select_for_update().get(pk=attachment.pk)
+        if row.withdrawn_at is not None:
+            raise AlreadyWithdrawn
+        name = row.file.name
+        row.withdrawn_at = timezone.now()
+        row.withdrawn_by = actor
+        row.withdrawal_reason = reason
+        row.file = ""
+        save_as(row, actor)
+        transaction.on_commit(partial(_delete_stored, name))
+    return row
+
+
+def _delete_stored(name: str) -> None:
+    try:
+        attachment_storage().delete(name)
+    except Exception:  # the row is withdrawn either way; the file is found by its name
+        logger.exception("withdrawn attachment %s could not be deleted from the storage", name)
 
 
 def attachment_store(model, *, actor, uploaded, content_type: str, title: str = "", **owner):

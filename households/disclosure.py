@@ -394,7 +394,7 @@ def _consents(ctx) -> Section:
 
 ATTACHMENTS_NOTE = _l(
     "添付ファイルは一覧（ファイル名・内容・種類・大きさ・添付日時・改ざん確認用の SHA-256）を示します。"
-    "ファイルそのものは含めていません。"
+    "ファイルそのものは含めていません。誤って添付され取り消されたファイル（保存先から削除済み）は含みません。"
 )
 
 
@@ -423,15 +423,15 @@ def _attachments(ctx) -> Section:
     household_ids = ctx.cache.get("household_ids") or set()
     items = [
         attachment_item(ctx, a, _("世帯"), "householdattachment")
-        for a in HouseholdAttachment.objects.filter(owner_id__in=household_ids).order_by(
-            "uploaded_at", "pk"
-        )
+        for a in HouseholdAttachment.objects.filter(
+            owner_id__in=household_ids, withdrawn_at=None
+        ).order_by("uploaded_at", "pk")
     ]
     items += [
         attachment_item(ctx, a, _("本人同意"), "consentattachment")
-        for a in ConsentAttachment.objects.filter(owner__person_id__in=ctx.person_ids).order_by(
-            "uploaded_at", "pk"
-        )
+        for a in ConsentAttachment.objects.filter(
+            owner__person_id__in=ctx.person_ids, withdrawn_at=None
+        ).order_by("uploaded_at", "pk")
     ]
     return Section(
         "household_attachments",

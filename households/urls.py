@@ -49,6 +49,11 @@ urlpatterns = [
         name="attachment_download",
     ),
     path(
+        "<int:pk>/attachments/<int:attachment_pk>/withdraw/",
+        views_attachments.household_attachment_withdraw,
+        name="attachment_withdraw",
+    ),
+    path(
         "<int:pk>/consents/<int:consent_pk>/attachments/",
         views_attachments.consent_attachments,
         name="consent_attachments",
@@ -57,5 +62,10 @@ urlpatterns = [
         "<int:pk>/consents/<int:consent_pk>/attachments/<int:attachment_pk>/",
         views_attachments.consent_attachment_download,
         name="consent_attachment_download",
+    ),
+    path(
+        "<int:pk>/consents/<int:consent_pk>/attachments/<int:attachment_pk>/withdraw/",
+        views_attachments.consent_attachment_withdraw,
+        name="consent_attachment_withdraw",
     ),
 ]

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -129,7 +129,10 @@ def household_detail(request, pk):
         Consent.objects.filter(person__in=[m.person_id for m in members])
         .select_related("person", "recorded_by")
         .prefetch_related("agencies")
-        .annotate(attachment_count=Count("attachments"))
+        # A withdrawn file (取り消し) is not the consent's signed form.
+        .annotate(
+            attachment_count=Count("attachments", filter=Q(attachments__withdrawn_at__isnull=True))
+        )
     )
     _log_household_read(request, household, current)
     contact.prime(request.user, households=[household], persons=[m.person for m in members])

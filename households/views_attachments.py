@@ -37,6 +37,8 @@ def _household_owner(request, household) -> attachment_views.AttachmentOwner:
         audit=audit,
         upload_url=reverse("households:attachments", args=[household.pk]),
         download_url=lambda a: reverse("households:attachment_download", args=[household.pk, a.pk]),
+        withdraw_url=lambda a: reverse("households:attachment_withdraw", args=[household.pk, a.pk]),
+        user=request.user,
         add=partial(services.household_attachment_add, household=household),
         can_upload=household.can_change,
         withheld=attachments_withheld(request.user, household),
@@ -56,6 +58,10 @@ def _consent_owner(request, household, consent) -> attachment_views.AttachmentOw
         download_url=lambda a: reverse(
             "households:consent_attachment_download", args=[*args, a.pk]
         ),
+        withdraw_url=lambda a: reverse(
+            "households:consent_attachment_withdraw", args=[*args, a.pk]
+        ),
+        user=request.user,
         add=partial(services.consent_attachment_add, consent=consent),
         can_upload=household.can_change,
         withheld=attachments_withheld(request.user, household),
@@ -83,6 +89,12 @@ def household_attachments(request, pk):
 def household_attachment_download(request, pk, attachment_pk):
     household = get_household_for_user(request.user, pk)
     return attachment_views.download(request, _household_owner(request, household), attachment_pk)
+
+
+@reauth.recent_auth_required
+def household_attachment_withdraw(request, pk, attachment_pk):
+    household = get_household_for_user(request.user, pk, action="change")
+    return attachment_views.withdraw(request, _household_owner(request, household), attachment_pk)
 
 
 def consent_attachments(request, pk, consent_pk):
@@ -114,3 +126,14 @@ def consent_attachment_download(request, pk, consent_pk, attachment_pk):
     consent = _consent(household, consent_pk)
     owner = _consent_owner(request, household, consent)
     return attachment_views.download(request, owner, attachment_pk)
+
+
+@reauth.recent_auth_required
+def consent_attachment_withdraw(request, pk, consent_pk, attachment_pk):
+    household = get_household_for_user(request.user, pk, action="change")
+    _household_owner(request, household).refuse_if_withheld(request)
+    consent = _consent(household, consent_pk)
+    owner = _consent_owner(request, household, consent)
+    # Back to the consent's own page, where its 同意書 are listed.
+    owner.back_url = reverse("households:consent_attachments", args=[household.pk, consent.pk])
+    return attachment_views.withdraw(request, owner, attachment_pk)

@@ -19,6 +19,11 @@ urlpatterns = [
         name="consultation_attachment_download",
     ),
     path(
+        "consultations/<int:pk>/attachments/<int:attachment_pk>/withdraw/",
+        views_attachments.consultation_attachment_withdraw,
+        name="consultation_attachment_withdraw",
+    ),
+    path(
         "consultations/<int:pk>/correct/",
         views_papers.consultation_correct,
         name="consultation_correct",

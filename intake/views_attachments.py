@@ -28,6 +28,10 @@ def _owner(request, consultation) -> attachment_views.AttachmentOwner:
         download_url=lambda a: reverse(
             "intake:consultation_attachment_download", args=[*args, a.pk]
         ),
+        withdraw_url=lambda a: reverse(
+            "intake:consultation_attachment_withdraw", args=[*args, a.pk]
+        ),
+        user=request.user,
         add=partial(services.consultation_attachment_add, consultation=consultation),
         can_upload=consultation.agency_id in request.user.agency_ids,
         withheld=attachments_withheld(request.user, consultation.household),
@@ -54,3 +58,9 @@ def consultation_attachments(request, pk):
 def consultation_attachment_download(request, pk, attachment_pk):
     consultation = get_consultation_for_user(request.user, pk)
     return attachment_views.download(request, _owner(request, consultation), attachment_pk)
+
+
+@reauth.recent_auth_required
+def consultation_attachment_withdraw(request, pk, attachment_pk):
+    consultation = get_consultation_for_user(request.user, pk)
+    return attachment_views.withdraw(request, _owner(request, consultation), attachment_pk)

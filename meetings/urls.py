@@ -14,6 +14,11 @@ urlpatterns = [
         views_attachments.meeting_attachment_download,
         name="attachment_download",
     ),
+    path(
+        "<int:pk>/attachments/<int:attachment_pk>/withdraw/",
+        views_attachments.meeting_attachment_withdraw,
+        name="attachment_withdraw",
+    ),
     path("<int:pk>/cancel/", views.meeting_cancel, name="meeting_cancel"),
     path("<int:pk>/finalise/", views.meeting_finalise, name="meeting_finalise"),
     path("<int:pk>/members/", views_members.member_add, name="member_add"),

@@ -15,7 +15,7 @@ from meetings import attachments as services
 from meetings import selectors
 
 
-def _owner(meeting, access) -> attachment_views.AttachmentOwner:
+def _owner(request, meeting, access) -> attachment_views.AttachmentOwner:
     def concerned():
         # A meeting's papers concern the cases on its agenda the reader may read: one
         # export row per case, as the agenda PDF writes.
@@ -30,6 +30,8 @@ def _owner(meeting, access) -> attachment_views.AttachmentOwner:
         audit=audit,
         upload_url=reverse("meetings:attachments", args=[meeting.pk]),
         download_url=lambda a: reverse("meetings:attachment_download", args=[meeting.pk, a.pk]),
+        withdraw_url=lambda a: reverse("meetings:attachment_withdraw", args=[meeting.pk, a.pk]),
+        user=request.user,
         add=partial(services.meeting_attachment_add, meeting=meeting),
         can_upload=access.can_manage and not meeting.is_cancelled,
         readable=access.can_read,
@@ -43,7 +45,7 @@ def _owner(meeting, access) -> attachment_views.AttachmentOwner:
 
 def meeting_attachments_panel(request, meeting, access):
     """The meeting page's 添付ファイル section, or None for those who may not read it."""
-    return _owner(meeting, access).panel()
+    return _owner(request, meeting, access).panel()
 
 
 def _readable_meeting(request, pk):
@@ -55,7 +57,7 @@ def _readable_meeting(request, pk):
 
 def meeting_attachments(request, pk):
     meeting, access = _readable_meeting(request, pk)
-    owner = _owner(meeting, access)
+    owner = _owner(request, meeting, access)
     if request.method == "POST" and not owner.can_upload:
         raise Http404
     return attachment_views.upload_page(request, owner)
@@ -64,4 +66,10 @@ def meeting_attachments(request, pk):
 @reauth.recent_auth_required
 def meeting_attachment_download(request, pk, attachment_pk):
     meeting, access = _readable_meeting(request, pk)
-    return attachment_views.download(request, _owner(meeting, access), attachment_pk)
+    return attachment_views.download(request, _owner(request, meeting, access), attachment_pk)
+
+
+@reauth.recent_auth_required
+def meeting_attachment_withdraw(request, pk, attachment_pk):
+    meeting, access = _readable_meeting(request, pk)
+    return attachment_views.withdraw(request, _owner(request, meeting, access), attachment_pk)

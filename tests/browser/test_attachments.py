@@ -50,7 +50,7 @@ def test_a_scanned_consent_form_is_attached_to_the_consent_and_downloaded(
     page.get_by_role("button", name="添付する").click()
 
     expect(page.get_by_text("同意書のファイルを添付しました。")).to_be_visible()
-    link = page.get_by_role("link", name="同意書_田中花子.pdf")
+    link = page.get_by_role("link", name="同意書_田中花子.pdf", exact=True)
     expect(link).to_be_visible()
     page.screenshot(path=str(SHOTS / "issue17_consent_attached.png"), full_page=True)
     attachment = ConsentAttachment.objects.get()
@@ -110,7 +110,9 @@ def test_a_letter_is_attached_from_the_case_page_and_a_big_file_is_refused(
 
     expect(page.get_by_text("ファイルを添付しました。")).to_be_visible()
     assert page.url.endswith(f"/cases/{case.pk}/#attachments")
-    expect(page.locator("#attachments").get_by_role("link", name="督促状.pdf")).to_be_visible()
+    expect(
+        page.locator("#attachments").get_by_role("link", name="督促状.pdf", exact=True)
+    ).to_be_visible()
     page.locator("#attachments").screenshot(path=str(SHOTS / "issue17_case_attachments.png"))
     assert CaseAttachment.objects.get().title == "督促状"
 
@@ -119,3 +121,50 @@ def test_a_letter_is_attached_from_the_case_page_and_a_big_file_is_refused(
     page.locator("#attachments").get_by_role("button", name="添付する").click()
     expect(page.locator(".field.has-error .error")).to_contain_text("ファイルが大きすぎます")
     assert CaseAttachment.objects.count() == 1
+
+
+def test_a_file_attached_to_the_wrong_person_is_withdrawn_with_a_reason(
+    transactional_db, page, live_url, login, desk, desk_agency, partner_agency, tmp_path, settings
+):
+    """The desk attached another family's letter to 田中さん's consent: 取り消す asks why
+    (refusing an empty reason beside the field), deletes the file and lists the row
+    without its name."""
+    settings.STORAGES = settings.STORAGES | {
+        "attachments": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "attachments")},
+        }
+    }
+    household = HouseholdFactory(registered_by_agency=desk_agency, actor=desk, name="田中さん世帯")
+    person = PersonFactory(household=household, actor=desk, family_name="田中", given_name="花子")
+    ConsentFactory(person=person, agencies=[partner_agency], recorded_by=desk)
+    wrong = tmp_path / "鈴木一郎_通知書.pdf"
+    wrong.write_bytes(_scanned_consent_pdf())
+    login(page, live_url, "desk", PASSWORD)
+    page.goto(f"{live_url}/households/{household.pk}/")
+    page.get_by_role("link", name="同意書を添付").click()
+    page.get_by_label("ファイル").set_input_files(str(wrong))
+    page.get_by_role("button", name="添付する").click()
+    expect(page.get_by_role("link", name="鈴木一郎_通知書.pdf", exact=True)).to_be_visible()
+
+    page.get_by_role("link", name="鈴木一郎_通知書.pdf を取り消す").click()
+    expect(page.get_by_role("heading", name="添付ファイルの取り消し")).to_be_visible()
+    page.get_by_role("button", name="取り消してファイルを削除する").click()
+    expect(page.locator(".field.has-error .error")).to_contain_text(
+        "取り消しの理由を入力してください。"
+    )
+    page.get_by_label("取り消しの理由").fill("別の方の通知書を誤って添付したため")
+    page.screenshot(path=str(SHOTS / "attachment_withdraw_form.png"), full_page=True)
+    page.get_by_role("button", name="取り消してファイルを削除する").click()
+
+    expect(page.get_by_text("添付ファイルを取り消しました。")).to_be_visible()
+    expect(page.get_by_text("取り消された添付ファイル")).to_be_visible()
+    expect(page.get_by_text("別の方の通知書を誤って添付したため")).to_be_visible()
+    expect(page.get_by_text("鈴木一郎_通知書.pdf")).to_have_count(0)
+    page.screenshot(path=str(SHOTS / "attachment_withdrawn.png"), full_page=True)
+    attachment = ConsentAttachment.objects.get()
+    assert attachment.withdrawn_by == desk and not attachment.file
+    # The consent no longer counts a signed form: the household page offers to attach one.
+    page.goto(f"{live_url}/households/{household.pk}/")
+    expect(page.get_by_role("link", name="同意書を添付")).to_be_visible()
+    assert [p for p in (tmp_path / "attachments").rglob("*") if p.is_file()] == []

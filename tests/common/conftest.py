@@ -1,6 +1,9 @@
-"""The fuzz test's summary: how many examples each form's URL accepted and refused."""
+"""Fixtures the attachment tests share, and the fuzz test's summary: how many examples
+each form's URL accepted and refused."""
 
 import sys
+
+import pytest
 
 # What xdist workers counted (tests/conftest.py), on the controller.
 MERGED: dict = {"stats": {}}
@@ -48,3 +51,42 @@ def write_summary(terminalreporter) -> None:
     )
     if never:
         terminalreporter.write_line(f"never accepted a fuzzed example: {', '.join(never)}")
+
+
+@pytest.fixture
+def attachment_media(settings, tmp_path):
+    """The attachments storage in a temporary directory: its root."""
+    root = tmp_path / "attachments"
+    settings.STORAGES = settings.STORAGES | {
+        "attachments": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root)},
+        }
+    }
+    return root
+
+
+@pytest.fixture
+def attachment_world(desk, coordinator, desk_agency, partner, partner_agency):
+    """A desk household with a consent shared with the partner agency, a consultation,
+    a case shared with the partner (RECORDS), and a 支援会議 with the partner a member
+    who has acknowledged 守秘義務 (tests/common/test_idor.py build_world), with no
+    attachments yet."""
+    from tests.common.test_attachments import MODELS
+    from tests.common.test_idor import build_world
+
+    w = build_world(
+        agency=desk_agency,
+        lead=desk,
+        coord=coordinator,
+        third_agency=partner_agency,
+        third_user=partner,
+        tag="田中",
+    )
+    # build_world seeds one attachment per owner for the meta-tests; these tests count
+    # their own from none.
+    for model in MODELS:
+        for attachment in model.objects.all():
+            attachment.file.delete(save=False)
+            attachment.delete()
+    return w

@@ -22,7 +22,6 @@ from households.models import ConsentAttachment, HouseholdAttachment
 from intake.models import ConsultationAttachment
 from meetings import services as meeting_services
 from meetings.models import MeetingAttachment
-from tests.common.test_idor import build_world
 
 # A one-page PDF as a scanner makes it (small, but a real PDF header and trailer).
 PDF = (
@@ -38,15 +37,8 @@ EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
 
 
 @pytest.fixture(autouse=True)
-def attachment_media(settings, tmp_path):
-    root = tmp_path / "attachments"
-    settings.STORAGES = settings.STORAGES | {
-        "attachments": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(root)},
-        }
-    }
-    return root
+def _media(attachment_media):
+    """Every test here stores its files in a temporary directory (conftest)."""
 
 
 def _stored_files(root: Path) -> list[Path]:
@@ -54,25 +46,8 @@ def _stored_files(root: Path) -> list[Path]:
 
 
 @pytest.fixture
-def world(desk, coordinator, desk_agency, partner, partner_agency):
-    """A desk household with a consent shared with the partner agency, a consultation,
-    a case shared with the partner (RECORDS), and a 支援会議 with the partner a member
-    who has acknowledged 守秘義務 (tests/common/test_idor.py build_world)."""
-    w = build_world(
-        agency=desk_agency,
-        lead=desk,
-        coord=coordinator,
-        third_agency=partner_agency,
-        third_user=partner,
-        tag="田中",
-    )
-    # build_world seeds one attachment per owner for the meta-tests; these tests count
-    # their own from none.
-    for model in MODELS:
-        for attachment in model.objects.all():
-            attachment.file.delete(save=False)
-            attachment.delete()
-    return w
+def world(attachment_world):
+    return attachment_world
 
 
 MODELS = (

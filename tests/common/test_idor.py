@@ -232,8 +232,17 @@ BUILDERS = {
         "pk": w.household.pk,
         "attachment_pk": w.household_attachment.pk,
     },
+    "households:attachment_withdraw": lambda w: {
+        "pk": w.household.pk,
+        "attachment_pk": w.household_attachment.pk,
+    },
     "households:consent_attachments": lambda w: {"pk": w.household.pk, "consent_pk": w.consent.pk},
     "households:consent_attachment_download": lambda w: {
+        "pk": w.household.pk,
+        "consent_pk": w.consent.pk,
+        "attachment_pk": w.consent_attachment.pk,
+    },
+    "households:consent_attachment_withdraw": lambda w: {
         "pk": w.household.pk,
         "consent_pk": w.consent.pk,
         "attachment_pk": w.consent_attachment.pk,
@@ -242,6 +251,10 @@ BUILDERS = {
     "intake:consultation_detail": lambda w: {"pk": w.consultation.pk},
     "intake:consultation_attachments": lambda w: {"pk": w.consultation.pk},
     "intake:consultation_attachment_download": lambda w: {
+        "pk": w.consultation.pk,
+        "attachment_pk": w.consultation_attachment.pk,
+    },
+    "intake:consultation_attachment_withdraw": lambda w: {
         "pk": w.consultation.pk,
         "attachment_pk": w.consultation_attachment.pk,
     },
@@ -257,6 +270,7 @@ BUILDERS = {
     "cases:case_detail": _case,
     "cases:attachments": _case,
     "cases:attachment_download": lambda w: {"pk": w.case.pk, "attachment_pk": w.case_attachment.pk},
+    "cases:attachment_withdraw": lambda w: {"pk": w.case.pk, "attachment_pk": w.case_attachment.pk},
     "cases:case_timeline": _case,
     "cases:case_edit": _case,
     "cases:case_status": _case,
@@ -288,6 +302,10 @@ BUILDERS = {
     "meetings:meeting_detail": _meeting,
     "meetings:attachments": _meeting,
     "meetings:attachment_download": lambda w: {
+        "pk": w.meeting.pk,
+        "attachment_pk": w.meeting_attachment.pk,
+    },
+    "meetings:attachment_withdraw": lambda w: {
         "pk": w.meeting.pk,
         "attachment_pk": w.meeting_attachment.pk,
     },

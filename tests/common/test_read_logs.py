@@ -74,7 +74,9 @@ PERSONAL = {
     "households:attachment_download": Read(
         lambda w: [w.household_attachment, w.household, w.person], outcomes=EXPORT
     ),
+    "households:attachment_withdraw": Read(lambda w: [w.household_attachment, w.household]),
     "households:consent_attachments": Read(_w("person")),
+    "households:consent_attachment_withdraw": Read(lambda w: [w.consent_attachment, w.person]),
     "households:consent_attachment_download": Read(
         lambda w: [w.consent_attachment, w.consent, w.person], outcomes=EXPORT
     ),
@@ -83,6 +85,9 @@ PERSONAL = {
     # intake
     "intake:consultation_list": Read(_w("consultation")),
     "intake:consultation_attachments": Read(_w("consultation")),
+    "intake:consultation_attachment_withdraw": Read(
+        lambda w: [w.consultation_attachment, w.consultation]
+    ),
     "intake:consultation_attachment_download": Read(
         lambda w: [w.consultation_attachment, w.consultation, w.person], outcomes=EXPORT
     ),
@@ -105,6 +110,7 @@ PERSONAL = {
     ),
     "cases:case_detail": Read(_w("case")),
     "cases:attachments": Read(_w("case")),
+    "cases:attachment_withdraw": Read(lambda w: [w.case_attachment, w.case]),
     "cases:attachment_download": Read(
         lambda w: [w.case_attachment, w.case, w.person], outcomes=EXPORT
     ),
@@ -131,6 +137,9 @@ PERSONAL = {
     # meetings
     "meetings:meeting_detail": Read(_w("case")),
     "meetings:attachments": Read(_w("meeting")),
+    "meetings:attachment_withdraw": Read(
+        lambda w: [w.meeting_attachment, w.meeting], persona="coordinator"
+    ),
     "meetings:attachment_download": Read(
         lambda w: [w.meeting_attachment, w.meeting, w.case], outcomes=EXPORT
     ),
@@ -187,6 +196,7 @@ PERSONAL = {
 
 NOT_PERSONAL = {
     "healthz": "the health check",
+    "favicon": "the site's icon",
     "accounts:login": "the login steps show the user's own account only",
     "accounts:otp_verify": "the login steps show the user's own account only",
     "accounts:otp_setup": "the login steps show the user's own account only",
