@@ -82,15 +82,17 @@ class AttachmentOwner:
         """Opening or adding under 住所秘匿 without the right to see the address: 404."""
         if not self.withheld:
             return
-        refused = self.refused or self.obj
+        self.log_denied(request, self.refused or self.obj, "attachments")
+        raise Http404
+
+    def log_denied(self, request, obj, detail: str) -> None:
         self.audit.log_denied(
             user=request.user,
-            object_type=refused._meta.label_lower,
-            object_id=refused.pk,
+            object_type=obj._meta.label_lower,
+            object_id=obj.pk,
             request=request,
-            detail="attachments",
+            detail=detail,
         )
-        raise Http404
 
 
 def panel(
@@ -198,13 +200,7 @@ def withdraw(request, owner: AttachmentOwner, attachment_pk):
         owner.obj.attachments.select_related("uploaded_by"), pk=attachment_pk, withdrawn_at=None
     )
     if not owner.may_withdraw(attachment):
-        owner.audit.log_denied(
-            user=request.user,
-            object_type=attachment._meta.label_lower,
-            object_id=attachment.pk,
-            request=request,
-            detail="attachment_withdraw",
-        )
+        owner.log_denied(request, attachment, "attachment_withdraw")
         raise PermissionDenied
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

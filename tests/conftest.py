@@ -41,6 +41,12 @@ def _attachments_in_tmp(settings, tmp_path_factory):
 
 
 @pytest.fixture
+def attachment_media(_attachments_in_tmp):
+    """The root of this test's attachments storage, to look at the files stored."""
+    return _attachments_in_tmp
+
+
+@pytest.fixture
 def desk_agency(db):
     return AgencyFactory(
         name="架空町 ふくしの相談窓口", kind=AgencyKind.MUNICIPAL_DEPT, is_desk=True

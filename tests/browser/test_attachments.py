@@ -124,17 +124,19 @@ def test_a_letter_is_attached_from_the_case_page_and_a_big_file_is_refused(
 
 
 def test_a_file_attached_to_the_wrong_person_is_withdrawn_with_a_reason(
-    transactional_db, page, live_url, login, desk, desk_agency, partner_agency, tmp_path, settings
+    transactional_db,
+    page,
+    live_url,
+    login,
+    desk,
+    desk_agency,
+    partner_agency,
+    tmp_path,
+    attachment_media,
 ):
     """The desk attached another family's letter to 田中さん's consent: 取り消す asks why
     (refusing an empty reason beside the field), deletes the file and lists the row
     without its name."""
-    settings.STORAGES = settings.STORAGES | {
-        "attachments": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "attachments")},
-        }
-    }
     household = HouseholdFactory(registered_by_agency=desk_agency, actor=desk, name="田中さん世帯")
     person = PersonFactory(household=household, actor=desk, family_name="田中", given_name="花子")
     ConsentFactory(person=person, agencies=[partner_agency], recorded_by=desk)
@@ -167,4 +169,4 @@ def test_a_file_attached_to_the_wrong_person_is_withdrawn_with_a_reason(
     # The consent no longer counts a signed form: the household page offers to attach one.
     page.goto(f"{live_url}/households/{household.pk}/")
     expect(page.get_by_role("link", name="同意書を添付")).to_be_visible()
-    assert [p for p in (tmp_path / "attachments").rglob("*") if p.is_file()] == []
+    assert [p for p in attachment_media.rglob("*") if p.is_file()] == []

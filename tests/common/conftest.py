@@ -54,19 +54,6 @@ def write_summary(terminalreporter) -> None:
 
 
 @pytest.fixture
-def attachment_media(settings, tmp_path):
-    """The attachments storage in a temporary directory: its root."""
-    root = tmp_path / "attachments"
-    settings.STORAGES = settings.STORAGES | {
-        "attachments": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(root)},
-        }
-    }
-    return root
-
-
-@pytest.fixture
 def attachment_world(desk, coordinator, desk_agency, partner, partner_agency):
     """A desk household with a consent shared with the partner agency, a consultation,
     a case shared with the partner (RECORDS), and a 支援会議 with the partner a member

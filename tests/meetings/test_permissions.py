@@ -22,7 +22,7 @@ from tests.meetings.conftest import SECRET_BRIEF
 
 pytestmark = pytest.mark.django_db
 
-OK, REDIRECT, NOT_FOUND, LOGIN = 200, 302, 404, "login"
+OK, REDIRECT, FORBIDDEN, NOT_FOUND, LOGIN = 200, 302, 403, 404, "login"
 # A refused form on the minutes page is shown again with its errors (200) where the page
 # shows that form: the decision form on an open 重層的支援会議; elsewhere a redirect.
 DECIDE = "decide"
@@ -61,6 +61,14 @@ MATRIX = [
         lambda s: [s.meeting.pk, s.attachment.pk],
         "get",
         _by(runners=OK, partner=OK),
+    ),
+    # 取り消し: the desk added the file (within the day) and the manager may withdraw it;
+    # the coordinator runs the meeting but added nothing, the partner only reads.
+    (
+        "attachment_withdraw",
+        lambda s: [s.meeting.pk, s.attachment.pk],
+        "get",
+        _by(desk=OK, manager=OK, coordinator=FORBIDDEN, partner=FORBIDDEN),
     ),
     # An upload without a file is shown again with its message beside the field.
     ("attachments", lambda s: [s.meeting.pk], "post", _by(runners=OK)),
