@@ -87,6 +87,7 @@ class Case:
     lead: str
     open: bool = True
     staff: str = ""  # the persona who is its lead staff (主担当)
+    papers_withdrawn: bool = False  # its scanned paper was withdrawn (取り消し)
 
 
 @dataclass

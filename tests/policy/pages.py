@@ -55,8 +55,9 @@ class PageChecks:
                 where = "whereabouts" in v.shows
                 records = "records" in v.shows
                 # The case file's papers (the 添付ファイル section and the timeline): read
-                # with the records, and under 住所秘匿 only by those who see the address.
-                papers = records and where
+                # with the records, and under 住所秘匿 only by those who see the address;
+                # a withdrawn one (取り消し) is named to nobody.
+                papers = records and where and not w.cases[key].papers_withdrawn
                 return v.visible, {
                     title: v.visible,
                     rec: records,
@@ -68,7 +69,8 @@ class PageChecks:
             def timeline(user, key=key, rec=rec, att=att):
                 v = w.case_page(user, key)
                 records = "records" in v.shows
-                return v.visible, {rec: records, att: records and "whereabouts" in v.shows}
+                papers = records and "whereabouts" in v.shows
+                return v.visible, {rec: records, att: papers and not w.cases[key].papers_withdrawn}
 
             def export(user, key=key, title=title, rec=rec, adr=adr, with_records=True):
                 v = w.case_export(user, key)

@@ -53,8 +53,9 @@ from cases import attachments as case_attachments
 from cases import services as case_services
 from cases import sharing
 from cases.choices import CaseStatus, CloseReason, GrantBasis, RecordKind
-from cases.models import AccessGrant, Case, SupportPlan
+from cases.models import AccessGrant, Case, CaseAttachment, SupportPlan
 from cases.tasks import cases_revoke_lapsed_consents_task
+from common.attachments import attachment_withdraw
 from households import services as household_services
 from households.choices import ConsentMethod
 from households.models import Consent
@@ -453,6 +454,21 @@ class PolicyMachine(PageChecks, RuleBasedStateMachine):
                 content_type="application/pdf",
             )
         self.did(f"{who} opens case {key} on {hh}" + ("" if done else " (refused)"), hh, key)
+
+    @precondition(lambda self: any(not c.papers_withdrawn for c in self.w.cases.values()))
+    @rule(i=pick)
+    @step
+    def withdraw_paper(self, i):
+        """The case file's scanned paper was attached by mistake: whoever added it
+        withdraws it (common.attachments.attachment_withdraw). Its name then shows to
+        nobody, on the case page or its timeline."""
+        key = self.choose([k for k, c in self.w.cases.items() if not c.papers_withdrawn], i)
+        attachment = CaseAttachment.objects.get(owner=self._case(key))
+        attachment_withdraw(
+            attachment, actor=attachment.uploaded_by, reason="別の方の書類を誤って添付したため"
+        )
+        self.w.cases[key].papers_withdrawn = True
+        self.did(f"the paper on case {key} withdrawn", key, self.w.cases[key].household)
 
     @precondition(lambda self: self.cases)
     @rule(i=pick, to=st.sampled_from(["DESK", "PARTNER"]))
@@ -1306,6 +1322,15 @@ REGRESSIONS: dict[str, list[tuple[str, dict, list]]] = {
         call("open_case", {"i": 0, "who": "desk"}, ["h1"]),
         call("record_consent", {"i": 0, "agencies": {"PARTNER"}, "expires_in": None}, ["h1"]),
         call("share", {"i": 0, "to": "PARTNER", "scope": "records", "b": 1}, ["c1", "k1"]),
+        call("mark_secret", {"i": 0, "secret": True}, ["h1"]),
+    ],
+    # A withdrawn paper (取り消し) is listed without its name: to the lead, to a partner
+    # reading the records, before and after 住所秘匿.
+    "a withdrawn attachment is named to nobody": [
+        call("open_case", {"i": 0, "who": "desk"}, ["h1"]),
+        call("record_consent", {"i": 0, "agencies": {"PARTNER"}, "expires_in": None}, ["h1"]),
+        call("share", {"i": 0, "to": "PARTNER", "scope": "records", "b": 1}, ["c1", "k1"]),
+        call("withdraw_paper", {"i": 0}, ["c1"]),
         call("mark_secret", {"i": 0, "secret": True}, ["h1"]),
     ],
 }
