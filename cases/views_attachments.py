@@ -8,11 +8,13 @@ from functools import partial
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from accounts import audit, reauth
 from cases import attachments as services
 from cases import selectors, sharing
 from common import attachment_views
+from common.attachment_views import WITHDRAW_METHODS
 from households.access import attachments_withheld
 
 READ = "records"
@@ -57,6 +59,7 @@ def case_attachment_download(request, pk, attachment_pk):
     return attachment_views.download(request, _owner(request, case), attachment_pk)
 
 
+@require_http_methods(WITHDRAW_METHODS)
 @reauth.recent_auth_required
 def case_attachment_withdraw(request, pk, attachment_pk):
     case = sharing.get_case_for_user(request.user, pk, action="change", request=request)

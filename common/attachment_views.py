@@ -189,6 +189,10 @@ def download(request, owner: AttachmentOwner, attachment_pk):
     return attachment_response(attachment)
 
 
+# The 取り消し views: the confirmation page and the withdrawal posted to it.
+WITHDRAW_METHODS = ["GET", "POST"]
+
+
 def withdraw(request, owner: AttachmentOwner, attachment_pk):
     """取り消し of one of the owner's files: a page naming the file and asking why,
     and the withdrawal posted to it (common.attachments.attachment_withdraw). The caller

@@ -8,9 +8,11 @@ from functools import partial
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from accounts import audit, reauth
 from common import attachment_views
+from common.attachment_views import WITHDRAW_METHODS
 from households import attachments as services
 from households.access import attachments_withheld, get_household_for_user
 from households.models import Consent
@@ -91,6 +93,7 @@ def household_attachment_download(request, pk, attachment_pk):
     return attachment_views.download(request, _household_owner(request, household), attachment_pk)
 
 
+@require_http_methods(WITHDRAW_METHODS)
 @reauth.recent_auth_required
 def household_attachment_withdraw(request, pk, attachment_pk):
     household = get_household_for_user(request.user, pk, action="change")
@@ -128,6 +131,7 @@ def consent_attachment_download(request, pk, consent_pk, attachment_pk):
     return attachment_views.download(request, owner, attachment_pk)
 
 
+@require_http_methods(WITHDRAW_METHODS)
 @reauth.recent_auth_required
 def consent_attachment_withdraw(request, pk, consent_pk, attachment_pk):
     household = get_household_for_user(request.user, pk, action="change")

@@ -9,9 +9,11 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from accounts import audit, reauth
 from common import attachment_views
+from common.attachment_views import WITHDRAW_METHODS
 from households.access import attachments_withheld
 from intake import attachments as services
 from intake import selectors
@@ -60,6 +62,7 @@ def consultation_attachment_download(request, pk, attachment_pk):
     return attachment_views.download(request, _owner(request, consultation), attachment_pk)
 
 
+@require_http_methods(WITHDRAW_METHODS)
 @reauth.recent_auth_required
 def consultation_attachment_withdraw(request, pk, attachment_pk):
     consultation = get_consultation_for_user(request.user, pk)

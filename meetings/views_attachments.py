@@ -8,9 +8,11 @@ from functools import partial
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from accounts import audit, reauth
 from common import attachment_views
+from common.attachment_views import WITHDRAW_METHODS
 from meetings import attachments as services
 from meetings import selectors
 
@@ -69,6 +71,7 @@ def meeting_attachment_download(request, pk, attachment_pk):
     return attachment_views.download(request, _owner(request, meeting, access), attachment_pk)
 
 
+@require_http_methods(WITHDRAW_METHODS)
 @reauth.recent_auth_required
 def meeting_attachment_withdraw(request, pk, attachment_pk):
     meeting, access = _readable_meeting(request, pk)

@@ -9,6 +9,7 @@ import json
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from accounts.choices import Role
 from accounts.models import AccessLog, ActionLog
@@ -188,3 +189,47 @@ def test_a_second_withdrawal_of_the_same_file_is_refused(world, client_for, desk
         attachment_withdraw(attachment, actor=desk, reason="もう一度")
     attachment.refresh_from_db()
     assert attachment.withdrawal_reason == REASON
+
+
+@pytest.mark.parametrize(
+    ("reason", "stored", "message"),
+    [
+        # Markup is kept as typed and shown escaped.
+        ("<script>alert(1)</script>誤添付", "<script>alert(1)</script>誤添付", None),
+        # Control characters become spaces; the reason is trimmed.
+        ("  誤って\x07添付\x1b  ", "誤って 添付", None),
+        ("あ" * 201, None, "この値は 200 文字以下でなければなりません"),
+        ("誤って\x00添付", None, "Null"),
+        ("\t\x0b ", None, "取り消しの理由を入力してください。"),
+        ("", None, "取り消しの理由を入力してください。"),
+    ],
+)
+def test_hostile_reasons_are_stored_as_cleaned_or_refused_beside_the_field(
+    world,
+    client_for,
+    desk,
+    attachment_media,
+    reason,
+    stored,
+    message,
+    django_capture_on_commit_callbacks,
+):
+    client = client_for(desk)
+    attachment, _download, upload_url = _added("case", world, client)
+    url = _withdraw_url("case", world, attachment)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"reason": reason})
+    attachment.refresh_from_db()
+    if stored is None:
+        assert response.status_code == 200
+        body = response.content.decode()
+        assert 'class="field has-error"' in body or "has-error" in body
+        if message != "Null":
+            assert message in body
+        assert attachment.withdrawn_at is None and len(_stored_files(attachment_media)) == 1
+        return
+    assert response.status_code == 302
+    assert attachment.withdrawal_reason == stored
+    listed = client.get(upload_url).content.decode()
+    assert "<script>alert(1)</script>" not in listed
+    assert escape(stored) in listed
